@@ -1,0 +1,41 @@
+# Gatehouse: `make run` starts everything in one process; `make test` runs every suite.
+SHELL := /bin/bash
+PNPM := $(shell command -v pnpm 2>/dev/null || echo "npx --yes pnpm@10")
+PROTO_FILES := gatehouse/v1/principal.proto gatehouse/v1/tokens.proto gatehouse/v1/users.proto gatehouse/v1/apptokens.proto login/v1/login.proto mgmt/v1alpha1/auth.proto apikeys/apikeys.proto
+GEN_DIR := packages/shared/src/gen
+
+.PHONY: install proto build run test lint bench clean check-servers
+
+node_modules/.modules.yaml: package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
+	$(PNPM) install --frozen-lockfile
+	@touch $@
+
+install: node_modules/.modules.yaml
+
+# TypeScript types for every .proto (never hand-edited; regenerated on each build).
+proto: install
+	rm -rf $(GEN_DIR)
+	node_modules/.bin/proto-loader-gen-types --keepCase --longs=Number --enums=String --defaults --arrays --oneofs \
+	  --grpcLib=@grpc/grpc-js --targetFileExtension=.ts --importFileExtension=.js -I proto -O $(GEN_DIR) $(PROTO_FILES) >/dev/null
+
+build: proto
+	node_modules/.bin/tsc -b
+
+run: build
+	node packages/cli/dist/main.js server
+
+check-servers:
+	@command -v redis-server >/dev/null || test -x /usr/sbin/redis-server || test -x /usr/bin/redis-server || { echo "redis-server is missing: install it with 'sudo apt-get install -y redis-server' (Debian/Ubuntu) or 'brew install redis'"; exit 1; }
+	@command -v nats-server >/dev/null || test -x /usr/sbin/nats-server || test -x /usr/bin/nats-server || { echo "nats-server is missing: install it with 'sudo apt-get install -y nats-server' (Debian/Ubuntu) or 'brew install nats-server'"; exit 1; }
+
+test: build check-servers
+	PATH="$$PATH:/usr/sbin" node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
+
+lint: build
+	node_modules/.bin/eslint .
+
+bench: build
+	node bench/run.js
+
+clean:
+	rm -rf $(GEN_DIR) packages/*/dist services/*/dist packages/*/tsconfig.tsbuildinfo services/*/tsconfig.tsbuildinfo

@@ -1,0 +1,52 @@
+import { startNats } from '../testing/nats-server.js';
+import type { SpawnedServer } from '../testing/spawn-server.js';
+import { busContract } from './bus.contract.js';
+import { NatsBus } from './nats-bus.js';
+
+busContract('nats (real nats-server, two connections)', async () => {
+  const server = await startNats({ user: 'gh', pass: 's3cret' });
+  const a = await NatsBus.connect({ url: server.url, name: 'a' });
+  const b = await NatsBus.connect({ url: server.url, name: 'b' });
+  return {
+    a,
+    b,
+    done: async () => {
+      await a.close();
+      await b.close();
+      await server.stop();
+    },
+  };
+});
+
+describe('NatsBus reconnect hook', () => {
+  let server: SpawnedServer;
+  afterEach(async () => server?.stop());
+
+  it('reports the outage and calls onReconnect when the server is back', async () => {
+    server = await startNats();
+    const bus = await NatsBus.connect({ url: server.url });
+    let disconnected = 0;
+    let reconnected = 0;
+    bus.onDisconnect(() => disconnected++);
+    bus.onReconnect(() => reconnected++);
+    const port = server.port;
+    await server.kill();
+    const until = async (cond: () => boolean) => {
+      const end = Date.now() + 8000;
+      while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until(() => bus.disconnectedSince() !== null);
+    expect(disconnected).toBe(1);
+    expect(bus.disconnectedSince()).not.toBeNull();
+    server = await startNats({ port });
+    await until(() => reconnected > 0);
+    expect(reconnected).toBe(1);
+    expect(bus.disconnectedSince()).toBeNull();
+    await bus.close();
+  });
+
+  it('fails to connect with wrong credentials instead of hanging', async () => {
+    server = await startNats({ user: 'gh', pass: 'right' });
+    await expect(NatsBus.connect({ url: `nats://gh:wrong@127.0.0.1:${server.port}` })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+});

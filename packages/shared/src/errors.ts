@@ -1,0 +1,89 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+/**
+ * Every error code Gatehouse emits, with its one HTTP status and one gRPC status.
+ * Codes are stable API: clients switch on them. Add codes here, never inline.
+ */
+export const ERROR_CODES = {
+  INVALID_CREDENTIALS: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Invalid user credentials.' },
+  INVALID_TOKEN: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Invalid token.' },
+  TOKEN_EXPIRED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Token expired.' },
+  INVALID_OTP: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Invalid user OTP.' },
+  UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Authentication required.' },
+  USER_SUSPENDED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'User suspended.' },
+  FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: "You don't have permission to access this." },
+  INSUFFICIENT_SCOPE: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: 'Insufficient scope.' },
+  NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, message: 'Not found.' },
+  ROUTE_NOT_FOUND: { http: 404, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Route not found.' },
+  METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Method not allowed.' },
+  CONFLICT: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, message: 'Already exists.' },
+  INVALID_PAYLOAD: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Invalid payload.' },
+  INVALID_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Invalid request.' },
+  FAILED_VALIDATION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Validation failed.' },
+  PAYLOAD_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Payload too large.' },
+  HEADERS_TOO_LARGE: { http: 431, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Request header fields too large.' },
+  REQUESTS_EXCEEDED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Too many requests.' },
+  SERVICE_UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, message: 'Service unavailable.' },
+  BAD_GATEWAY: { http: 502, grpc: GrpcStatus.UNAVAILABLE, message: 'Bad gateway.' },
+  GATEWAY_TIMEOUT: { http: 504, grpc: GrpcStatus.DEADLINE_EXCEEDED, message: 'Gateway timeout.' },
+  UNIMPLEMENTED: { http: 501, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Not implemented.' },
+  INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, message: 'An unexpected error occurred.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GatehouseErrorOptions {
+  /** Public message; defaults to the code's generic message. Never put secrets here. */
+  message?: string;
+  /** Private detail for logs only. */
+  detail?: string;
+  /** Seconds, for REQUESTS_EXCEEDED / SERVICE_UNAVAILABLE. */
+  retryAfter?: number;
+  cause?: unknown;
+  /** Extra public fields under `extensions` (e.g. the invalid field). */
+  extensions?: Record<string, unknown>;
+}
+
+/** The one error type. Domain code throws it; each transport translates it once. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+  readonly retryAfter: number | undefined;
+  readonly extensions: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, opts: GatehouseErrorOptions = {}) {
+    super(opts.message ?? ERROR_CODES[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.detail = opts.detail;
+    this.retryAfter = opts.retryAfter;
+    this.extensions = opts.extensions;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  get grpcStatus(): number {
+    return ERROR_CODES[this.code].grpc;
+  }
+}
+
+export function isGatehouseError(err: unknown): err is GatehouseError {
+  return err instanceof GatehouseError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'GatehouseError' && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code in ERROR_CODES);
+}
+
+/** Collapses anything that is not a GatehouseError into INTERNAL (generic public message). */
+export function toGatehouseError(err: unknown): GatehouseError {
+  if (isGatehouseError(err)) return err;
+  return new GatehouseError('INTERNAL', { detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err), cause: err });
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** JSON body of an HTTP error response, Directus-shaped. */
+export function errorBody(err: GatehouseError): { errors: Array<{ message: string; extensions: Record<string, unknown> }> } {
+  return { errors: [{ message: err.message, extensions: { ...(err.extensions ?? {}), code: err.code } }] };
+}

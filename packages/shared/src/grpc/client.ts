@@ -1,0 +1,88 @@
+import * as grpc from '@grpc/grpc-js';
+import { GatehouseError, isErrorCode } from '../errors.js';
+import { channelCredentials, type GrpcTlsConfig } from './tls.js';
+
+export interface CallOptions {
+  metadata?: grpc.Metadata;
+  /** Overrides the client's default deadline. */
+  deadlineMs?: number;
+}
+
+/** Promise-returning methods of a generated client, limited to the RPCs named in `H` (its Handlers). */
+export type AsyncClient<C, H> = {
+  [K in keyof H & keyof C]: C[K] extends (argument: infer Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? (req: Req, opts?: CallOptions) => Promise<Res> : never;
+};
+
+export interface GrpcClientOptions {
+  tls?: GrpcTlsConfig;
+  /** Deadline of every call (default 2000 ms). No call ever waits without one. */
+  deadlineMs?: number;
+  /** Methods safe to retry (idempotent reads); only these are retried, on UNAVAILABLE. */
+  idempotent?: readonly string[];
+  retries?: number;
+  /** Override the TLS target name (tests with a certificate for `localhost`). */
+  serverNameOverride?: string;
+}
+
+type ClientCtor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
+
+/** Maps a gRPC error back to the GatehouseError the server threw (or SERVICE_UNAVAILABLE). */
+export function fromGrpcError(err: grpc.ServiceError): GatehouseError {
+  const code = err.metadata?.get('gatehouse-error-code')[0];
+  const retry = err.metadata?.get('retry-after')[0];
+  if (typeof code === 'string' && isErrorCode(code)) {
+    return new GatehouseError(code, { message: err.details || undefined, ...(retry !== undefined ? { retryAfter: Number(retry) } : {}), detail: `remote: ${err.message}` });
+  }
+  if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED) {
+    return new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: `grpc ${grpc.status[err.code]}: ${err.details}`, cause: err });
+  }
+  if (err.code === grpc.status.UNIMPLEMENTED) return new GatehouseError('UNIMPLEMENTED', { detail: err.details });
+  return new GatehouseError('INTERNAL', { detail: `grpc ${grpc.status[err.code] ?? err.code}: ${err.details}`, cause: err });
+}
+
+/**
+ * Creates a client with deadlines on every call, keepalive, and retries only for idempotent reads.
+ * `methods` lists the RPC names to expose (e.g. Object.keys(service.service)).
+ */
+export function createGrpcClient<C extends grpc.Client, H>(Ctor: ClientCtor, address: string, opts: GrpcClientOptions = {}): AsyncClient<C, H> & { close(): void; raw: C } {
+  const channelOptions: grpc.ClientOptions = {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    ...(opts.serverNameOverride ? { 'grpc.ssl_target_name_override': opts.serverNameOverride, 'grpc.default_authority': opts.serverNameOverride } : {}),
+  };
+  const raw = new Ctor(address, channelCredentials(opts.tls), channelOptions) as C;
+  const deadlineMs = opts.deadlineMs ?? 2000;
+  const idempotent = new Set(opts.idempotent ?? []);
+  const retries = opts.retries ?? 2;
+  const methods = Object.keys((Ctor as unknown as { service: Record<string, unknown> }).service);
+
+  const call = (method: string, req: unknown, o: CallOptions = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const fn = (raw as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.bind(raw);
+      fn(req, o.metadata ?? new grpc.Metadata(), { deadline: Date.now() + (o.deadlineMs ?? deadlineMs) }, (err: grpc.ServiceError | null, res: unknown) => {
+        if (err) reject(fromGrpcError(err));
+        else resolve(res);
+      });
+    });
+
+  const out: Record<string, unknown> = {
+    close: () => raw.close(),
+    raw,
+  };
+  for (const m of methods) {
+    out[m] = async (req: unknown, o?: CallOptions) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await call(m, req, o);
+        } catch (err) {
+          const retryable = idempotent.has(m) && attempt < retries && err instanceof GatehouseError && err.code === 'SERVICE_UNAVAILABLE';
+          if (!retryable) throw err;
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        }
+      }
+    };
+  }
+  return out as AsyncClient<C, H> & { close(): void; raw: C };
+}

@@ -1,0 +1,33 @@
+import type { TokenServiceClient, TokenServiceHandlers } from '../gen/gatehouse/v1/TokenService.js';
+import type { UserServiceClient, UserServiceHandlers } from '../gen/gatehouse/v1/UserService.js';
+import type { AppTokenServiceClient, AppTokenServiceHandlers } from '../gen/gatehouse/v1/AppTokenService.js';
+import { createGrpcClient, type AsyncClient, type GrpcClientOptions } from './client.js';
+import { loadProtos } from './proto.js';
+
+export type TokenClient = AsyncClient<TokenServiceClient, TokenServiceHandlers> & { close(): void };
+export type UserClient = AsyncClient<UserServiceClient, UserServiceHandlers> & { close(): void };
+export type AppTokenClient = AsyncClient<AppTokenServiceClient, AppTokenServiceHandlers> & { close(): void };
+
+/** auth-bearer's TokenService. Reads (ListSessions, GetSession, VerifyToken) are retried. */
+export function createTokenClient(address: string, opts: GrpcClientOptions = {}): TokenClient {
+  return createGrpcClient<TokenServiceClient, TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService, address, {
+    idempotent: ['ListSessions', 'GetSession', 'VerifyToken'],
+    ...opts,
+  });
+}
+
+/** auth-basic's UserService. */
+export function createUserClient(address: string, opts: GrpcClientOptions = {}): UserClient {
+  return createGrpcClient<UserServiceClient, UserServiceHandlers>(loadProtos().gatehouse.v1.UserService, address, {
+    idempotent: ['GetUser', 'ListUsers'],
+    ...opts,
+  });
+}
+
+/** auth-app's AppTokenService. */
+export function createAppTokenClient(address: string, opts: GrpcClientOptions = {}): AppTokenClient {
+  return createGrpcClient<AppTokenServiceClient, AppTokenServiceHandlers>(loadProtos().gatehouse.v1.AppTokenService, address, {
+    idempotent: ['ListAppTokens'],
+    ...opts,
+  });
+}

@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import { splitAddr } from '../observability/debug-server.js';
+import { requestContext } from './request-context.js';
+
+/** An Express app with the house defaults: no x-powered-by, request ids, metrics, bounded JSON bodies. */
+export function createHttpApp(opts: { logger: Logger; metrics?: Metrics; jsonLimit?: string }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestContext(opts.logger, opts.metrics));
+  app.use(express.json({ limit: opts.jsonLimit ?? '64kb' }));
+  return app;
+}
+
+export interface HttpListener {
+  server: Server;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function listenHttp(handler: Express | Parameters<typeof createServer>[1], addr: string, opts: { headersTimeoutMs?: number; requestTimeoutMs?: number; maxHeaderSize?: number } = {}): Promise<HttpListener> {
+  const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, requestTimeout: opts.requestTimeoutMs ?? 30_000, headersTimeout: opts.headersTimeoutMs ?? 10_000 }, handler as Parameters<typeof createServer>[1]);
+  const [host, port] = splitAddr(addr);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address();
+  return {
+    server,
+    port: typeof a === 'object' && a ? a.port : port,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, graceMs);
+        t.unref();
+        server.close(() => {
+          clearTimeout(t);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

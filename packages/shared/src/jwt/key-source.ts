@@ -1,0 +1,99 @@
+import { importJWK, type CryptoKey, type JWK, type JSONWebKeySet } from 'jose';
+import { GatehouseError } from '../errors.js';
+
+/** Where a verifier finds public keys. `kid` is only a lookup key: nothing in the token is fetched. */
+export interface KeySource {
+  getKey(kid: string | undefined, alg: string): Promise<CryptoKey | undefined>;
+}
+
+async function importSet(jwks: JSONWebKeySet): Promise<Map<string, { alg: string; key: CryptoKey }>> {
+  const out = new Map<string, { alg: string; key: CryptoKey }>();
+  for (const jwk of jwks.keys) {
+    if (!jwk.kid || !jwk.alg || jwk.use === 'enc') continue;
+    if ('d' in jwk || 'k' in jwk) continue; // never accept private or symmetric material as a verification key
+    try {
+      out.set(jwk.kid, { alg: jwk.alg, key: (await importJWK(jwk as JWK, jwk.alg)) as CryptoKey });
+    } catch {
+      // skip keys this runtime cannot import
+    }
+  }
+  return out;
+}
+
+/** A fixed set of keys (tests, or keys loaded from files). */
+export class StaticKeySource implements KeySource {
+  private keys: Promise<Map<string, { alg: string; key: CryptoKey }>>;
+  constructor(jwks: JSONWebKeySet) {
+    this.keys = importSet(jwks);
+  }
+  replace(jwks: JSONWebKeySet): void {
+    this.keys = importSet(jwks);
+  }
+  async getKey(kid: string | undefined, alg: string): Promise<CryptoKey | undefined> {
+    if (!kid) return undefined;
+    const k = (await this.keys).get(kid);
+    return k && k.alg === alg ? k.key : undefined;
+  }
+}
+
+export interface RemoteKeySourceOptions {
+  /** The issuer's JWKS URL (configured, never taken from a token). */
+  url: string;
+  /** Minimum time between refetches triggered by unknown kids (default 30 s). */
+  cooldownMs?: number;
+  /** Refetch at least this often (default 5 min). */
+  maxAgeMs?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * A JWKS fetched from a configured URL and cached. An unknown kid triggers at most one refetch per
+ * cooldown, so a flood of tokens with random kids cannot turn into a flood of fetches.
+ * `refresh()` is called on a key-rotation event so verifiers pick new keys up at once.
+ */
+export class RemoteKeySource implements KeySource {
+  private keys = new Map<string, { alg: string; key: CryptoKey }>();
+  private fetchedAt = 0;
+  private inflight: Promise<void> | undefined;
+  private readonly opts: Required<Omit<RemoteKeySourceOptions, 'fetch'>> & { fetch: typeof fetch };
+
+  constructor(opts: RemoteKeySourceOptions) {
+    this.opts = { cooldownMs: 30_000, maxAgeMs: 300_000, timeoutMs: 2000, fetch: globalThis.fetch, ...opts };
+  }
+
+  /** Fetches now (coalescing concurrent calls). */
+  refresh(): Promise<void> {
+    this.inflight ??= (async () => {
+      try {
+        const res = await this.opts.fetch(this.opts.url, { signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'error' });
+        if (!res.ok) throw new Error(`JWKS ${this.opts.url} answered ${res.status}`);
+        const body = (await res.json()) as JSONWebKeySet;
+        if (!body || !Array.isArray(body.keys)) throw new Error('JWKS has no keys array');
+        this.keys = await importSet(body);
+        this.fetchedAt = Date.now();
+      } finally {
+        this.inflight = undefined;
+      }
+    })();
+    return this.inflight;
+  }
+
+  get loaded(): boolean {
+    return this.fetchedAt > 0;
+  }
+
+  async getKey(kid: string | undefined, alg: string): Promise<CryptoKey | undefined> {
+    if (!kid) return undefined;
+    const age = Date.now() - this.fetchedAt;
+    if (this.fetchedAt === 0 || age > this.opts.maxAgeMs || (!this.keys.has(kid) && age > this.opts.cooldownMs)) {
+      try {
+        await this.refresh();
+      } catch (err) {
+        if (this.fetchedAt === 0) throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `jwks: ${(err as Error).message}`, retryAfter: 1 });
+      }
+    }
+    const k = this.keys.get(kid);
+    return k && k.alg === alg ? k.key : undefined;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../bus/bus.js';
+import { MemoryBus } from '../bus/memory-bus.js';
+import { NatsBus } from '../bus/nats-bus.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { KeyValueStore } from '../store/store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { RedisStore } from '../store/redis-store.js';
+
+/** What every service's createApp receives besides its config. Tests pass their own. */
+export interface ServiceDeps {
+  store: KeyValueStore;
+  bus: EventBus;
+  logger: Logger;
+  clock: Clock;
+}
+
+/**
+ * Connects the production backends (Redis, NATS) when URLs are given, else the in-memory ones
+ * (only allowed when `allowMemory`: the all-in-one runtime).
+ */
+export async function connectBackends(opts: { redisUrl?: string | undefined; natsUrl?: string | undefined; natsCredsFile?: string | undefined; name: string; logger: Logger; allowMemory: boolean }): Promise<{ store: KeyValueStore; bus: EventBus }> {
+  if (!opts.allowMemory && (!opts.redisUrl || !opts.natsUrl)) {
+    throw new Error('REDIS_URL and NATS_URL are required when a service runs alone');
+  }
+  let store: KeyValueStore;
+  if (opts.redisUrl) {
+    const r = new RedisStore({ url: opts.redisUrl });
+    await r.ready(10_000);
+    store = r;
+  } else {
+    store = new MemoryStore(systemClock);
+  }
+  const bus: EventBus = opts.natsUrl ? await NatsBus.connect({ url: opts.natsUrl, credsFile: opts.natsCredsFile, name: opts.name, logger: opts.logger }) : new MemoryBus();
+  if (store.kind === 'memory' || bus.kind === 'memory') {
+    opts.logger.warn({ store: store.kind, bus: bus.kind }, 'using the in-memory store/bus (embedded default): state is lost on restart and not shared between processes');
+  }
+  return { store, bus };
+}

@@ -1,0 +1,219 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { GatehouseError } from '../errors.js';
+import type { KeyValueStore, ScoredMember, SetOptions } from './store.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Prefix of every key (default `gh:`), so Gatehouse can share a Redis database. */
+  keyPrefix?: string;
+  /** Per-command timeout on request paths (default 500 ms): an outage fails fast. */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+// Compare-and-set in one round trip. ARGV: expected ('' + flag), new value, ttl.
+const CAS_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur then return 0 end
+else
+  if (not cur) or cur ~= ARGV[2] then return 0 end
+end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[1])
+elseif tonumber(ARGV[5]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+else
+  redis.call('SET', KEYS[1], ARGV[4])
+end
+return 1`;
+
+/**
+ * Redis-backed store. The offline queue is disabled and every command has a short timeout:
+ * when Redis is down, callers get SERVICE_UNAVAILABLE at once rather than a hang.
+ */
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  readonly client: Redis;
+
+  constructor(opts: RedisStoreOptions) {
+    const options: RedisOptions = {
+      keyPrefix: opts.keyPrefix ?? 'gh:',
+      commandTimeout: opts.commandTimeoutMs ?? 500,
+      connectTimeout: opts.connectTimeoutMs ?? 2000,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: false,
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+    };
+    this.client = new Redis(opts.url, options);
+    // Errors surface per command; the connection's own error events are reconnect noise.
+    this.client.on('error', () => undefined);
+  }
+
+  /** Resolves once connected (or rejects with SERVICE_UNAVAILABLE after `timeoutMs`). */
+  async ready(timeoutMs = 5000): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        cleanup();
+        reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'redis not ready', retryAfter: 1 }));
+      }, timeoutMs);
+      const onReady = () => {
+        cleanup();
+        resolve();
+      };
+      const cleanup = () => {
+        clearTimeout(t);
+        this.client.off('ready', onReady);
+      };
+      this.client.on('ready', onReady);
+    });
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof Error && /WRONGTYPE|ERR syntax|NOSCRIPT/.test(err.message)) throw err;
+      throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `redis: ${(err as Error).message}`, retryAfter: 1, cause: err });
+    }
+  }
+
+  get(key: string) {
+    return this.run(() => this.client.get(key));
+  }
+
+  mget(keys: readonly string[]) {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.run(() => this.client.mget(...keys));
+  }
+
+  set(key: string, value: string, opts: SetOptions = {}) {
+    return this.run(async () => {
+      const args: Array<string | number> = [];
+      if (opts.ttlMs !== undefined) args.push('PX', Math.max(1, Math.ceil(opts.ttlMs)));
+      if (opts.onlyIfAbsent) args.push('NX');
+      const res = await (this.client.set as unknown as (...a: Array<string | number>) => Promise<string | null>)(key, value, ...args);
+      return res === 'OK';
+    });
+  }
+
+  take(key: string) {
+    return this.run(() => this.client.getdel(key));
+  }
+
+  del(...keys: string[]) {
+    if (keys.length === 0) return Promise.resolve(0);
+    return this.run(() => this.client.del(...keys));
+  }
+
+  incr(key: string, ttlMs?: number) {
+    return this.run(async () => {
+      const res = await this.client.multi().incr(key).pttl(key).exec();
+      const n = Number(res?.[0]?.[1]);
+      if (ttlMs !== undefined && Number(res?.[1]?.[1]) === -1) await this.client.pexpire(key, Math.ceil(ttlMs));
+      return n;
+    });
+  }
+
+  ttl(key: string) {
+    return this.run(() => this.client.pttl(key));
+  }
+
+  expire(key: string, ttlMs: number) {
+    return this.run(async () => (await this.client.pexpire(key, Math.max(1, Math.ceil(ttlMs)))) === 1);
+  }
+
+  compareAndSet(key: string, expected: string | null, value: string | null, opts: { ttlMs?: number } = {}) {
+    return this.run(async () => {
+      const res = await this.client.eval(
+        CAS_SCRIPT,
+        1,
+        key,
+        expected === null ? '1' : '0',
+        expected ?? '',
+        value === null ? '1' : '0',
+        value ?? '',
+        String(opts.ttlMs !== undefined ? Math.max(1, Math.ceil(opts.ttlMs)) : 0),
+      );
+      return res === 1;
+    });
+  }
+
+  setAdd(key: string, members: readonly string[], ttlMs?: number) {
+    return this.run(async () => {
+      if (members.length === 0) return;
+      const m = this.client.multi().sadd(key, ...members);
+      if (ttlMs !== undefined) m.pexpire(key, Math.ceil(ttlMs));
+      await m.exec();
+    });
+  }
+
+  setRemove(key: string, members: readonly string[]) {
+    return this.run(async () => {
+      if (members.length > 0) await this.client.srem(key, ...members);
+    });
+  }
+
+  setMembers(key: string) {
+    return this.run(() => this.client.smembers(key));
+  }
+
+  hashSet(key: string, fields: Record<string, string>, ttlMs?: number) {
+    return this.run(async () => {
+      const m = this.client.multi().hset(key, fields);
+      if (ttlMs !== undefined) m.pexpire(key, Math.ceil(ttlMs));
+      await m.exec();
+    });
+  }
+
+  hashGetAll(key: string) {
+    return this.run(() => this.client.hgetall(key));
+  }
+
+  hashDel(key: string, fields: readonly string[]) {
+    return this.run(async () => {
+      if (fields.length > 0) await this.client.hdel(key, ...fields);
+    });
+  }
+
+  zAdd(key: string, member: string, score: number) {
+    return this.run(async () => {
+      await this.client.zadd(key, score, member);
+    });
+  }
+
+  zRangeByScore(key: string, min: number, max: number) {
+    return this.run(async () => {
+      const flat = await this.client.zrangebyscore(key, min, max, 'WITHSCORES');
+      const out: ScoredMember[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+      return out;
+    });
+  }
+
+  zRemRangeByScore(key: string, min: number, max: number) {
+    return this.run(() => this.client.zremrangebyscore(key, min, max));
+  }
+
+  zRemove(key: string, members: readonly string[]) {
+    return this.run(async () => {
+      if (members.length > 0) await this.client.zrem(key, ...members);
+    });
+  }
+
+  ping() {
+    return this.run(async () => {
+      await this.client.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}
