@@ -27,3 +27,5 @@ export * from './config-common.js';
 export * from './http/cookies.js';
 export * from './http/http-app.js';
 export * from './runtime/deps.js';
+export * from './identity/identity-token.js';
+export * from './identity/require-identity.js';

@@ -38,3 +38,10 @@ export async function connectBackends(opts: { redisUrl?: string | undefined; nat
   }
   return { store, bus };
 }
+
+/** What every service's createApp returns. Ports are the bound ones (0 in config → a free port). */
+export interface ServiceApp {
+  start(): Promise<{ http?: number; grpc?: number; debug: number }>;
+  /** Drains in-flight requests and calls, then closes listeners (not the shared store/bus). */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors, type CryptoKey, type JWTHeaderParameters } from 'jose';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { GatehouseError } from '../errors.js';
+import type { KeySource } from '../jwt/key-source.js';
+
+/**
+ * The identity the proxy hands to upstreams in `X-Gatehouse-Identity`: a short-lived JWT signed
+ * by the proxy's own key (JWKS at /.well-known/gatehouse/jwks.json). Upstreams trust this header
+ * only after verifying it; the proxy strips any client-sent copy.
+ */
+export const IDENTITY_HEADER = 'x-gatehouse-identity';
+export const IDENTITY_TYP = 'gatehouse-identity+jwt';
+export const IDENTITY_ISSUER = 'gatehouse-proxy';
+export const IDENTITY_AUDIENCE = 'gatehouse-upstream';
+
+export interface Identity {
+  sub: string;
+  email?: string;
+  name?: string;
+  roles: string[];
+  groups: string[];
+  scopes: string[];
+  amr: string[];
+  sid?: string;
+  /** act.sub: who acts for `sub` (impersonation). */
+  act?: { sub: string };
+  /** bearer | app | basic | session | apikey */
+  auth_method: string;
+  /** Id of the credential (app-token id, API-key id, access-token jti). */
+  token_id?: string;
+  client_id?: string;
+}
+
+export interface IdentityClaims extends Identity {
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export async function signIdentity(identity: Identity, key: { privateKey: CryptoKey; kid: string; alg: string }, ttlSec: number, clock: Clock = systemClock): Promise<string> {
+  const now = Math.floor(clock.now() / 1000);
+  return new SignJWT({ ...identity })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: IDENTITY_TYP })
+    .setIssuer(IDENTITY_ISSUER)
+    .setAudience(IDENTITY_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlSec)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
+}
+
+/** Verifies an identity header against the proxy's keys (pinned algorithms, typ, iss, aud, exp). */
+export function createIdentityVerifier(opts: { keys: KeySource; algorithms?: string[]; clock?: Clock; clockSkewSec?: number }): (token: string) => Promise<IdentityClaims> {
+  const clock = opts.clock ?? systemClock;
+  return async (token) => {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) throw new GatehouseError('UNAUTHENTICATED', { detail: 'identity header missing or oversized' });
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (h: JWTHeaderParameters) => {
+          const k = await opts.keys.getKey(h.kid, h.alg);
+          if (!k) throw new GatehouseError('UNAUTHENTICATED', { detail: `identity key ${String(h.kid)} unknown` });
+          return k;
+        },
+        { algorithms: opts.algorithms ?? ['ES256', 'EdDSA', 'RS256'], issuer: IDENTITY_ISSUER, audience: IDENTITY_AUDIENCE, typ: IDENTITY_TYP, currentDate: new Date(clock.now()), clockTolerance: opts.clockSkewSec ?? 5, requiredClaims: ['exp', 'iat', 'sub'] },
+      );
+      return payload as unknown as IdentityClaims;
+    } catch (err) {
+      if (err instanceof GatehouseError) throw err;
+      const detail = err instanceof joseErrors.JOSEError ? `${err.code}: ${err.message}` : String(err);
+      throw new GatehouseError('UNAUTHENTICATED', { detail: `identity header rejected: ${detail}` });
+    }
+  };
+}
