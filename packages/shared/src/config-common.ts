@@ -26,6 +26,8 @@ export const commonEnv = {
   AUTH_APP_GRPC_ENDPOINT: z.string().default('127.0.0.1:9231'),
   /** Default deadline of internal gRPC calls. */
   GATEHOUSE_GRPC_DEADLINE: env.duration('2s'),
+  /** The proxy's identity-header JWKS, for services behind the proxy (requireIdentity). */
+  GATEHOUSE_IDENTITY_JWKS_URL: z.string().url().default('http://127.0.0.1:9200/.well-known/gatehouse/jwks.json'),
   /** `aud` of access tokens, checked by every verifier. */
   ACCESS_TOKEN_AUDIENCE: z.string().default('gatehouse'),
 };
