@@ -29,3 +29,4 @@ export * from './http/http-app.js';
 export * from './runtime/deps.js';
 export * from './identity/identity-token.js';
 export * from './identity/require-identity.js';
+export * from './credentials.js';
