@@ -1,0 +1,34 @@
+import { GatehouseError } from '@gatehouse/shared';
+import { authAppCommand } from './commands/auth-app.js';
+import { keysCommand } from './commands/keys.js';
+import { usersCommand } from './commands/users.js';
+import { startAllInOne, type RunningRuntime } from './runtime/all-in-one.js';
+import { startSingleService } from './runtime/single-service.js';
+import { isServiceName, SERVICE_NAMES } from './services.js';
+
+export const USAGE = `gatehouse: authentication services
+
+  gatehouse server                      every service in one process (embedded default)
+  gatehouse <service> server            one service alone (needs REDIS_URL and NATS_URL)
+                                        services: ${SERVICE_NAMES.join(', ')}
+  gatehouse keys rotate                 new active signing key (auth-bearer)
+  gatehouse users create|list|disable|delete|set-password
+  gatehouse auth-app create|list|delete`;
+
+export type Command = { kind: 'server'; start: () => Promise<RunningRuntime> } | { kind: 'once'; run: () => Promise<void> };
+
+/** Parses argv into what to do; main.ts does the side effects (signals, exit codes). */
+export function parseCommand(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Command {
+  const [first, second, ...rest] = argv;
+  if (first === 'server' && second === undefined) return { kind: 'server', start: () => startAllInOne(env) };
+  if (first && isServiceName(first) && second === 'server') return { kind: 'server', start: () => startSingleService(first, env) };
+  if (first === 'keys') return { kind: 'once', run: () => keysCommand([second ?? '', ...rest], env, out) };
+  if (first === 'users') return { kind: 'once', run: () => usersCommand([second ?? '', ...rest], env, out) };
+  if (first === 'auth-app' && second !== 'server') return { kind: 'once', run: () => authAppCommand([second ?? '', ...rest], env, out) };
+  throw new Error(USAGE);
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof GatehouseError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

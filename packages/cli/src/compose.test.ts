@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { CONFIG_SCHEMAS } from './services.js';
+
+// Keeps docker-compose.yml in step with the services' zod config schemas: every variable a
+// container sets must be one its service reads (no typos, no stale names), and every variable a
+// service requires must be set.
+const compose = parse(readFileSync(resolve(process.cwd(), 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
+};
+
+const schemaKeys = (name: keyof typeof CONFIG_SCHEMAS): string[] => Object.keys((CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, unknown> }).shape);
+const fileVariant = (k: string) => (k.endsWith('_FILE') ? k.slice(0, -5) : k);
+
+describe('docker-compose.yml', () => {
+  for (const name of Object.keys(CONFIG_SCHEMAS) as Array<keyof typeof CONFIG_SCHEMAS>) {
+    describe(name, () => {
+      const svc = compose.services[name];
+      it('runs the service from the one image with `<service> server`', () => {
+        expect(svc).toBeDefined();
+        expect(svc!.command).toEqual([name, 'server']);
+      });
+      it('sets only variables the service reads', () => {
+        const known = new Set(schemaKeys(name));
+        const unknown = Object.keys(svc!.environment ?? {}).filter((k) => !known.has(fileVariant(k)));
+        expect(unknown).toEqual([]);
+      });
+      it('sets every variable the service requires, and REDIS_URL and NATS_URL', () => {
+        const shape = (CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, { safeParse(v: unknown): { success: boolean } }> }).shape;
+        const required = Object.entries(shape)
+          .filter(([, s]) => !s.safeParse(undefined).success)
+          .map(([k]) => k);
+        const set = new Set(Object.keys(svc!.environment ?? {}).map(fileVariant));
+        expect(required.filter((k) => !set.has(k))).toEqual([]);
+        expect(set.has('REDIS_URL') && set.has('NATS_URL')).toBe(true);
+      });
+    });
+  }
+
+  it('publishes only the proxy, on 9200', () => {
+    const published = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).length > 0);
+    expect(published.map(([n]) => n)).toEqual(['proxy']);
+    expect(compose.services.proxy!.ports).toEqual(['9200:9200']);
+  });
+
+  it('runs redis with AOF and nats with JetStream', () => {
+    expect(compose.services.redis!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    expect(compose.services.nats!.command).toEqual(expect.arrayContaining(['-js']));
+  });
+});

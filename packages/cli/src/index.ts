@@ -1,0 +1,5 @@
+export { startAllInOne, type RunningRuntime } from './runtime/all-in-one.js';
+export { resolveRunSet } from './runtime/run-set.js';
+export { withDerivedEndpoints, DEFAULT_ADDRS } from './runtime/endpoints.js';
+export { parseCommand } from './cli.js';
+export { CONFIG_SCHEMAS, SERVICES } from './services.js';
