@@ -6,15 +6,27 @@ export interface KeySource {
   getKey(kid: string | undefined, alg: string): Promise<CryptoKey | undefined>;
 }
 
+/**
+ * Whether a JWK may verify signatures with `alg`: public material only, `use` absent or `sig`,
+ * `key_ops` absent or containing `verify`, and an explicit `alg` equal to the token's (one key, one
+ * algorithm: RFC 8725 §3.1). Anything else is not a verification key.
+ */
+export function isVerificationJwk(jwk: JWK, alg?: string): boolean {
+  if (!jwk.alg || (alg !== undefined && jwk.alg !== alg)) return false;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return false;
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return false;
+  if ('d' in jwk || 'k' in jwk || jwk.kty === 'oct') return false; // never private or symmetric material
+  return true;
+}
+
 async function importSet(jwks: JSONWebKeySet): Promise<Map<string, { alg: string; key: CryptoKey }>> {
   const out = new Map<string, { alg: string; key: CryptoKey }>();
-  for (const jwk of jwks.keys) {
-    if (!jwk.kid || !jwk.alg || jwk.use === 'enc') continue;
-    if ('d' in jwk || 'k' in jwk) continue; // never accept private or symmetric material as a verification key
+  for (const jwk of Array.isArray(jwks?.keys) ? jwks.keys : []) {
+    if (!jwk.kid || !isVerificationJwk(jwk as JWK)) continue;
     try {
-      out.set(jwk.kid, { alg: jwk.alg, key: (await importJWK(jwk as JWK, jwk.alg)) as CryptoKey });
+      out.set(jwk.kid, { alg: jwk.alg!, key: (await importJWK(jwk as JWK, jwk.alg)) as CryptoKey });
     } catch {
-      // skip keys this runtime cannot import
+      // skip keys this runtime cannot import (unknown alg, malformed material)
     }
   }
   return out;

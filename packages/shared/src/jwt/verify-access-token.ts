@@ -1,8 +1,8 @@
-import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { GatehouseError } from '../errors.js';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims.js';
+import { ASYMMETRIC_JWS_ALGORITHMS, verifyJws } from './jws.js';
 import type { KeySource } from './key-source.js';
 
 export interface VerifierOptions {
@@ -15,61 +15,68 @@ export interface VerifierOptions {
   clockSkewSec?: number;
   /** Tokens longer than this are refused before any decoding (default 8192 bytes). */
   maxTokenBytes?: number;
-  /** Expected `typ` header (default at+jwt). */
+  /** Expected `typ` header (default at+jwt; `application/at+jwt` is the same media type). */
   typ?: string;
   clock?: Clock;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<AccessTokenClaims>;
 
-const ASYMMETRIC = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519']);
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
 const invalid = (detail: string) => new GatehouseError('INVALID_TOKEN', { detail });
 
+/** RFC 7515 §4.1.9: `typ` is a media type; the `application/` prefix may be left out. */
+function sameMediaType(actual: unknown, expected: string): boolean {
+  if (typeof actual !== 'string') return false;
+  const norm = (t: string) => t.toLowerCase().replace(/^application\//, '');
+  return norm(actual) === norm(expected);
+}
+
+const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
 /**
- * The one access-token verifier (auth-bearer and the proxy both use it): size checked before
- * decoding, pinned algorithms, required exp/iat/iss/aud/sub/jti, typ checked, bounded clock skew,
- * jku/x5u/jwk headers ignored (keys only come from `keys`, looked up by kid).
+ * The one access-token verifier (auth-bearer and the proxy both use it). Signature layer: see
+ * verifyJws (size before decoding, pinned algorithms, strict encoding, key-reference headers
+ * refused, kid only a lookup key). Claims: typ at+jwt, iss and aud exact, exp/iat/sub/jti/client_id
+ * present, exp and nbf with bounded skew, iat not in the future.
+ * Expired tokens give TOKEN_EXPIRED, everything else INVALID_TOKEN.
  */
 export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVerifier {
-  const algorithms = (opts.algorithms ?? ['ES256', 'RS256', 'EdDSA']).filter((a) => ASYMMETRIC.has(a));
+  const algorithms = (opts.algorithms ?? ['ES256', 'RS256', 'EdDSA']).filter((a) => ASYMMETRIC_JWS_ALGORITHMS.includes(a));
   if (algorithms.length === 0) throw new Error('verifier needs at least one asymmetric algorithm');
   const skew = opts.clockSkewSec ?? 30;
   const maxBytes = opts.maxTokenBytes ?? 8192;
   const typ = opts.typ ?? ACCESS_TOKEN_TYP;
   const clock = opts.clock ?? systemClock;
+  const issuers = new Set(Array.isArray(opts.issuer) ? opts.issuer : [opts.issuer]);
+  const audiences = new Set(Array.isArray(opts.audience) ? opts.audience : [opts.audience]);
 
   return async (token: string): Promise<AccessTokenClaims> => {
-    if (typeof token !== 'string' || token.length === 0) throw invalid('empty token');
-    if (Buffer.byteLength(token) > maxBytes) throw invalid(`token larger than ${maxBytes} bytes`);
-    if (!COMPACT.test(token)) throw invalid('not a compact JWS');
-    const now = clock.now();
+    const { header, payload } = await verifyJws(token, { algorithms, keys: opts.keys, maxBytes });
+    if (!sameMediaType(header.typ, typ)) throw invalid(`typ ${String(header.typ)} is not ${typ}`);
+
+    let claims: unknown;
     try {
-      const { payload } = await jwtVerify(
-        token,
-        async (header: JWTHeaderParameters) => {
-          const key = await opts.keys.getKey(header.kid, header.alg);
-          if (!key) throw invalid(`no key for kid ${String(header.kid)} / ${header.alg}`);
-          return key;
-        },
-        {
-          algorithms,
-          issuer: opts.issuer,
-          audience: opts.audience,
-          typ,
-          clockTolerance: skew,
-          currentDate: new Date(now),
-          requiredClaims: ['exp', 'iat', 'iss', 'aud', 'sub', 'jti'],
-        },
-      );
-      if (typeof payload.iat !== 'number' || payload.iat > Math.floor(now / 1000) + skew) throw invalid('iat in the future');
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw invalid('sub missing');
-      return payload as AccessTokenClaims;
-    } catch (err) {
-      if (err instanceof GatehouseError) throw err;
-      if (err instanceof joseErrors.JWTExpired) throw new GatehouseError('TOKEN_EXPIRED', { detail: err.message });
-      throw invalid(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      claims = JSON.parse(Buffer.from(payload).toString('utf8'));
+    } catch {
+      throw invalid('payload is not JSON');
     }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw invalid('payload is not a JSON object');
+    const c = claims as Record<string, unknown>;
+
+    for (const name of ['iss', 'sub', 'jti', 'client_id'] as const) {
+      if (typeof c[name] !== 'string' || c[name] === '') throw invalid(`${name} missing`);
+    }
+    if (!isNumericDate(c.exp)) throw invalid('exp missing');
+    if (!isNumericDate(c.iat)) throw invalid('iat missing');
+    if (c.nbf !== undefined && !isNumericDate(c.nbf)) throw invalid('nbf is not a number');
+    if (!issuers.has(c.iss as string)) throw invalid('unexpected iss');
+    const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
+    if (aud.length === 0 || !aud.every((a) => typeof a === 'string') || !aud.some((a) => audiences.has(a as string))) throw invalid('unexpected aud');
+
+    const now = Math.floor(clock.now() / 1000);
+    if (c.iat > now + skew) throw invalid('iat in the future');
+    if (c.nbf !== undefined && (c.nbf as number) > now + skew) throw invalid('nbf in the future');
+    if (c.exp <= now - skew) throw new GatehouseError('TOKEN_EXPIRED', { detail: `expired at ${c.exp}` });
+    return c as AccessTokenClaims;
   };
 }
