@@ -1,0 +1,18 @@
+import { GatehouseError } from '@gatehouse/shared';
+
+export const LABEL_API = 'Generated via API';
+export const LABEL_IMPERSONATION = 'Generated via Impersonation API';
+export const LABEL_CLI = 'Generated via CLI';
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A label as given (trimmed), or the default when empty; control characters and overlong labels are refused. */
+export function normalizeLabel(label: string | undefined, fallback: string, maxLength: number): string {
+  const text = (label ?? '').trim();
+  if (text === '') return fallback;
+  if (text.length > maxLength || CONTROL.test(text)) {
+    throw new GatehouseError('INVALID_PAYLOAD', { message: `label must be at most ${maxLength} printable characters.`, extensions: { field: 'label' } });
+  }
+  return text;
+}

@@ -1,0 +1,66 @@
+/** What the app-token rules need from the outside world. Implementations live in store/, users/, events/. */
+
+/** One stored app token (`app:token:<id>`); only the digest of the secret is kept. */
+export interface AppTokenRecord {
+  id: string;
+  user_id: string;
+  digest: string;
+  label: string;
+  /** Epoch ms. */
+  created: number;
+  expires: number;
+  /** Epoch ms of the last successful use, 0 when never used. Written at most once per interval. */
+  last_used: number;
+  /** Empty: unrestricted. */
+  scopes: string[];
+  /** Who created it when not the owner (impersonation, CLI with an actor); '' otherwise. */
+  created_by: string;
+}
+
+/** A record together with the exact stored form, for compare-and-set updates. */
+export interface VersionedRecord {
+  record: AppTokenRecord;
+  version: string;
+}
+
+export interface TokenRepository {
+  /** Stores a new token (never overwrites); false when the id is taken. */
+  insert(record: AppTokenRecord): Promise<boolean>;
+  /** One lookup by id. */
+  get(id: string): Promise<VersionedRecord | null>;
+  /** Replaces the record only if it is still `previous` (a deleted token is never resurrected). */
+  update(previous: VersionedRecord, next: AppTokenRecord): Promise<boolean>;
+  /** Deletes the record and its entry in the owner's index; false when it was already gone. */
+  remove(record: Pick<AppTokenRecord, 'id' | 'user_id'>): Promise<boolean>;
+  /** Ids in the owner's index (may include ids whose record already expired). */
+  idsOf(userId: string): Promise<string[]>;
+  getMany(ids: readonly string[]): Promise<Array<AppTokenRecord | null>>;
+  /** Drops ids from the owner's index (stale entries). */
+  forget(userId: string, ids: readonly string[]): Promise<void>;
+}
+
+export type UserStatus = 'active' | 'suspended' | 'disabled' | string;
+
+export interface DirectoryUser {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  groups: string[];
+  status: UserStatus;
+}
+
+/** The user directory (auth-basic's UserService). null: no such user. Outages throw SERVICE_UNAVAILABLE. */
+export interface UserDirectory {
+  getById(id: string): Promise<DirectoryUser | null>;
+  getByEmail(email: string): Promise<DirectoryUser | null>;
+}
+
+/** Tells the proxies a token must no longer be accepted (revocation list + event). */
+export interface RevocationSink {
+  revoke(tokenId: string, userId: string): Promise<void>;
+}
+
+export interface AuditSink {
+  record(event: { action: string; actor: string; subject: string; [k: string]: unknown }): Promise<void>;
+}

@@ -1,0 +1,20 @@
+import { GatehouseError } from '@gatehouse/shared';
+
+/**
+ * The query string, with exact names only: an unknown, misspelled or miscased parameter, or one
+ * given twice, is INVALID_PAYLOAD. oCIS silently ignored `userid=` and created a token for the
+ * caller instead of failing (owncloud/ocis#11063).
+ */
+export function exactQuery<K extends string>(originalUrl: string, allowed: readonly K[]): Partial<Record<K, string>> {
+  const q = originalUrl.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : originalUrl.slice(q + 1));
+  const out: Partial<Record<K, string>> = {};
+  for (const [name, value] of params) {
+    if (!(allowed as readonly string[]).includes(name)) {
+      throw new GatehouseError('INVALID_PAYLOAD', { message: `Unknown parameter "${name.slice(0, 64)}"; allowed: ${allowed.join(', ') || 'none'}.`, extensions: { field: name.slice(0, 64) } });
+    }
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new GatehouseError('INVALID_PAYLOAD', { message: `Parameter "${name}" given more than once.`, extensions: { field: name } });
+    out[name as K] = value;
+  }
+  return out;
+}
