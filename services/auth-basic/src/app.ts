@@ -1,0 +1,146 @@
+import {
+  GatehouseError,
+  GrpcServer,
+  Metrics,
+  RemoteKeySource,
+  cookieSettingsFrom,
+  createAccessTokenVerifier,
+  createHttpApp,
+  createIdentityVerifier,
+  errorMiddleware,
+  grpcTlsFrom,
+  listenHttp,
+  loadProtos,
+  sendError,
+  startDebugServer,
+  type DebugServer,
+  type HttpListener,
+  type KeySource,
+  type KeyValueStore,
+  type ServiceApp,
+  type ServiceDeps,
+} from '@gatehouse/shared';
+import type { Config } from './config.js';
+import { LoginFlow } from './auth/login-flow.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { PasswordAuthenticator } from './auth/password-authenticator.js';
+import { PasswordReset } from './auth/password-reset.js';
+import { TotpService } from './auth/totp-service.js';
+import { UserDirectory } from './auth/user-directory.js';
+import { defaultPolicy } from './domain/password-policy.js';
+import { createUserEventPublisher } from './events/user-events.js';
+import { loginServiceHandlers } from './grpc/login-service.js';
+import type { LoginServiceHandlers, UserServiceHandlers } from './grpc/messages.js';
+import { userServiceHandlers } from './grpc/user-service.js';
+import { authRoutes } from './http/auth-routes.js';
+import { graphqlRoutes } from './http/graphql.js';
+import { usersRoutes } from './http/users-routes.js';
+import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import { HashPool } from './passwords/hash-pool.js';
+import { PasswordHasher } from './passwords/password-hasher.js';
+import { createGrpcSessionIssuer, type SessionIssuer } from './sessions/session-issuer.js';
+import { ResetTokenStore, TotpStore } from './store/token-store.js';
+import { UserStore } from './store/user-store.js';
+
+/** What tests (and the all-in-one runtime) may replace. */
+export interface AppOverrides {
+  /** auth-bearer's TokenService; default: gRPC to AUTH_BEARER_GRPC_ENDPOINT. */
+  sessionIssuer?: SessionIssuer;
+  /** Keys of the proxy's identity header; default: GATEHOUSE_IDENTITY_JWKS_URL. */
+  identityKeys?: KeySource;
+  /** auth-bearer's access-token keys (LoginService.Logout); default: AUTH_BEARER_HTTP_ENDPOINT/.well-known/jwks.json. */
+  accessTokenKeys?: KeySource;
+  mailer?: Mailer;
+  /** Store of the login limiter's counters; default: the service store. */
+  limiterStore?: KeyValueStore;
+  metrics?: Metrics;
+}
+
+export interface AuthBasicApp extends ServiceApp {
+  /** Resolves when every queued e-mail has been handed to the mailer. */
+  drainMail(): Promise<void>;
+}
+
+export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthBasicApp {
+  const { store, bus, logger, clock } = deps;
+  const metrics = deps.metrics ?? new Metrics('auth-basic');
+  const tls = grpcTlsFrom(config);
+  const trustProxy = config.AUTH_BASIC_TRUST_PROXY !== '' && config.AUTH_BASIC_TRUST_PROXY !== 'false';
+
+  const pool = new HashPool({ size: config.AUTH_BASIC_HASH_WORKERS, queueMax: config.AUTH_BASIC_HASH_QUEUE_MAX });
+  const hasher = new PasswordHasher(pool, config.GATEHOUSE_SECRET, config.BCRYPT_COST);
+  const policy = defaultPolicy(config.PASSWORD_MIN_LENGTH, config.PASSWORD_MAX_LENGTH);
+  const users = new UserStore(store);
+  const issuer = deps.sessionIssuer ?? createGrpcSessionIssuer(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const mailer = deps.mailer ?? (config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.EMAIL_FROM) : createOutboxMailer(config.AUTH_BASIC_OUTBOX_DIR, config.EMAIL_FROM, logger));
+  const limiter = new LoginLimiter(deps.limiterStore ?? store, clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX }, logger);
+  const publish = createUserEventPublisher(bus, clock, logger);
+
+  const directory = new UserDirectory({ users, hasher, policy, issuer, publish, clock, logger });
+  const totp = new TotpService({ users, store: new TotpStore(store), hasher, clock, issuer: config.TOTP_ISSUER, recoveryCodes: config.TOTP_RECOVERY_CODES, enrollmentTtlMs: config.TOTP_ENROLLMENT_TTL }, config.GATEHOUSE_SECRET);
+  const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
+  const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
+  const reset = new PasswordReset(
+    { users, directory, tokens: new ResetTokenStore(store), mailer, limiter, policy, logger },
+    { defaultResetUrl: new URL(config.PUBLIC_URL + config.PASSWORD_RESET_PATH), allowList: config.PASSWORD_RESET_URL_ALLOW_LIST, ttlMs: config.PASSWORD_RESET_TTL, stallMs: config.LOGIN_STALL_TIME },
+  );
+
+  const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
+  const verifyAccessToken = createAccessTokenVerifier({
+    issuer: config.PUBLIC_URL,
+    audience: config.ACCESS_TOKEN_AUDIENCE,
+    keys: deps.accessTokenKeys ?? new RemoteKeySource({ url: `${config.AUTH_BEARER_HTTP_ENDPOINT}/.well-known/jwks.json` }),
+    clock,
+  });
+  const cookies = cookieSettingsFrom(config);
+
+  const http = createHttpApp({ logger, metrics });
+  http.set('trust proxy', trustProxy ? config.AUTH_BASIC_TRUST_PROXY : false);
+  http.use(authRoutes({ login, reset, cookies, clock }));
+  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, logger }));
+  http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
+  http.use((_req, res) => sendError(res, new GatehouseError('ROUTE_NOT_FOUND')));
+  http.use(errorMiddleware(logger));
+
+  const protos = loadProtos();
+  const grpcServer = new GrpcServer({ logger, metrics, tls });
+  grpcServer.add<UserServiceHandlers>(protos.gatehouse.v1.UserService.service, userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }));
+  grpcServer.add<LoginServiceHandlers>(
+    protos.login.v1.LoginService.service,
+    loginServiceHandlers({
+      login,
+      issuer,
+      verifyAccessToken,
+      tokenIssuer: config.PUBLIC_URL,
+      trustProxy,
+      oidc: {
+        issuer: config.OIDC_ISSUER ?? config.PUBLIC_URL,
+        auth_url: config.OIDC_AUTH_URL ?? `${config.PUBLIC_URL}/oidc/auth`,
+        client_id: config.OIDC_CLIENT_ID ?? config.LOGIN_CLIENT_ID,
+        redirect_url: config.OIDC_REDIRECT_URL ?? `${config.PUBLIC_URL}/oidc/callback`,
+      },
+    }),
+  );
+
+  let httpListener: HttpListener | undefined;
+  let debug: DebugServer | undefined;
+  return {
+    async start() {
+      httpListener = await listenHttp(http, config.AUTH_BASIC_HTTP_ADDR);
+      const grpcPort = await grpcServer.listen(config.AUTH_BASIC_GRPC_ADDR);
+      debug = await startDebugServer({ addr: config.AUTH_BASIC_DEBUG_ADDR, metrics, checks: [{ name: 'store', check: () => store.ping() }] });
+      logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port }, 'auth-basic listening');
+      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
+    },
+    async stop() {
+      await Promise.all([httpListener?.close(), grpcServer.stop()]);
+      await reset.drain();
+      await debug?.close();
+      await pool.close();
+      await limiter.close();
+      if (!deps.sessionIssuer) issuer.close();
+      if (!deps.mailer) mailer.close();
+    },
+    drainMail: () => reset.drain(),
+  };
+}

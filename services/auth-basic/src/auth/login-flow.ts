@@ -1,0 +1,26 @@
+import type { UserRecord } from '../domain/user.js';
+import type { IssuedSession, PrincipalInput, SessionIssuer } from '../sessions/session-issuer.js';
+import type { PasswordAttempt, PasswordAuthenticator } from './password-authenticator.js';
+import { stall } from './stall.js';
+
+export function principalOf(user: UserRecord, amr: string[], authMethod: string): PrincipalInput {
+  return { user_id: user.id, email: user.email, name: user.name, roles: user.roles, groups: user.groups, amr, auth_method: authMethod };
+}
+
+/**
+ * Password login as every transport does it (REST, GraphQL, LoginService): authenticate, then
+ * have auth-bearer open the session; the whole answer padded to LOGIN_STALL_TIME.
+ */
+export class LoginFlow {
+  constructor(
+    private readonly deps: { authenticator: PasswordAuthenticator; issuer: SessionIssuer; stallMs: number; clientId: string },
+  ) {}
+
+  login(a: PasswordAttempt, userAgent: string): Promise<{ session: IssuedSession; user: UserRecord }> {
+    return stall(this.deps.stallMs, async () => {
+      const { user, amr } = await this.deps.authenticator.authenticate(a);
+      const session = await this.deps.issuer.openSession({ principal: principalOf(user, amr, 'bearer'), clientId: this.deps.clientId, amr, ip: a.ip, userAgent });
+      return { session, user };
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { GatehouseError, randomToken, sha256, type Logger } from '@gatehouse/shared';
+import { checkPasswordPolicy, type PasswordPolicy } from '../domain/password-policy.js';
+import { buildResetLink, checkResetUrl } from '../domain/reset-url.js';
+import { LOCAL_PROVIDER, normalizeEmail } from '../domain/user.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { ResetTokenStore } from '../store/token-store.js';
+import type { UserStore } from '../store/user-store.js';
+import type { LoginLimiter } from './login-limiter.js';
+import { stall } from './stall.js';
+import type { UserDirectory } from './user-directory.js';
+
+export interface PasswordResetOptions {
+  /** PUBLIC_URL + PASSWORD_RESET_PATH: the default link (never the request's Host). */
+  defaultResetUrl: URL;
+  allowList: string[];
+  ttlMs: number;
+  stallMs: number;
+}
+
+/**
+ * Password reset (Directus shapes). request: same answer and timing for every e-mail; the mail
+ * goes out in the background so SMTP latency cannot tell either. reset: policy first, then the
+ * single-use token; all sessions revoked (via setPassword), the account's login delay cleared.
+ */
+export class PasswordReset {
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: { users: UserStore; directory: UserDirectory; tokens: ResetTokenStore; mailer: Mailer; limiter: LoginLimiter; policy: PasswordPolicy; logger: Logger },
+    private readonly opts: PasswordResetOptions,
+  ) {}
+
+  request(emailInput: unknown, resetUrlInput: unknown): Promise<void> {
+    return stall(this.opts.stallMs, async () => {
+      const base = resetUrlInput === undefined || resetUrlInput === null || resetUrlInput === '' ? this.opts.defaultResetUrl : checkResetUrl(resetUrlInput, this.opts.allowList);
+      const email = normalizeEmail(emailInput);
+      const user = await this.deps.users.getByEmail(email);
+      if (!user || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) return;
+      const token = randomToken(32);
+      await this.deps.tokens.put(user.id, sha256(token), this.opts.ttlMs);
+      const link = buildResetLink(base, token);
+      const mail = this.deps.mailer
+        .send({ to: user.email, subject: 'Reset your password', text: `Someone asked to reset the password of ${user.email}.\n\nTo choose a new password, open:\n${link}\n\nThe link expires in ${Math.round(this.opts.ttlMs / 60_000)} minutes. If you did not ask for this, ignore this message.\n`, link })
+        .catch((err: unknown) => this.deps.logger.error({ err, user_id: user.id }, 'could not send the password reset e-mail'))
+        .finally(() => this.inflight.delete(mail));
+      this.inflight.add(mail);
+    });
+  }
+
+  async reset(token: unknown, password: unknown): Promise<void> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256) throw new GatehouseError('INVALID_PAYLOAD', { message: '"token" is required.', extensions: { field: 'token' } });
+    checkPasswordPolicy(password, this.deps.policy);
+    const userId = await this.deps.tokens.take(sha256(token));
+    if (!userId) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
+    const user = await this.deps.users.get(userId);
+    if (!user || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
+    await this.deps.directory.setPassword(user.id, password);
+    await this.deps.limiter.resetAccount(user.email);
+  }
+
+  /** Resolves when every e-mail queued so far has been handed over (stop(), tests). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inflight]);
+  }
+}

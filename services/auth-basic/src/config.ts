@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
+
+const optionalUrl = z.string().url().optional();
+
+/** auth-basic's environment. Every limit is named here, with its default. */
+export const configSchema = z.object({
+  ...commonEnv,
+  ...cookieEnv,
+  AUTH_BASIC_HTTP_ADDR: env.addr('127.0.0.1:9220'),
+  AUTH_BASIC_GRPC_ADDR: env.addr('127.0.0.1:9221'),
+  AUTH_BASIC_DEBUG_ADDR: env.addr('127.0.0.1:9225'),
+  /** auth-bearer's HTTP base URL: its JWKS verifies the access token LoginService.Logout receives. */
+  AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210').transform((u) => u.replace(/\/+$/, '')),
+  /** Express `trust proxy` value for X-Forwarded-For (the proxy runs beside us); empty trusts nothing. */
+  AUTH_BASIC_TRUST_PROXY: z.string().default('loopback'),
+  /** client_id of the sessions opened by password logins. */
+  LOGIN_CLIENT_ID: z.string().min(1).default('gatehouse'),
+
+  // Passwords
+  BCRYPT_COST: env.int(11, 4, 15),
+  /** Hashing threads; 0 = one per core. */
+  AUTH_BASIC_HASH_WORKERS: env.int(0, 0, 64),
+  /** Hash jobs waiting for a thread; beyond it, REQUESTS_EXCEEDED. */
+  AUTH_BASIC_HASH_QUEUE_MAX: env.int(64, 1, 100_000),
+  PASSWORD_MIN_LENGTH: env.int(8, 8, 256),
+  PASSWORD_MAX_LENGTH: env.int(256, 8, 1024),
+
+  // Login
+  /** Every login response takes at least this long (no timing oracle on which e-mails exist). */
+  LOGIN_STALL_TIME: env.duration('500ms'),
+  /** Failures counted per account and per IP within this window. */
+  LOGIN_FAILURE_WINDOW: env.duration('15m'),
+  LOGIN_ACCOUNT_FREE_ATTEMPTS: env.int(5, 0, 1000),
+  LOGIN_IP_FREE_ATTEMPTS: env.int(20, 0, 100_000),
+  /** First delay after the free attempts; it doubles with every further failure, up to the max. */
+  LOGIN_DELAY_BASE: env.duration('1s'),
+  LOGIN_DELAY_MAX: env.duration('15m'),
+
+  // TOTP
+  TOTP_ISSUER: z.string().min(1).default('Gatehouse'),
+  TOTP_RECOVERY_CODES: env.int(10, 1, 50),
+  /** How long a generated but not yet enabled secret stays claimable. */
+  TOTP_ENROLLMENT_TTL: env.duration('10m'),
+
+  // Password reset
+  PASSWORD_RESET_TTL: env.duration('1h'),
+  PASSWORD_RESET_URL_ALLOW_LIST: env.list(''),
+  /** Path of the default reset page under PUBLIC_URL. */
+  PASSWORD_RESET_PATH: z.string().regex(/^\/[^/\\]/, 'must be an absolute path').default('/admin/reset-password'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
+  EMAIL_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
+  /** Without SMTP_URL, reset e-mails are written here (and the link logged): dev/all-in-one only. */
+  AUTH_BASIC_OUTBOX_DIR: z.string().default('./.gatehouse/outbox'),
+
+  // LoginService.GetOIDCInfo (defaults: the built-in issuer behind PUBLIC_URL)
+  OIDC_ISSUER: optionalUrl,
+  OIDC_AUTH_URL: optionalUrl,
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_REDIRECT_URL: optionalUrl,
+
+  /** Largest page of ListUsers / GET /users. */
+  USERS_PAGE_MAX: env.int(100, 1, 1000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(e: Env): Config {
+  return loadWith(configSchema, e);
+}

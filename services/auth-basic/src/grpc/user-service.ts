@@ -1,0 +1,56 @@
+import { GatehouseError, type AsyncHandlers } from '@gatehouse/shared';
+import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
+import { principalOf } from '../auth/login-flow.js';
+import { stall } from '../auth/stall.js';
+import type { UserDirectory } from '../auth/user-directory.js';
+import { toPublicUser } from '../domain/user.js';
+import type { GetUserReq, UserServiceHandlers } from './messages.js';
+import { clientIp } from './peer-ip.js';
+
+const keyOf = (r: GetUserReq): { id?: string; email?: string } => {
+  if (r.id) return { id: r.id };
+  if (r.email) return { email: r.email };
+  throw new GatehouseError('INVALID_PAYLOAD', { message: 'id or email is required.' });
+};
+
+/** gatehouse.v1.UserService: the directory for the CLI and the other services, and Basic auth for the proxy. */
+export function userServiceHandlers(deps: { directory: UserDirectory; authenticator: PasswordAuthenticator; pageMax: number; stallMs: number; trustProxy: boolean }): AsyncHandlers<UserServiceHandlers> {
+  const { directory } = deps;
+  return {
+    CreateUser: async (r) => toPublicUser(await directory.create({ email: r.email, name: r.name, password: r.password || undefined, roles: r.roles, groups: r.groups, provider: r.provider || undefined })),
+    GetUser: async (r) => toPublicUser(await directory.get(keyOf(r))),
+    ListUsers: async (r) => {
+      const limit = r.limit > 0 ? Math.min(r.limit, deps.pageMax) : deps.pageMax;
+      const page = await directory.list(limit, r.cursor || undefined);
+      return { users: page.users.map(toPublicUser), next_cursor: page.next ?? '' };
+    },
+    UpdateUser: async (r) =>
+      toPublicUser(
+        await directory.update(r.id, {
+          ...(r.name !== undefined && r.name !== null ? { name: r.name } : {}),
+          ...(r.email ? { email: r.email } : {}),
+          ...(r.has_roles ? { roles: r.roles } : {}),
+          ...(r.has_groups ? { groups: r.groups } : {}),
+          ...(r.status ? { status: r.status } : {}),
+        }),
+      ),
+    DisableUser: async (r) => toPublicUser(await directory.disable((await directory.get(keyOf(r))).id)),
+    DeleteUser: async (r) => {
+      await directory.delete((await directory.get(keyOf(r))).id);
+      return {};
+    },
+    SetPassword: async (r) => toPublicUser(await directory.setPassword(r.id, r.password)),
+    /** HTTP Basic for the proxy: no TOTP field, so TOTP users get INVALID_OTP. Only failures are padded: Basic is per request. */
+    Authenticate: async (r, ctx) => {
+      const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
+      const started = performance.now();
+      try {
+        const { user, amr } = await deps.authenticator.authenticate({ email: r.email, password: r.password, ip });
+        return principalOf(user, amr, 'basic');
+      } catch (err) {
+        await stall(Math.max(0, deps.stallMs - (performance.now() - started)), async () => undefined);
+        throw err;
+      }
+    },
+  };
+}

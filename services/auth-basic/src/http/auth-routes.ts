@@ -1,0 +1,32 @@
+import { Router, type Request, type Response } from 'express';
+import { sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
+import type { LoginFlow } from '../auth/login-flow.js';
+import type { PasswordReset } from '../auth/password-reset.js';
+import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
+
+/** POST /auth/login, /auth/login/local, /auth/password/request, /auth/password/reset (seed 003). */
+export function authRoutes(deps: { login: LoginFlow; reset: PasswordReset; cookies: CookieSettings; clock: Clock }): Router {
+  const r = Router();
+
+  const login = async (req: Request, res: Response) => {
+    const body = bodyOf(req);
+    const mode = parseMode(body.mode);
+    const { session } = await deps.login.login({ email: body.email, password: body.password, otp: body.otp, ip: ipOf(req) }, userAgentOf(req));
+    sendAuthResult(res, mode, session, deps.cookies, deps.clock.now());
+  };
+  r.post('/auth/login', login);
+  r.post('/auth/login/local', login);
+
+  r.post('/auth/password/request', async (req, res) => {
+    const body = bodyOf(req);
+    await deps.reset.request(body.email, body.reset_url);
+    res.status(204).end();
+  });
+
+  r.post('/auth/password/reset', async (req, res) => {
+    const body = bodyOf(req);
+    await deps.reset.reset(body.token, body.password);
+    res.status(204).end();
+  });
+  return r;
+}

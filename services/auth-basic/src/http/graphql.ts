@@ -1,0 +1,118 @@
+import { Router, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import { buildSchema, graphql, type GraphQLError } from 'graphql';
+import { GatehouseError, clearAuthCookies, toGatehouseError, type Clock, type CookieSettings, type Logger } from '@gatehouse/shared';
+import type { LoginFlow } from '../auth/login-flow.js';
+import type { PasswordReset } from '../auth/password-reset.js';
+import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
+import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
+
+const schema = buildSchema(`
+  type auth_tokens {
+    access_token: String
+    expires: Float
+    refresh_token: String
+  }
+  type Query {
+    server_ping: String
+  }
+  type Mutation {
+    auth_login(email: String!, password: String!, mode: String, otp: String): auth_tokens
+    auth_refresh(refresh_token: String, mode: String): auth_tokens
+    auth_logout(refresh_token: String, mode: String): Boolean
+    auth_password_request(email: String!, reset_url: String): Boolean
+    auth_password_reset(token: String!, password: String!): Boolean
+  }
+`);
+
+interface Ctx {
+  req: Request;
+  res: Response;
+}
+
+/**
+ * POST /graphql/system with Directus's auth mutations, on graphql-js. Same semantics as REST;
+ * errors come back in `errors[]` with `extensions.code` (a GatehouseError code).
+ */
+export function graphqlRoutes(deps: { login: LoginFlow; reset: PasswordReset; issuer: SessionIssuer; cookies: CookieSettings; clock: Clock; logger: Logger }): Router {
+  const { cookies } = deps;
+  const cookieOpts = (maxAgeMs: number) => ({ httpOnly: true, secure: cookies.secure, sameSite: cookies.sameSite, path: '/', maxAge: Math.max(0, maxAgeMs), ...(cookies.domain ? { domain: cookies.domain } : {}) });
+
+  /** Directus shapes, like sendAuthResult, but as a GraphQL value plus cookies. */
+  const tokens = (res: Response, mode: ReturnType<typeof parseMode>, s: IssuedSession) => {
+    const now = deps.clock.now();
+    const expires = Math.max(0, s.access_token_expires_at_ms - now);
+    res.setHeader('Cache-Control', 'no-store');
+    if (mode === 'json') return { access_token: s.access_token, expires, refresh_token: s.refresh_token };
+    const name = mode === 'cookie' ? cookies.refreshCookieName : cookies.sessionCookieName;
+    res.cookie(name, s.refresh_token, cookieOpts(s.refresh_token_expires_at_ms - now));
+    return mode === 'cookie' ? { access_token: s.access_token, expires, refresh_token: null } : { access_token: null, expires, refresh_token: null };
+  };
+
+  const presented = (req: Request, arg: unknown, mode: ReturnType<typeof parseMode>): string => {
+    const fromCookie = (req.cookies as Record<string, string> | undefined)?.[mode === 'session' ? cookies.sessionCookieName : cookies.refreshCookieName];
+    const t = typeof arg === 'string' && arg !== '' ? arg : fromCookie;
+    if (!t || t.length > 512) throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
+    return t;
+  };
+
+  const rootValue = {
+    auth_login: async (a: Record<string, unknown>, { req, res }: Ctx) => {
+      const mode = parseMode(a.mode);
+      const { session } = await deps.login.login({ email: a.email, password: a.password, otp: a.otp ?? undefined, ip: ipOf(req) }, userAgentOf(req));
+      return tokens(res, mode, session);
+    },
+    auth_refresh: async (a: Record<string, unknown>, { req, res }: Ctx) => {
+      const mode = parseMode(a.mode);
+      return tokens(res, mode, await deps.issuer.refresh(presented(req, a.refresh_token, mode), ipOf(req), userAgentOf(req)));
+    },
+    auth_logout: async (a: Record<string, unknown>, { req, res }: Ctx) => {
+      const mode = parseMode(a.mode);
+      await deps.issuer.revokeSession({ refreshToken: presented(req, a.refresh_token, mode) }, 'logout');
+      clearAuthCookies(res, cookies);
+      return true;
+    },
+    auth_password_request: async (a: Record<string, unknown>) => {
+      await deps.reset.request(a.email, a.reset_url ?? undefined);
+      return true;
+    },
+    auth_password_reset: async (a: Record<string, unknown>) => {
+      await deps.reset.reset(a.token, a.password);
+      return true;
+    },
+  };
+
+  const format = (e: GraphQLError) => {
+    if (e.originalError && !(e.originalError.name === 'GraphQLError')) {
+      const ge = toGatehouseError(e.originalError);
+      if (ge.code === 'INTERNAL') deps.logger.error({ err: e.originalError }, 'unhandled error in graphql resolver');
+      return { ge, out: { message: ge.message, path: e.path, extensions: { ...(ge.extensions ?? {}), code: ge.code } } };
+    }
+    return { ge: undefined, out: { message: e.message, locations: e.locations, path: e.path, extensions: { code: 'INVALID_PAYLOAD' } } };
+  };
+
+  const r = Router();
+  r.post('/graphql/system', cookieParser(), async (req, res) => {
+    const body = bodyOf(req);
+    if (typeof body.query !== 'string' || body.query.length === 0) throw new GatehouseError('INVALID_PAYLOAD', { message: '"query" is required.' });
+    const variables = body.variables === undefined || body.variables === null ? undefined : body.variables;
+    if (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables))) throw new GatehouseError('INVALID_PAYLOAD', { message: '"variables" must be an object.' });
+    const result = await graphql({
+      schema,
+      source: body.query,
+      rootValue,
+      contextValue: { req, res } satisfies Ctx,
+      variableValues: variables as Record<string, unknown> | undefined,
+      operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
+    });
+    if (!result.errors) return void res.json({ data: result.data });
+    const formatted = result.errors.map(format);
+    const retry = formatted.find((f) => f.ge?.retryAfter !== undefined)?.ge?.retryAfter;
+    if (retry !== undefined) res.setHeader('Retry-After', String(retry));
+    // Errors before execution (syntax, validation) are the client's: 400. Resolver errors travel with 200, as in GraphQL over HTTP.
+    const status = result.data === undefined ? 400 : 200;
+    res.status(status).json({ ...(result.data !== undefined ? { data: result.data } : {}), errors: formatted.map((f) => f.out) });
+  });
+  return r;
+}
+

