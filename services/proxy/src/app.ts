@@ -1,0 +1,220 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  createAccessTokenVerifier,
+  createAppTokenClient,
+  createTokenClient,
+  createUserClient,
+  deriveKey,
+  errorBody,
+  GatehouseError,
+  grpcTlsFrom,
+  Metrics,
+  RemoteKeySource,
+  startDebugServer,
+  splitAddr,
+  type AppTokenClient,
+  type KeySource,
+  type ServiceApp,
+  type ServiceDeps,
+  type TokenClient,
+  type UserClient,
+} from '@gatehouse/shared';
+import { AuthCache } from './auth/auth-cache.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { createAppTokenAuthenticator } from './auth/app-token-authenticator.js';
+import { createBasicAuthenticator } from './auth/basic-authenticator.js';
+import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
+import { Gatekeeper } from './auth/gatekeeper.js';
+import { createSessionAuthenticator } from './auth/session-authenticator.js';
+import type { Config } from './config.js';
+import { Revocation } from './events/revocation.js';
+import { GrpcEntry } from './grpc/grpc-entry.js';
+import { grpcOwners, type GrpcOwner } from './grpc/grpc-owners.js';
+import { UpstreamPools } from './http/forward.js';
+import { createRequestHandler } from './http/proxy-handler.js';
+import { createUpgradeHandler } from './http/upgrade-handler.js';
+import { createTrustedProxies } from './http/trusted-proxies.js';
+import { IdentitySigner, loadIdentityKey, type IdentityKey } from './identity/identity-signer.js';
+import { ProxyMetrics } from './observability/proxy-metrics.js';
+import { loadRoutesFile, type Route } from './routes/routes-file.js';
+
+export interface ProxyOverrides {
+  /** Access-token keys (default: auth-bearer's JWKS, fetched and cached). */
+  accessTokenKeys?: KeySource & { refresh?: () => Promise<void> };
+  identityKey?: IdentityKey;
+  routes?: Route[];
+  tokenClient?: Pick<TokenClient, 'GetSession'>;
+  userClient?: Pick<UserClient, 'Authenticate'>;
+  appTokenClient?: Pick<AppTokenClient, 'Authenticate'>;
+  grpcOwners?: Map<string, GrpcOwner>;
+  /** Extra authenticators appended to the chain (API keys, external issuers). */
+  extraAuthenticators?: (deps: { clock: ServiceDeps['clock'] }) => Authenticator[];
+  metrics?: Metrics;
+}
+
+/** Answers malformed, oversized or slow requests from node's parser with the shared JSON shape. */
+function onClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'INVALID_REQUEST';
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code === 'HEADERS_TOO_LARGE' ? 431 : 400;
+  const body = JSON.stringify(errorBody(new GatehouseError(code)));
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): ServiceApp {
+  const { clock, logger } = deps;
+  const metrics = deps.metrics ?? new Metrics('proxy');
+  const tls = grpcTlsFrom(config);
+  const grpcOpts = { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE };
+  const owned: Array<{ close(): void }> = [];
+  const keys =
+    deps.accessTokenKeys ??
+    new RemoteKeySource({ url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json` });
+  const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
+  const cacheKey = deriveKey(config.GATEHOUSE_SECRET, 'proxy-auth-cache');
+  const tokenCache = new AuthCache('bearer', config.PROXY_TOKEN_CACHE_SIZE, clock);
+  const basicCache = new AuthCache('basic', config.PROXY_BASIC_CACHE_SIZE, clock);
+  const sessionCache = new AuthCache('session', config.PROXY_SESSION_CACHE_SIZE, clock);
+  const caches = [tokenCache, basicCache, sessionCache];
+
+  const chain: Authenticator[] = [createBearerAuthenticator({ verify, cache: tokenCache, clock })];
+  if (config.PROXY_ENABLE_APP_AUTH) {
+    const client = deps.appTokenClient ?? createAppTokenClient(config.AUTH_APP_GRPC_ENDPOINT, grpcOpts);
+    if (!deps.appTokenClient) owned.push(client as AppTokenClient);
+    chain.push(createAppTokenAuthenticator({ client, cache: basicCache, cacheKey, ttlMs: config.PROXY_BASIC_CACHE_TTL, clock }));
+  }
+  if (config.PROXY_ENABLE_BASIC_AUTH) {
+    const client = deps.userClient ?? createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts);
+    if (!deps.userClient) owned.push(client as UserClient);
+    chain.push(createBasicAuthenticator({ client, cache: basicCache, cacheKey, ttlMs: config.PROXY_BASIC_CACHE_TTL, clock }));
+  }
+  if (config.PROXY_ENABLE_SESSION_AUTH) {
+    const client = deps.tokenClient ?? createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, grpcOpts);
+    if (!deps.tokenClient) owned.push(client as TokenClient);
+    chain.push(createSessionAuthenticator({ client, cookieName: config.SESSION_COOKIE_NAME, cache: sessionCache, ttlMs: config.PROXY_SESSION_CACHE_TTL, clock }));
+  }
+  chain.push(...(deps.extraAuthenticators?.({ clock }) ?? []));
+
+  let signer: IdentitySigner | undefined;
+  const proxyMetrics = new ProxyMetrics(metrics, () => [...caches, { name: 'identity', hits: signer?.hits ?? 0, misses: signer?.misses ?? 0 }]);
+  const revocation = new Revocation({
+    store: deps.store,
+    bus: deps.bus,
+    clock,
+    logger,
+    maxStalenessMs: config.PROXY_REVOCATION_MAX_STALENESS,
+    storeCacheTtlMs: config.PROXY_REVOCATION_STORE_CACHE_TTL,
+    ttlMs: config.PROXY_REVOCATION_TTL,
+    onRevoked: (match) => {
+      for (const c of caches) c.evict(match);
+    },
+    onKeysRotated: () => {
+      void (keys as { refresh?: () => Promise<void> }).refresh?.().catch((err: unknown) => logger.warn({ err }, 'JWKS refresh after key rotation failed'));
+    },
+    onLag: (ms) => proxyMetrics.lag(ms),
+  });
+
+  const endpoints: Record<string, string> = {
+    'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
+    'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
+    'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
+    whoami: config.WHOAMI_HTTP_ENDPOINT,
+  };
+  const routes = deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints);
+  const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS);
+
+  let server: Server | undefined;
+  let grpcEntry: GrpcEntry | undefined;
+  let debug: { port: number; close(): Promise<void> } | undefined;
+
+  return {
+    async start() {
+      const key = deps.identityKey ?? (await loadIdentityKey(config.PROXY_IDENTITY_ALG, config.PROXY_IDENTITY_KEY_FILE));
+      signer = new IdentitySigner(key, Math.max(1, Math.round(config.PROXY_IDENTITY_TTL / 1000)), clock, config.PROXY_IDENTITY_CACHE_SIZE);
+      const gatekeeper = new Gatekeeper(chain, revocation, signer, proxyMetrics, logger);
+      debug = await startDebugServer({
+        addr: config.PROXY_DEBUG_ADDR,
+        metrics,
+        checks: [
+          { name: 'revocation', check: async () => { if (!revocation.loaded) throw new Error('revocation lists not loaded'); } },
+          { name: 'store', check: () => deps.store.ping() },
+        ],
+      });
+      // Not ready until the revocation lists are loaded; retried until they are.
+      const loadRevocation = async (): Promise<void> => {
+        try {
+          await revocation.start();
+        } catch (err) {
+          logger.error({ err }, 'loading revocation lists failed; retrying in the background');
+          void (async () => {
+            while (server && !revocation.loaded) {
+              await new Promise((r) => setTimeout(r, 500));
+              await revocation.load().catch(() => undefined);
+            }
+          })();
+        }
+      };
+      const ctx = {
+        routes,
+        gatekeeper,
+        signer,
+        metrics: proxyMetrics,
+        logger,
+        pools,
+        isTrusted: createTrustedProxies(config.PROXY_TRUSTED_PROXIES),
+        challenge: { realm: config.PROXY_REALM, basic: config.PROXY_ENABLE_BASIC_AUTH || config.PROXY_ENABLE_APP_AUTH },
+        loginUrl: config.PROXY_LOGIN_URL,
+        defaultTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT,
+        maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
+      };
+      server = createServer(
+        {
+          maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
+          headersTimeout: config.PROXY_HEADERS_TIMEOUT,
+          requestTimeout: config.PROXY_REQUEST_TIMEOUT,
+          keepAliveTimeout: 5000,
+          requireHostHeader: true,
+          joinDuplicateHeaders: false,
+        },
+        createRequestHandler(ctx),
+      );
+      server.on('upgrade', createUpgradeHandler(ctx) as (req: IncomingMessage, socket: Duplex, head: Buffer) => void);
+      server.on('clientError', onClientError);
+      const [host, port] = splitAddr(config.PROXY_HTTP_ADDR);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+      const a = server.address();
+      grpcEntry = new GrpcEntry({ owners: deps.grpcOwners ?? grpcOwners(config), gatekeeper, metrics: proxyMetrics, logger, tls });
+      const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
+      await loadRevocation();
+      return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };
+    },
+    async stop() {
+      revocation.stop();
+      const s = server;
+      server = undefined;
+      await Promise.all([
+        s &&
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => {
+              s.closeAllConnections();
+              resolve();
+            }, 5000);
+            t.unref();
+            s.close(() => {
+              clearTimeout(t);
+              resolve();
+            });
+            s.closeIdleConnections();
+          }),
+        grpcEntry?.close(),
+        debug?.close(),
+      ]);
+      pools.destroy();
+      for (const c of owned) c.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { AuthPrincipal } from '../domain/principal.js';
+
+/** What an authenticator may look at. Never logged. */
+export interface AuthInput {
+  /** The single Authorization header, if any. */
+  authorization: string | undefined;
+  /** The Cookie header(s), joined. */
+  cookie: string | undefined;
+  ip: string;
+}
+
+/**
+ * One credential type. `authenticate` returns null when the request carries no credential of its
+ * kind (the chain moves on), a principal when it verified one, and throws a GatehouseError for a
+ * bad credential (INVALID_TOKEN, TOKEN_EXPIRED, INVALID_CREDENTIALS → 401) or when its backend
+ * cannot answer (SERVICE_UNAVAILABLE → 503: fail closed).
+ * Adding a credential type (API keys, external issuers) is one module implementing this.
+ */
+export interface Authenticator {
+  /** bearer | app | basic | session | apikey | ... (metrics, logs, identity auth_method). */
+  readonly method: string;
+  /** The HTTP auth scheme it answers for, for WWW-Authenticate challenges. */
+  readonly scheme?: 'Bearer' | 'Basic';
+  authenticate(input: AuthInput): Promise<AuthPrincipal | null>;
+}
+
+export interface ParsedAuthorization {
+  scheme: string;
+  value: string;
+}
+
+/** `Scheme value` with a case-insensitive scheme; null when absent or malformed. */
+export function parseAuthorization(header: string | undefined): ParsedAuthorization | null {
+  if (!header) return null;
+  const m = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*) +(\S+)\s*$/.exec(header);
+  if (!m) return null;
+  return { scheme: m[1]!.toLowerCase(), value: m[2]! };
+}
+
+/** Decodes HTTP Basic credentials; null when the header is not Basic or not decodable. */
+export function parseBasic(header: string | undefined): { username: string; password: string } | null {
+  const a = parseAuthorization(header);
+  if (!a || a.scheme !== 'basic') return null;
+  if (!/^[A-Za-z0-9+/]+=*$/.test(a.value)) return null;
+  const text = Buffer.from(a.value, 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  if (i <= 0) return null;
+  return { username: text.slice(0, i), password: text.slice(i + 1) };
+}

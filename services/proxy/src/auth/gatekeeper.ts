@@ -1,0 +1,75 @@
+import { GatehouseError, toGatehouseError, type Logger } from '@gatehouse/shared';
+import { authorize } from '../domain/authorize.js';
+import type { AuthPrincipal } from '../domain/principal.js';
+import type { Revocation } from '../events/revocation.js';
+import type { IdentitySigner } from '../identity/identity-signer.js';
+import type { ProxyMetrics } from '../observability/proxy-metrics.js';
+import { runAuthChain } from './auth-chain.js';
+import { parseAuthorization, type AuthInput, type Authenticator } from './authenticator.js';
+
+export interface AccessRule {
+  route: string;
+  public: boolean;
+  scopes: readonly string[];
+  roles: readonly string[];
+}
+
+export type Decision =
+  | { allowed: true; principal: AuthPrincipal | null; method: string; identityHeader: string | undefined }
+  | { allowed: false; error: GatehouseError; method: string; noCredential: boolean; scheme: 'Bearer' | 'Basic' | undefined };
+
+/**
+ * One decision per request or call: authenticate with the chain, check revocation, apply the
+ * route's rule, sign the identity. Public routes authenticate opportunistically: a valid credential
+ * adds the identity, anything else goes on anonymously (never with a client-sent identity).
+ * Every decision is logged (who, route, outcome, why) without the credential.
+ */
+export class Gatekeeper {
+  constructor(
+    private readonly chain: readonly Authenticator[],
+    private readonly revocation: Revocation,
+    private readonly signer: IdentitySigner,
+    private readonly metrics: ProxyMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async decide(input: AuthInput, rule: AccessRule): Promise<Decision> {
+    const started = process.hrtime.bigint();
+    const parsed = parseAuthorization(input.authorization);
+    const scheme = parsed?.scheme === 'bearer' ? 'Bearer' : parsed?.scheme === 'basic' ? 'Basic' : undefined;
+    let method = 'none';
+    const deny = (error: GatehouseError, noCredential: boolean, why: string): Decision => {
+      this.metrics.authDecision(method, error.code, started);
+      this.logger.info({ decision: 'deny', route: rule.route, auth_method: method, code: error.code, why, ip: input.ip }, 'access decision');
+      return { allowed: false, error, method, noCredential, scheme };
+    };
+    let principal: AuthPrincipal | null = null;
+    try {
+      const r = await runAuthChain(this.chain, input);
+      if (r.principal) {
+        principal = r.principal;
+        method = r.method;
+        const revoked = await this.revocation.check(principal);
+        if (revoked) {
+          principal = null;
+          if (!rule.public) return deny(new GatehouseError(scheme === 'Bearer' ? 'INVALID_TOKEN' : 'INVALID_CREDENTIALS', { detail: revoked }), false, revoked);
+        }
+      } else if (!rule.public) {
+        const err = r.presented ? new GatehouseError('INVALID_CREDENTIALS', { detail: 'unsupported or disabled authorization scheme' }) : new GatehouseError('UNAUTHENTICATED', { detail: 'no credential' });
+        return deny(err, !r.presented, err.detail!);
+      }
+    } catch (err) {
+      const ge = toGatehouseError(err);
+      if (!rule.public) return deny(ge.code === 'INTERNAL' ? new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: ge.detail }) : ge, false, ge.detail ?? ge.code);
+      principal = null;
+    }
+    if (principal) {
+      const refused = authorize(principal.identity, rule);
+      if (refused && !rule.public) return deny(refused, false, refused.detail ?? refused.code);
+    }
+    const identityHeader = principal ? await this.signer.sign(principal.identity) : undefined;
+    this.metrics.authDecision(method, 'allow', started);
+    this.logger.info({ decision: 'allow', route: rule.route, auth_method: method, sub: principal?.identity.sub, sid: principal?.identity.sid, ip: input.ip }, 'access decision');
+    return { allowed: true, principal, method, identityHeader };
+  }
+}

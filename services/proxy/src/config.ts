@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
+
+/** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
+export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('../../routes.yaml', import.meta.url));
+
+const cidrList = env.list('').refine((list) => list.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)), 'expected a comma-separated list of IPs or CIDRs');
+
+export const configSchema = z.object({
+  ...commonEnv,
+  ...cookieEnv,
+  PROXY_HTTP_ADDR: env.addr('127.0.0.1:9200'),
+  PROXY_GRPC_ADDR: env.addr('127.0.0.1:9201'),
+  PROXY_DEBUG_ADDR: env.addr('127.0.0.1:9205'),
+  PROXY_ENABLE_APP_AUTH: env.bool(false),
+  PROXY_ENABLE_BASIC_AUTH: env.bool(false),
+  PROXY_ENABLE_SESSION_AUTH: env.bool(true),
+  PROXY_ROUTES_FILE: z.string().default(DEFAULT_ROUTES_FILE),
+  /** Peers whose X-Forwarded-* headers are believed (IPs or CIDRs). */
+  PROXY_TRUSTED_PROXIES: cidrList,
+  /** The oldest revocation state ever served: past it, the proxy asks the store per request. */
+  PROXY_REVOCATION_MAX_STALENESS: env.duration('5s'),
+  /** How long a store snapshot is reused while the bus is down. */
+  PROXY_REVOCATION_STORE_CACHE_TTL: env.duration('1s'),
+  /** How long a revocation matters: the longest access-token lifetime. */
+  PROXY_REVOCATION_TTL: env.duration('15m'),
+  PROXY_IDENTITY_KEY_FILE: z.string().optional(),
+  PROXY_IDENTITY_ALG: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+  PROXY_IDENTITY_TTL: env.duration('60s'),
+  PROXY_MAX_HEADER_BYTES: env.int(16 * 1024, 1024, 1024 * 1024),
+  /** Largest request body forwarded (streamed, counted). */
+  PROXY_MAX_BODY_BYTES: env.int(1024 * 1024 * 1024, 0),
+  PROXY_HEADERS_TIMEOUT: env.duration('10s'),
+  /** Time to receive a whole request from the client (uploads included). */
+  PROXY_REQUEST_TIMEOUT: env.duration('300s'),
+  /** Default time for an upstream to answer with headers (routes may override). */
+  PROXY_UPSTREAM_TIMEOUT: env.duration('30s'),
+  PROXY_UPSTREAM_MAX_SOCKETS: env.int(256, 1),
+  PROXY_TOKEN_CACHE_SIZE: env.int(10_000, 0),
+  PROXY_BASIC_CACHE_SIZE: env.int(10_000, 0),
+  PROXY_BASIC_CACHE_TTL: env.duration('30s'),
+  PROXY_SESSION_CACHE_SIZE: env.int(10_000, 0),
+  PROXY_SESSION_CACHE_TTL: env.duration('5s'),
+  PROXY_IDENTITY_CACHE_SIZE: env.int(10_000, 0),
+  /** Where browsers without a credential are sent on protected routes. */
+  PROXY_LOGIN_URL: z.string().default('/admin/login'),
+  PROXY_REALM: z.string().regex(/^[\w .-]+$/).default('gatehouse'),
+  /** gRPC messages larger than this are refused by the gRPC entry. */
+  PROXY_GRPC_MAX_MESSAGE_BYTES: env.int(16 * 1024 * 1024, 1024),
+  AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210'),
+  AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),
+  AUTH_APP_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9230'),
+  WHOAMI_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9250'),
+  /** auth-apikey's gRPC address (a later issue); its services are routed when it is set. */
+  AUTH_APIKEY_GRPC_ENDPOINT: z.string().optional(),
+  /** Override of the JWKS the proxy verifies access tokens with (default: auth-bearer's). */
+  PROXY_ACCESS_TOKEN_JWKS_URL: z.string().url().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(e: Env): Config {
+  return loadEnv(configSchema, e);
+}

@@ -1,0 +1,44 @@
+import { GatehouseError } from '@gatehouse/shared';
+
+const bad = (detail: string) => new GatehouseError('INVALID_REQUEST', { message: 'Ambiguous or malformed request path.', detail });
+
+/**
+ * Canonical form of a request target's path, so `/public/../admin`, `/%2e%2e/admin`, `//admin`,
+ * `/admin;x=1` or `/admin%2fx` cannot dodge a route rule. Anything a backend could read two ways is
+ * refused (encoded slashes and backslashes, encoded dot segments, NUL and control bytes, `;params`,
+ * dot segments that climb above the root, a non-origin-form target).
+ * Returns the canonical path (percent-encoding of other bytes preserved) and the raw query.
+ */
+export function normalizePath(target: string): { path: string; query: string } {
+  if (target.length === 0 || target[0] !== '/') throw bad('request target is not in origin form');
+  const q = target.indexOf('?');
+  const rawPath = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? '' : target.slice(q);
+  if (rawPath.includes('#')) throw bad('fragment in request target');
+  if (/[\x00-\x20\x7f\\]/.test(rawPath)) throw bad('control byte, space or backslash in path');
+  if (/%(?![0-9a-fA-F]{2})/.test(rawPath)) throw bad('malformed percent-encoding');
+  // Decoding these would change the path's structure: refuse rather than guess.
+  if (/%(2f|5c|00|2e|3b|25)/i.test(rawPath)) throw bad('encoded slash, backslash, dot, semicolon, percent or NUL in path');
+  if (rawPath.includes(';')) throw bad('path parameters (;) are not accepted');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    throw bad('invalid UTF-8 in path');
+  }
+  if (/[\x00-\x1f\x7f]/.test(decoded)) throw bad('encoded control byte in path');
+  const out: string[] = [];
+  const segments = rawPath.split('/').slice(1);
+  for (const [i, seg] of segments.entries()) {
+    const last = i === segments.length - 1;
+    if (seg === '' && !last) continue; // collapse doubled slashes
+    if (seg === '.') continue;
+    if (seg === '..') {
+      if (out.length === 0) throw bad('dot segments climb above the root');
+      out.pop();
+      continue;
+    }
+    out.push(seg);
+  }
+  return { path: '/' + out.join('/'), query };
+}

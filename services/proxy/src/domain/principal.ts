@@ -1,0 +1,59 @@
+import type { AccessTokenClaims, AppTokenClient, Identity } from '@gatehouse/shared';
+
+/** gatehouse.v1.Principal as the generated clients decode it. */
+export type PrincipalMessage = Awaited<ReturnType<AppTokenClient['Authenticate']>>;
+
+/** Who a request is authenticated as, plus what revocation checks need. */
+export interface AuthPrincipal {
+  identity: Identity;
+  /** When the credential stops being valid (epoch ms; 0: unknown). */
+  expiresAtMs: number;
+  /** When the credential was issued or, for looked-up credentials, checked (epoch ms). */
+  issuedAtMs: number;
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const opt = <K extends string>(k: K, v: unknown): Partial<Record<K, string>> => (typeof v === 'string' && v !== '' ? ({ [k]: v } as Record<K, string>) : {});
+
+export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
+  return {
+    identity: {
+      sub: c.sub,
+      ...opt('email', c.email),
+      ...opt('name', c.name),
+      roles: list(c.roles),
+      groups: list(c.groups),
+      scopes: typeof c.scope === 'string' ? c.scope.split(' ').filter(Boolean) : [],
+      amr: list(c.amr),
+      ...opt('sid', c.sid),
+      ...(c.act && typeof c.act.sub === 'string' ? { act: { sub: c.act.sub } } : {}),
+      auth_method: 'bearer',
+      ...opt('token_id', typeof c.token_id === 'string' ? c.token_id : c.jti),
+      ...opt('client_id', c.client_id),
+    },
+    expiresAtMs: c.exp * 1000,
+    issuedAtMs: c.iat * 1000,
+  };
+}
+
+/** A gatehouse.v1.Principal from an auth service. */
+export function principalFromMessage(p: PrincipalMessage, method: string, nowMs: number): AuthPrincipal {
+  return {
+    identity: {
+      sub: p.user_id ?? '',
+      ...opt('email', p.email),
+      ...opt('name', p.name),
+      roles: list(p.roles),
+      groups: list(p.groups),
+      scopes: list(p.scopes),
+      amr: list(p.amr),
+      ...opt('sid', p.sid),
+      ...(p.actor ? { act: { sub: p.actor } } : {}),
+      auth_method: method,
+      ...opt('token_id', p.token_id),
+      ...opt('client_id', p.client_id),
+    },
+    expiresAtMs: Number(p.expires_at_ms ?? 0),
+    issuedAtMs: nowMs,
+  };
+}

@@ -1,0 +1,49 @@
+import type { AuthPrincipal } from './principal.js';
+
+/**
+ * Revoked sessions, credentials (app tokens, API keys, access-token ids) and per-user not-before
+ * times, each kept until its own expiry (the longest token lifetime after the revocation).
+ */
+export class RevokedSet {
+  private readonly sessions = new Map<string, number>();
+  private readonly tokens = new Map<string, number>();
+  private readonly users = new Map<string, { notBefore: number; exp: number }>();
+
+  addSession(sid: string, exp: number): void {
+    this.sessions.set(sid, Math.max(exp, this.sessions.get(sid) ?? 0));
+  }
+
+  addToken(id: string, exp: number): void {
+    this.tokens.set(id, Math.max(exp, this.tokens.get(id) ?? 0));
+  }
+
+  addUser(userId: string, notBefore: number, exp: number): void {
+    const cur = this.users.get(userId);
+    this.users.set(userId, { notBefore: Math.max(notBefore, cur?.notBefore ?? 0), exp: Math.max(exp, cur?.exp ?? 0) });
+  }
+
+  /** Why `p` is revoked, or null. */
+  reason(p: AuthPrincipal, now: number): string | null {
+    const { sid, token_id: tokenId, sub } = p.identity;
+    if (sid && (this.sessions.get(sid) ?? 0) > now) return 'session revoked';
+    if (tokenId && (this.tokens.get(tokenId) ?? 0) > now) return 'credential revoked';
+    const u = this.users.get(sub);
+    if (u && u.exp > now && p.issuedAtMs < u.notBefore) return 'user revoked';
+    return null;
+  }
+
+  prune(now: number): void {
+    for (const m of [this.sessions, this.tokens]) for (const [k, exp] of m) if (exp <= now) m.delete(k);
+    for (const [k, u] of this.users) if (u.exp <= now) this.users.delete(k);
+  }
+
+  mergeFrom(other: RevokedSet): void {
+    for (const [k, v] of other.sessions) this.addSession(k, v);
+    for (const [k, v] of other.tokens) this.addToken(k, v);
+    for (const [k, v] of other.users) this.addUser(k, v.notBefore, v.exp);
+  }
+
+  get size(): number {
+    return this.sessions.size + this.tokens.size + this.users.size;
+  }
+}

@@ -1,0 +1,145 @@
+import { GatehouseError, REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStore, type Logger } from '@gatehouse/shared';
+import type { AuthPrincipal } from '../domain/principal.js';
+import { RevokedSet } from '../domain/revoked-set.js';
+
+export interface RevocationOptions {
+  store: KeyValueStore;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  /** Fallback to the store once the bus has been down this long. */
+  maxStalenessMs: number;
+  /** Reuse of a store snapshot while in fallback. */
+  storeCacheTtlMs: number;
+  /** Entries without an expiry live this long (the longest access-token lifetime). */
+  ttlMs: number;
+  /** Called for each revocation so caches drop matching successes at once. */
+  onRevoked: (match: (p: AuthPrincipal) => boolean) => void;
+  /** Called on key rotation (refetch the JWKS). */
+  onKeysRotated: () => void;
+  onLag?: (ms: number) => void;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The proxy's revocation state: NATS events applied as they come, the store's sorted sets loaded
+ * at start and after every reconnect, and per-request store checks (briefly cached) once the bus
+ * has been down longer than the staleness bound. Store trouble in that mode fails closed.
+ */
+export class Revocation {
+  private set = new RevokedSet();
+  private loadedAt = 0;
+  private snapshot: { at: number; set: RevokedSet } | undefined;
+  private snapshotLoading: Promise<RevokedSet> | undefined;
+  private readonly unsubs: Array<() => void> = [];
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: RevocationOptions) {}
+
+  /** Subscribes, then loads the store. Resolves once loaded (readiness). */
+  async start(): Promise<void> {
+    const s1 = this.o.bus.subscribe(SUBJECTS.revokedAll, (payload, subject) => this.apply(subject, payload));
+    const s2 = this.o.bus.subscribe(SUBJECTS.keysRotated, () => this.o.onKeysRotated());
+    this.unsubs.push(
+      () => s1.unsubscribe(),
+      () => s2.unsubscribe(),
+      this.o.bus.onReconnect(() => {
+        this.o.onKeysRotated();
+        void this.load().catch((err: unknown) => this.o.logger.error({ err }, 'revocation resync after reconnect failed'));
+      }),
+    );
+    this.pruneTimer = setInterval(() => this.set.prune(this.o.clock.now()), 60_000);
+    this.pruneTimer.unref();
+    await this.load();
+  }
+
+  stop(): void {
+    for (const u of this.unsubs.splice(0)) u();
+    clearInterval(this.pruneTimer);
+  }
+
+  get loaded(): boolean {
+    return this.loadedAt > 0;
+  }
+
+  /** Loads every revocation list from the store and merges it (events may have arrived meanwhile). */
+  async load(): Promise<void> {
+    const fresh = await this.readStore();
+    this.set.mergeFrom(fresh);
+    this.o.onRevoked((p) => fresh.reason(p, this.o.clock.now()) !== null);
+    this.loadedAt = this.o.clock.now();
+    this.o.logger.info({ entries: fresh.size }, 'revocation lists loaded');
+  }
+
+  /** Null when `p` may pass; the reason otherwise. Throws SERVICE_UNAVAILABLE when it cannot tell. */
+  async check(p: AuthPrincipal): Promise<string | null> {
+    const now = this.o.clock.now();
+    if (!this.loaded) throw new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: 'revocation lists not loaded yet' });
+    const local = this.set.reason(p, now);
+    if (local) return local;
+    const down = this.o.bus.disconnectedSince();
+    if (down === null || Date.now() - down <= this.o.maxStalenessMs) return null;
+    const snap = await this.storeSnapshot(now);
+    return snap.reason(p, now);
+  }
+
+  private async storeSnapshot(now: number): Promise<RevokedSet> {
+    if (this.snapshot && now - this.snapshot.at < this.o.storeCacheTtlMs) return this.snapshot.set;
+    this.snapshotLoading ??= this.readStore().finally(() => (this.snapshotLoading = undefined));
+    try {
+      const set = await this.snapshotLoading;
+      this.snapshot = { at: now, set };
+      return set;
+    } catch (err) {
+      throw new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: `revocation store: ${(err as Error).message}` });
+    }
+  }
+
+  private async readStore(): Promise<RevokedSet> {
+    const now = this.o.clock.now();
+    const out = new RevokedSet();
+    const [sessions, users, apps, keys] = await Promise.all([REVOCATION_KEYS.sessions, REVOCATION_KEYS.users, REVOCATION_KEYS.appTokens, REVOCATION_KEYS.apiKeys].map((k) => this.o.store.zRangeByScore(k, now, Number.POSITIVE_INFINITY)));
+    for (const m of sessions!) out.addSession(m.member, m.score);
+    for (const m of [...apps!, ...keys!]) out.addToken(m.member, m.score);
+    for (const m of users!) {
+      // Member `user_id:not_before_ms`; a bare user id means "issued before the entry's start".
+      const i = m.member.lastIndexOf(':');
+      const nb = i > 0 ? Number(m.member.slice(i + 1)) : NaN;
+      if (Number.isFinite(nb)) out.addUser(m.member.slice(0, i), nb, m.score);
+      else out.addUser(m.member, m.score - this.o.ttlMs, m.score);
+    }
+    return out;
+  }
+
+  /** Applies one `gatehouse.revoked.*` event. */
+  apply(subject: string, e: Record<string, unknown>): void {
+    const now = this.o.clock.now();
+    const exp = num(e.exp) ?? now + this.o.ttlMs;
+    const at = num(e.at);
+    if (at !== undefined) this.o.onLag?.(Math.max(0, now - at));
+    if (subject === 'gatehouse.revoked.session') {
+      const sid = str(e.sid);
+      if (!sid) return;
+      this.set.addSession(sid, exp);
+      this.o.onRevoked((p) => p.identity.sid === sid);
+    } else if (subject === 'gatehouse.revoked.user') {
+      const user = str(e.user_id);
+      if (!user) return;
+      const nb = num(e.not_before) ?? now;
+      this.set.addUser(user, nb, exp);
+      this.o.onRevoked((p) => p.identity.sub === user && p.issuedAtMs < nb);
+      // Looked-up credentials (basic, app, session) were checked at issuedAtMs: drop them all.
+      this.o.onRevoked((p) => p.identity.sub === user && p.identity.auth_method !== 'bearer');
+    } else if (subject === 'gatehouse.revoked.apptoken' || subject === 'gatehouse.revoked.apikey') {
+      const id = str(e.token_id) ?? str(e.key_id);
+      if (!id) return;
+      this.set.addToken(id, exp);
+      this.o.onRevoked((p) => p.identity.token_id === id);
+    } else {
+      return;
+    }
+    this.o.logger.info({ subject, event: e.id }, 'revocation applied');
+  }
+}

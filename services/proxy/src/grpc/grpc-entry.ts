@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { connect, constants, createSecureServer, createServer, type ClientHttp2Session, type Http2Server, type Http2SecureServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { IDENTITY_HEADER, splitAddr, type GrpcTlsConfig, type Logger } from '@gatehouse/shared';
+import type { Gatekeeper } from '../auth/gatekeeper.js';
+import { isSpoofable } from '../http/upstream-headers.js';
+import type { ProxyMetrics } from '../observability/proxy-metrics.js';
+import type { GrpcOwner } from './grpc-owners.js';
+
+export interface GrpcEntryOptions {
+  owners: Map<string, GrpcOwner>;
+  gatekeeper: Gatekeeper;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  tls: GrpcTlsConfig;
+}
+
+const DROP = new Set([':method', ':path', ':scheme', ':authority', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'x-forwarded-for']);
+const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** grpc-timeout (`100m`, `2S`) → ms, or undefined. */
+export function parseGrpcTimeout(v: string | string[] | undefined): number | undefined {
+  const m = typeof v === 'string' ? /^(\d{1,8})([HMSmun])$/.exec(v) : null;
+  return m ? Number(m[1]) * TIMEOUT_UNITS[m[2]!]! : undefined;
+}
+
+/**
+ * The gRPC entry: a transparent HTTP/2 forwarder. Each call goes to the owner of its service
+ * (`:path` = /package.Service/Method), after the same access decision as HTTP on its
+ * `authorization` metadata. Messages and trailers are streamed both ways untouched, so deadlines
+ * (grpc-timeout), streaming and large messages behave as with a direct connection. Refusals are
+ * trailers-only responses (UNIMPLEMENTED for unknown services, UNAUTHENTICATED, UNAVAILABLE).
+ */
+export class GrpcEntry {
+  private server: Http2Server | Http2SecureServer | undefined;
+  private readonly sessions = new Map<string, ClientHttp2Session>();
+  private readonly streams = new Set<ServerHttp2Stream>();
+
+  constructor(private readonly o: GrpcEntryOptions) {}
+
+  async listen(addr: string): Promise<number> {
+    const t = this.o.tls;
+    this.server = t.enabled ? createSecureServer({ cert: readFileSync(t.certFile!), key: readFileSync(t.keyFile!), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}), requestCert: t.requireClientCert === true, rejectUnauthorized: t.requireClientCert === true, allowHTTP1: false }) : createServer();
+    this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
+    this.server.on('sessionError', () => undefined);
+    const [host, port] = splitAddr(addr);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.port : port;
+  }
+
+  async close(graceMs = 5000): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const timer = setTimeout(() => {
+      for (const s of this.streams) s.close(constants.NGHTTP2_CANCEL);
+    }, graceMs);
+    timer.unref();
+    for (const s of this.sessions.values()) s.close();
+    await done;
+    clearTimeout(timer);
+    for (const s of this.sessions.values()) s.destroy();
+    this.sessions.clear();
+  }
+
+  private session(endpoint: string): ClientHttp2Session {
+    const cur = this.sessions.get(endpoint);
+    if (cur && !cur.closed && !cur.destroyed) return cur;
+    const t = this.o.tls;
+    const s = connect(`${t.enabled ? 'https' : 'http'}://${endpoint}`, t.enabled ? { ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}), ...(t.certFile && t.keyFile ? { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) } : {}) } : {});
+    const drop = () => {
+      if (this.sessions.get(endpoint) === s) this.sessions.delete(endpoint);
+    };
+    s.on('error', drop);
+    s.on('close', drop);
+    s.on('goaway', drop);
+    s.unref();
+    this.sessions.set(endpoint, s);
+    return s;
+  }
+
+  private trailersOnly(stream: ServerHttp2Stream, code: number, message: string, extra: OutgoingHttpHeaders = {}): void {
+    if (stream.destroyed || stream.closed) return;
+    if (stream.headersSent) {
+      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message), ...extra }, { endStream: true });
+  }
+
+  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    this.streams.add(stream);
+    stream.on('close', () => this.streams.delete(stream));
+    stream.on('error', () => undefined);
+    const path = String(headers[':path'] ?? '');
+    const m = /^\/([A-Za-z0-9_.]+)\/([A-Za-z0-9_]+)$/.exec(path);
+    const ct = String(headers['content-type'] ?? '');
+    if (headers[':method'] !== 'POST' || !ct.startsWith('application/grpc')) {
+      if (!stream.headersSent) stream.respond({ ':status': 415 }, { endStream: true });
+      return;
+    }
+    const service = m?.[1] ?? '';
+    const method = m?.[2] ?? '';
+    const owner = m ? this.o.owners.get(service) : undefined;
+    if (!owner) {
+      this.o.metrics.grpc(service || 'unknown', method || 'unknown', GrpcStatus.UNIMPLEMENTED);
+      return this.trailersOnly(stream, GrpcStatus.UNIMPLEMENTED, `unknown service ${service}`);
+    }
+    const auth = headers.authorization;
+    const ip = stream.session?.socket?.remoteAddress ?? '';
+    this.o.gatekeeper.decide({ authorization: typeof auth === 'string' ? auth : undefined, cookie: undefined, ip }, { route: `${service}/${method}`, public: owner.publicMethods.has(method), scopes: [], roles: [] }).then(
+      (d) => {
+        if (!d.allowed) {
+          this.o.metrics.grpc(service, method, d.error.grpcStatus);
+          return this.trailersOnly(stream, d.error.grpcStatus, d.error.message, { 'gatehouse-error-code': d.error.code, ...(d.error.retryAfter !== undefined ? { 'retry-after': String(d.error.retryAfter) } : {}) });
+        }
+        const out: OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(headers)) {
+          if (v === undefined || DROP.has(k) || isSpoofable(k)) continue;
+          if (k === 'authorization' && !owner.passAuthorization) continue;
+          out[k] = v;
+        }
+        if (d.identityHeader && d.principal) {
+          out[IDENTITY_HEADER] = d.identityHeader;
+          out['x-user-id'] = d.principal.identity.sub;
+        }
+        out['x-forwarded-for'] = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+        this.forward(stream, owner, path, out, service, method, parseGrpcTimeout(headers['grpc-timeout']));
+      },
+      (err: unknown) => {
+        this.o.logger.error({ err }, 'grpc entry decision failed');
+        this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'authentication unavailable');
+      },
+    );
+  }
+
+  private forward(stream: ServerHttp2Stream, owner: GrpcOwner, path: string, headers: OutgoingHttpHeaders, service: string, method: string, timeoutMs: number | undefined): void {
+    let up;
+    try {
+      up = this.session(owner.endpoint).request({ ':method': 'POST', ':path': path, ':authority': owner.endpoint, ...headers }, { endStream: false });
+    } catch {
+      return this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'upstream unavailable');
+    }
+    let trailers: IncomingHttpHeaders | undefined;
+    let status: number | undefined;
+    // The proxy enforces the caller's deadline too, so a stuck owner cannot hold the call open.
+    const timer = timeoutMs !== undefined ? setTimeout(() => {
+      up.close(constants.NGHTTP2_CANCEL);
+      this.trailersOnly(stream, GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded');
+    }, timeoutMs + 50) : undefined;
+    const finish = (code: number) => {
+      clearTimeout(timer);
+      if (status === undefined) {
+        status = code;
+        this.o.metrics.grpc(service, method, code);
+      }
+    };
+    up.on('response', (h, flags) => {
+      const rest: OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(h)) if (v !== undefined && k !== ':status') rest[k] = v;
+      if (stream.destroyed || stream.closed) return;
+      // eslint-disable-next-line no-bitwise -- HTTP/2 frame flags are a bit field
+      if (flags & constants.NGHTTP2_FLAG_END_STREAM) {
+        finish(Number(h['grpc-status'] ?? GrpcStatus.UNKNOWN));
+        stream.respond({ ':status': h[':status'] ?? 200, ...rest }, { endStream: true });
+        return;
+      }
+      stream.respond({ ':status': h[':status'] ?? 200, ...rest }, { waitForTrailers: true });
+      up.pipe(stream);
+    });
+    up.on('trailers', (t) => (trailers = t));
+    stream.on('wantTrailers', () => {
+      const t: OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'upstream ended without trailers' })) if (v !== undefined) t[k] = v;
+      finish(Number(t['grpc-status'] ?? GrpcStatus.UNKNOWN));
+      stream.sendTrailers(t);
+    });
+    up.on('error', () => {
+      finish(GrpcStatus.UNAVAILABLE);
+      this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'upstream unavailable');
+    });
+    up.on('close', () => {
+      if (!stream.headersSent) {
+        finish(GrpcStatus.UNAVAILABLE);
+        this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'upstream closed the call');
+      } else if (up.rstCode !== undefined && up.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.closed) {
+        stream.close(up.rstCode);
+      }
+    });
+    stream.on('close', () => {
+      clearTimeout(timer);
+      if (!up.closed) up.close(constants.NGHTTP2_CANCEL);
+    });
+    stream.pipe(up);
+  }
+}

@@ -1,0 +1,24 @@
+import type { Logger } from '@gatehouse/shared';
+import type { Gatekeeper } from '../auth/gatekeeper.js';
+import type { IdentitySigner } from '../identity/identity-signer.js';
+import type { ProxyMetrics } from '../observability/proxy-metrics.js';
+import type { Route } from '../routes/routes-file.js';
+import type { UpstreamPools } from './forward.js';
+import type { ChallengeOptions } from './responses.js';
+
+/** What the HTTP handlers share; built once in createApp. */
+export interface ProxyContext {
+  routes: readonly Route[];
+  gatekeeper: Gatekeeper;
+  signer: IdentitySigner;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  pools: UpstreamPools;
+  isTrusted: (ip: string) => boolean;
+  challenge: ChallengeOptions;
+  loginUrl: string;
+  defaultTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+export const IDENTITY_JWKS_PATH = '/.well-known/gatehouse/jwks.json';

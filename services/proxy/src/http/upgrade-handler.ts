@@ -1,0 +1,68 @@
+import { request, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errorBody, GatehouseError } from '@gatehouse/shared';
+import { upstreamPath } from './forward.js';
+import { admit, identityHeaders } from './proxy-handler.js';
+import type { ProxyContext } from './proxy-context.js';
+import { upstreamRequestHeaders } from './upstream-headers.js';
+
+function writeRaw(socket: Duplex, status: number, headers: Record<string, string | string[]>, body = ''): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
+  for (const [k, v] of Object.entries({ ...headers, connection: 'close', 'content-length': String(Buffer.byteLength(body)) })) for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/**
+ * WebSocket (and other) upgrades: the same admission as plain requests (authenticated before any
+ * byte reaches the upstream), then the raw sockets are piped both ways.
+ */
+export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const refuse = (err: GatehouseError, headers: Record<string, string | string[]> = {}) => {
+      writeRaw(socket, err.httpStatus, { 'content-type': 'application/json', ...headers, ...(err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {}) }, JSON.stringify(errorBody(err)));
+    };
+    if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(new GatehouseError('INVALID_REQUEST', { detail: 'only websocket upgrades' }));
+    admit(ctx, req, (e, h) => refuse(e, h)).then(
+      (ok) => {
+        if (!ok) return;
+        if (!ok.route.websocket) return refuse(new GatehouseError('METHOD_NOT_ALLOWED', { detail: 'route does not accept websockets' }));
+        const base = ok.route.upstream;
+        const headers = {
+          ...upstreamRequestHeaders(req.rawHeaders, req.headers, { remoteAddress: req.socket.remoteAddress ?? '', trusted: ctx.isTrusted(req.socket.remoteAddress ?? ''), encrypted: false, passAuthorization: ok.route.passAuthorization, upgrade: true }),
+          ...identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
+        };
+        const upReq = request({ hostname: base.hostname, port: base.port || 80, method: req.method, path: upstreamPath(base, ok.path, ok.query), headers });
+        const timer = setTimeout(() => upReq.destroy(new Error('timeout')), ok.route.timeoutMs ?? ctx.defaultTimeoutMs);
+        upReq.on('error', (e) => {
+          clearTimeout(timer);
+          refuse(new GatehouseError(e.message === 'timeout' ? 'GATEWAY_TIMEOUT' : 'BAD_GATEWAY'));
+        });
+        upReq.on('response', (res) => {
+          clearTimeout(timer);
+          writeRaw(socket, res.statusCode ?? 502, {});
+          res.resume();
+        });
+        upReq.on('upgrade', (res, upSocket, upHead) => {
+          clearTimeout(timer);
+          const lines = [`HTTP/1.1 101 Switching Protocols`];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+          socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+          if (upHead.length) socket.write(upHead);
+          if (head.length) upSocket.write(head);
+          upSocket.on('error', () => socket.destroy());
+          socket.on('close', () => upSocket.destroy());
+          upSocket.on('close', () => socket.destroy());
+          upSocket.pipe(socket).pipe(upSocket);
+          ctx.metrics.request(ok.route.name, 101, ok.decision.method);
+        });
+        upReq.end();
+      },
+      () => refuse(new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1 })),
+    );
+  };
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { sha256, signIdentity, type Clock, type Identity } from '@gatehouse/shared';
+
+export interface IdentityKey {
+  privateKey: CryptoKey;
+  kid: string;
+  alg: string;
+  publicJwk: JWK;
+}
+
+/** The proxy's signing key: a PKCS#8 PEM file, or a key generated at start. */
+export async function loadIdentityKey(alg: string, pemFile?: string): Promise<IdentityKey> {
+  let privateKey: CryptoKey;
+  let publicJwk: JWK;
+  if (pemFile) {
+    privateKey = await importPKCS8(readFileSync(pemFile, 'utf8'), alg, { extractable: true });
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = await exportJWK(privateKey);
+    publicJwk = pub;
+  } else {
+    const pair = await generateKeyPair(alg, { extractable: true });
+    privateKey = pair.privateKey;
+    publicJwk = await exportJWK(pair.publicKey);
+  }
+  const kid = await calculateJwkThumbprint(publicJwk);
+  return { privateKey, kid, alg, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+}
+
+/**
+ * Signs X-Gatehouse-Identity headers. A principal's header is reused until 90% of its lifetime,
+ * so the signing cost is paid once per principal per TTL, not per request.
+ */
+export class IdentitySigner {
+  private readonly cache: LRUCache<string, { token: string; reuseUntil: number }>;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly key: IdentityKey,
+    private readonly ttlSec: number,
+    private readonly clock: Clock,
+    maxEntries: number,
+  ) {
+    this.cache = new LRUCache({ max: Math.max(1, maxEntries) });
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.key.publicJwk] };
+  }
+
+  async sign(identity: Identity): Promise<string> {
+    const id = sha256(JSON.stringify(identity));
+    const now = this.clock.now();
+    const hit = this.cache.get(id);
+    if (hit && hit.reuseUntil > now) {
+      this.hits++;
+      return hit.token;
+    }
+    this.misses++;
+    const token = await signIdentity(identity, this.key, this.ttlSec, this.clock);
+    this.cache.set(id, { token, reuseUntil: now + this.ttlSec * 900 });
+    return token;
+  }
+}

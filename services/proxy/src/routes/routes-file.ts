@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '@gatehouse/shared';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+const routeSchema = z
+  .object({
+    /** Matches this path and everything below it (segment boundary). */
+    prefix: z.string().regex(/^\/[^?#;\\]*$/).optional(),
+    /** Matches only this exact path. */
+    path: z.string().regex(/^\/[^?#;\\]*$/).optional(),
+    methods: z.array(z.enum(METHODS)).nonempty().optional(),
+    /** A name from `upstreams` / the service endpoints, or an http(s) URL. */
+    upstream: z.string().min(1),
+    public: z.boolean().default(false),
+    /** Every listed scope is required (403 insufficient_scope). */
+    scopes: z.array(z.string().min(1)).default([]),
+    /** Any one of the listed roles is required (403). */
+    roles: z.array(z.string().min(1)).default([]),
+    /** Time for the upstream to answer with headers (e.g. 30s). */
+    timeout: z.string().optional(),
+    /** Forward the client's Authorization header (owners of tokens, e.g. /auth/logout). */
+    passAuthorization: z.boolean().default(false),
+    websocket: z.boolean().default(false),
+    name: z.string().optional(),
+  })
+  .refine((r) => (r.prefix === undefined) !== (r.path === undefined), 'set exactly one of prefix or path');
+
+const fileSchema = z.object({
+  upstreams: z.record(z.string(), z.string().url()).default({}),
+  routes: z.array(routeSchema).min(1),
+});
+
+export interface Route {
+  name: string;
+  match: 'prefix' | 'exact';
+  path: string;
+  methods: ReadonlySet<string> | null;
+  upstream: URL;
+  upstreamName: string;
+  public: boolean;
+  scopes: string[];
+  roles: string[];
+  timeoutMs: number | undefined;
+  passAuthorization: boolean;
+  websocket: boolean;
+}
+
+/**
+ * Parses the routes file. Upstream names resolve through `endpoints` (service base URLs from the
+ * config) and the file's own `upstreams` map; a literal http(s) URL is accepted too.
+ */
+export function parseRoutes(text: string, endpoints: Record<string, string>): Route[] {
+  const raw = fileSchema.safeParse(parse(text));
+  if (!raw.success) throw new Error(`routes file: ${raw.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const names: Record<string, string> = { ...endpoints, ...raw.data.upstreams };
+  return raw.data.routes.map((r, i) => {
+    const target = names[r.upstream] ?? (/^https?:\/\//.test(r.upstream) ? r.upstream : undefined);
+    if (!target) throw new Error(`routes file: route ${i} names unknown upstream "${r.upstream}"`);
+    const path = (r.prefix ?? r.path)!;
+    return {
+      name: r.name ?? `${r.upstream}:${path}`,
+      match: r.prefix !== undefined ? 'prefix' : 'exact',
+      path: path.length > 1 ? path.replace(/\/+$/, '') : path,
+      methods: r.methods ? new Set<string>(r.methods) : null,
+      upstream: new URL(target),
+      upstreamName: r.upstream,
+      public: r.public,
+      scopes: r.scopes,
+      roles: r.roles,
+      timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
+      passAuthorization: r.passAuthorization,
+      websocket: r.websocket,
+    };
+  });
+}
+
+export function loadRoutesFile(file: string, endpoints: Record<string, string>): Route[] {
+  return parseRoutes(readFileSync(file, 'utf8'), endpoints);
+}
