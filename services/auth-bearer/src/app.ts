@@ -1,0 +1,126 @@
+import cookieParser from 'cookie-parser';
+import {
+  GatehouseError,
+  GrpcServer,
+  Metrics,
+  cookieSettingsFrom,
+  createHttpApp,
+  createUserClient,
+  errorMiddleware,
+  grpcTlsFrom,
+  listenHttp,
+  loadProtos,
+  sendError,
+  startDebugServer,
+  type DebugServer,
+  type HttpListener,
+  type ServiceApp,
+  type ServiceDeps,
+  type Subscription,
+} from '@gatehouse/shared';
+import { longestTokenLifetimeMs, type Config } from './config.js';
+import { AccessTokenIssuer } from './domain/access-tokens.js';
+import { SessionService } from './domain/sessions.js';
+import { TokenAuthority } from './domain/token-authority.js';
+import { EventPublisher } from './events/publisher.js';
+import { subscribeEvents } from './events/subscriber.js';
+import { tokenServiceImpl } from './grpc/token-service.js';
+import { authRoutes } from './http/auth-routes.js';
+import { oauthRoutes } from './http/oauth-routes.js';
+import { wellKnownRoutes } from './http/well-known-routes.js';
+import { KeyRing } from './keys/key-ring.js';
+import { SessionStore } from './store/session-store.js';
+import { grpcUserDirectory, type UserDirectory } from './users/user-directory.js';
+
+export interface AuthBearerOverrides {
+  /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
+  users?: UserDirectory;
+  metrics?: Metrics;
+}
+
+/** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
+export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverrides): ServiceApp {
+  const { store, bus, logger, clock } = deps;
+  const metrics = deps.metrics ?? new Metrics('auth-bearer');
+  const tls = grpcTlsFrom(config);
+  const retentionMs = longestTokenLifetimeMs(config);
+
+  const userClient = deps.users ? undefined : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const users = deps.users ?? grpcUserDirectory(userClient!);
+
+  const keys = new KeyRing({ store, clock, secret: config.GATEHOUSE_SECRET, alg: config.AUTH_BEARER_SIGNING_ALG, pem: config.AUTH_BEARER_SIGNING_KEY, retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL, cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL });
+  const events = new EventPublisher({ store, bus, clock, logger, retentionMs });
+  const sessions = new SessionService({
+    sessions: new SessionStore(store),
+    users,
+    events,
+    clock,
+    logger,
+    secret: config.GATEHOUSE_SECRET,
+    policy: { refreshTtlMs: config.REFRESH_TOKEN_TTL, idleTtlMs: config.SESSION_IDLE_TTL, graceMs: config.SESSION_REFRESH_GRACE_PERIOD, maxSessionsPerUser: config.AUTH_BEARER_MAX_SESSIONS_PER_USER, retentionMs },
+  });
+  const issuer = new AccessTokenIssuer({ keys, clock, issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, defaultTtlMs: config.ACCESS_TOKEN_TTL });
+  const authority = new TokenAuthority({
+    sessions,
+    issuer,
+    keys,
+    users,
+    events,
+    clock,
+    opts: {
+      issuer: config.PUBLIC_URL,
+      audience: config.ACCESS_TOKEN_AUDIENCE,
+      allowedAudiences: config.AUTH_BEARER_ALLOWED_AUDIENCES,
+      clockSkewSec: Math.floor(config.AUTH_BEARER_CLOCK_SKEW / 1000),
+      maxTokenBytes: config.AUTH_BEARER_MAX_TOKEN_BYTES,
+      mintMaxTtlMs: config.AUTH_BEARER_MINT_MAX_TTL,
+      impersonationTtlMs: config.AUTH_BEARER_IMPERSONATION_TTL,
+      serviceAccounts: config.AUTH_BEARER_SERVICE_ACCOUNTS,
+    },
+  });
+
+  const http = createHttpApp({ logger, metrics });
+  http.use(cookieParser());
+  http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL, alg: config.AUTH_BEARER_SIGNING_ALG }));
+  http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
+  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
+  http.use((_req, res) => sendError(res, new GatehouseError('ROUTE_NOT_FOUND')));
+  http.use(errorMiddleware(logger));
+
+  const grpc = new GrpcServer({ logger, metrics, tls });
+  grpc.add(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }) as never);
+
+  let httpListener: HttpListener | undefined;
+  let debug: DebugServer | undefined;
+  let subs: Subscription[] = [];
+
+  return {
+    async start() {
+      await keys.init();
+      subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
+      httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
+      const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);
+      debug = await startDebugServer({
+        addr: config.AUTH_BEARER_DEBUG_ADDR,
+        metrics,
+        checks: [
+          { name: 'store', check: () => store.ping() },
+          {
+            name: 'bus',
+            check: async () => {
+              if (bus.disconnectedSince() !== null) throw new Error('bus disconnected');
+            },
+          },
+        ],
+      });
+      logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG }, 'auth-bearer started');
+      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
+    },
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      subs = [];
+      await Promise.all([httpListener?.close(), grpc.stop(), debug?.close()]);
+      userClient?.close();
+    },
+  };
+}

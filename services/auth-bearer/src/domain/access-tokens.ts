@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { ACCESS_TOKEN_TYP, nowSeconds, type AccessTokenClaims, type Clock } from '@gatehouse/shared';
+import type { KeyRing } from '../keys/key-ring.js';
+
+/** What goes into an access token besides the registered claims. */
+export interface AccessTokenSubject {
+  sub: string;
+  client_id: string;
+  scope?: string[] | undefined;
+  sid?: string | undefined;
+  amr?: string[] | undefined;
+  roles?: string[] | undefined;
+  groups?: string[] | undefined;
+  email?: string | undefined;
+  name?: string | undefined;
+  /** RFC 8693 actor. */
+  actor?: string | undefined;
+}
+
+export interface MintedAccessToken {
+  token: string;
+  jti: string;
+  expiresAtMs: number;
+  claims: AccessTokenClaims;
+}
+
+/** Signs RFC 9068 access tokens (typ at+jwt) with the key ring's active key. */
+export class AccessTokenIssuer {
+  constructor(
+    private readonly opts: { keys: KeyRing; clock: Clock; issuer: string; audience: string; defaultTtlMs: number },
+  ) {}
+
+  async mint(s: AccessTokenSubject, o: { ttlMs?: number; audience?: string } = {}): Promise<MintedAccessToken> {
+    const key = await this.opts.keys.active();
+    const iat = nowSeconds(this.opts.clock);
+    const exp = iat + Math.max(1, Math.floor((o.ttlMs ?? this.opts.defaultTtlMs) / 1000));
+    const jti = randomUUID();
+    const claims: AccessTokenClaims = {
+      iss: this.opts.issuer,
+      sub: s.sub,
+      aud: o.audience ?? this.opts.audience,
+      exp,
+      iat,
+      nbf: iat,
+      jti,
+      client_id: s.client_id,
+      ...(s.scope && s.scope.length > 0 ? { scope: s.scope.join(' ') } : {}),
+      ...(s.sid ? { sid: s.sid } : {}),
+      ...(s.amr && s.amr.length > 0 ? { amr: s.amr } : {}),
+      roles: s.roles ?? [],
+      groups: s.groups ?? [],
+      ...(s.email ? { email: s.email } : {}),
+      ...(s.name ? { name: s.name } : {}),
+      ...(s.actor ? { act: { sub: s.actor } } : {}),
+    };
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP }).sign(key.privateKey);
+    return { token, jti, expiresAtMs: exp * 1000, claims };
+  }
+}

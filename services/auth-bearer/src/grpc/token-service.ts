@@ -1,0 +1,100 @@
+import type { CallContext, TokenClient } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared';
+import type { SessionService } from '../domain/sessions.js';
+import { principalFromClaims, principalFromSession, type TokenAuthority } from '../domain/token-authority.js';
+import type { SessionRecord } from '../store/session-store.js';
+
+type Rpc = Exclude<keyof TokenClient, 'close'>;
+type Req<K extends Rpc> = NonNullable<Parameters<TokenClient[K]>[0]>;
+/** Handlers typed from the generated client (request in, response out) so the proto stays the contract. */
+export type TokenServiceImpl = { [K in Rpc]: (req: Req<K>, ctx: CallContext) => Promise<Awaited<ReturnType<TokenClient[K]>>> };
+
+const peerIp = (peer: string) => peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+
+function sessionInfo(s: SessionRecord) {
+  return {
+    id: s.id,
+    user_id: s.user_id,
+    client_id: s.client_id,
+    amr: s.amr,
+    created_at_ms: s.created_at,
+    last_used_at_ms: s.last_used_at,
+    expires_at_ms: s.expires_at,
+    idle_expires_at_ms: s.idle_expires_at,
+    ip: s.ip,
+    user_agent: s.user_agent,
+    principal: principalFromSession(s),
+  };
+}
+
+/** gatehouse.v1.TokenService: maps messages to the authority and back. */
+export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): TokenServiceImpl {
+  const { authority, sessions } = deps;
+  return {
+    async OpenSession(req, ctx) {
+      const p = req.principal ?? {};
+      return authority.openSession({
+        user_id: p.user_id ?? '',
+        email: p.email,
+        name: p.name,
+        roles: p.roles,
+        groups: p.groups,
+        client_id: req.client_id || p.client_id || 'gatehouse',
+        amr: req.amr?.length ? req.amr : (p.amr ?? []),
+        scopes: req.scopes?.length ? req.scopes : (p.scopes ?? []),
+        ip: req.ip || peerIp(ctx.peer),
+        user_agent: req.user_agent ?? '',
+      }) as never;
+    },
+    async RefreshSession(req) {
+      if (!req.refresh_token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
+      return authority.refreshSession(req.refresh_token, { ip: req.ip, user_agent: req.user_agent }) as never;
+    },
+    async RevokeSession(req) {
+      const reason = req.reason || 'revoked';
+      if (req.session_id) return { revoked: (await sessions.revokeSession(req.session_id, reason)) ? 1 : 0 };
+      if (req.refresh_token) return { revoked: (await sessions.revokeByRefreshToken(req.refresh_token, reason)) ? 1 : 0 };
+      throw new GatehouseError('INVALID_PAYLOAD', { message: 'session_id or refresh_token is required.' });
+    },
+    async RevokeUser(req) {
+      return { revoked: await sessions.revokeUser(req.user_id ?? '', req.reason || 'revoked') };
+    },
+    async ListSessions(req) {
+      if (!req.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'user_id is required.' });
+      return { sessions: (await sessions.list(req.user_id)).map(sessionInfo) } as never;
+    },
+    async MintAccessToken(req) {
+      const p = req.principal ?? {};
+      const minted = await authority.mintAccessToken(
+        { user_id: p.user_id ?? '', client_id: p.client_id ?? '', email: p.email ?? '', name: p.name ?? '', roles: p.roles ?? [], groups: p.groups ?? [], amr: p.amr ?? [], actor: p.actor ?? '' },
+        req.scopes?.length ? req.scopes : (p.scopes ?? []),
+        req.audience,
+        Number(req.ttl_seconds ?? 0),
+      );
+      return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
+    },
+    async VerifyToken(req) {
+      if (!req.token) throw new GatehouseError('INVALID_TOKEN', { detail: 'empty token' });
+      const claims = await authority.verify(req.token, req.audience || undefined);
+      return { principal: principalFromClaims(claims), claims_json: JSON.stringify(claims) } as never;
+    },
+    async Impersonate(req) {
+      const target = req.user_id ? { id: req.user_id } : { email: req.email ?? '' };
+      const minted = await authority.impersonate({ client_id: req.client_id ?? '', client_secret: req.client_secret ?? '', target, scopes: req.scopes ?? [], audience: req.audience });
+      return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
+    },
+    async RotateKeys() {
+      const r = await authority.rotateKeys();
+      return { kid: r.kid, published_kids: r.published };
+    },
+    async GetSession(req) {
+      let s: SessionRecord | null = null;
+      if (req.session_id) s = await sessions.get(req.session_id);
+      else if (req.refresh_token) s = await sessions.findByRefreshToken(req.refresh_token);
+      else throw new GatehouseError('INVALID_PAYLOAD', { message: 'session_id or refresh_token is required.' });
+      if (!s) throw new GatehouseError('INVALID_TOKEN', { detail: 'no such session' });
+      await sessions.touch(s);
+      return sessionInfo(s) as never;
+    },
+  };
+}
