@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -14,21 +14,45 @@ export class ConfigError extends Error {
   }
 }
 
+/** Largest secret file `NAME_FILE` may point at: a secret is small; /dev/zero must not hang startup. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+function readSecretFile(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+    let len = 0;
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len > MAX_SECRET_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
+    }
+    return buf.subarray(0, len).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Resolves `NAME_FILE` variants: when `NAME_FILE` is set, `NAME` is read from that file
  * (trailing newline removed). Setting both is an error, so a secret is never silently shadowed.
+ * With `known` (the schema's variable names), only `NAME_FILE` for a known `NAME` is resolved, and a
+ * known variable that itself ends in `_FILE` (NATS_CREDS_FILE) is left alone: unrelated variables of
+ * the environment (COMPOSE_FILE, SSL_CERT_FILE) must not be read or fail startup.
  */
-export function resolveFileVariants(env: Env, problems: string[]): Env {
+export function resolveFileVariants(env: Env, problems: string[], known?: ReadonlySet<string>): Env {
   const out: Env = { ...env };
   for (const [key, path] of Object.entries(env)) {
     if (!key.endsWith('_FILE') || path === undefined || path === '') continue;
     const name = key.slice(0, -'_FILE'.length);
+    if (known && (known.has(key) || !known.has(name))) continue;
     if (env[name] !== undefined && env[name] !== '') {
       problems.push(`${name} and ${key} are both set; set only one`);
       continue;
     }
     try {
-      out[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      out[name] = readSecretFile(path).replace(/\r?\n$/, '');
     } catch (err) {
       problems.push(`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
@@ -36,17 +60,26 @@ export function resolveFileVariants(env: Env, problems: string[]): Env {
   return out;
 }
 
+/** The variable names of an object schema (undefined for other schemas: every `_FILE` is resolved). */
+function schemaKeys(schema: z.ZodType): ReadonlySet<string> | undefined {
+  const shape = (schema as { shape?: unknown }).shape;
+  return typeof shape === 'object' && shape !== null ? new Set(Object.keys(shape)) : undefined;
+}
+
 /** Parses env vars against a zod object schema; empty strings count as unset. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   const problems: string[] = [];
-  const resolved = resolveFileVariants(env, problems);
+  const known = schemaKeys(schema);
+  const resolved = resolveFileVariants(env, problems, known);
   const cleaned: Env = {};
   for (const [k, v] of Object.entries(resolved)) if (v !== undefined && v !== '') cleaned[k] = v;
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const name = issue.path.join('.') || '(root)';
-      problems.push(`${name}: ${issue.message}`);
+      const missing = issue.code === 'invalid_type' && issue.path.length === 1 && cleaned[name] === undefined;
+      // Messages never echo the value: it may be a secret.
+      problems.push(missing ? `${name}: required (set ${name} or ${name}_FILE)` : `${name}: ${issue.message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -75,7 +108,11 @@ export const env = {
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def),
   /** host:port */
-  addr: (def: string) => z.string().regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port').default(def),
+  addr: (def: string) =>
+    z
+      .string()
+      .refine((v) => /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]*):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'expected host:port (port 0-65535)')
+      .default(def),
   list: (def = '') =>
     z
       .string()

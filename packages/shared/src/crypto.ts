@@ -34,11 +34,19 @@ export function encrypt(key: Buffer, plaintext: string | Buffer, aad = ''): stri
   return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
 }
 
+/**
+ * Opens what `encrypt` sealed. Throws on a wrong key, wrong `aad` or any tampering (GCM tag check).
+ * The tag must be the full 16 bytes: GCM would otherwise accept a truncated tag, which makes forgery
+ * a matter of 2^32 tries.
+ */
 export function decrypt(key: Buffer, sealed: string, aad = ''): Buffer {
-  const [v, iv, tag, ct] = sealed.split('.');
-  if (v !== 'v1' || !iv || !tag || ct === undefined) throw new Error('unsupported ciphertext format');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  const [v, iv, tag, ct, extra] = sealed.split('.');
+  if (v !== 'v1' || !iv || !tag || ct === undefined || extra !== undefined) throw new Error('unsupported ciphertext format');
+  const ivBytes = Buffer.from(iv, 'base64url');
+  const tagBytes = Buffer.from(tag, 'base64url');
+  if (ivBytes.length !== 12 || tagBytes.length !== 16) throw new Error('unsupported ciphertext format');
+  const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: 16 });
   decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  decipher.setAuthTag(tagBytes);
   return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
 }

@@ -73,9 +73,23 @@ export function isGatehouseError(err: unknown): err is GatehouseError {
   return err instanceof GatehouseError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'GatehouseError' && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code in ERROR_CODES);
 }
 
-/** Collapses anything that is not a GatehouseError into INTERNAL (generic public message). */
+/**
+ * Collapses anything that is not a GatehouseError into INTERNAL (generic public message).
+ * A look-alike (right name and code, but from another copy of this module or a plain object) is
+ * rebuilt as a real GatehouseError, so `httpStatus`/`grpcStatus` always exist on the result.
+ */
 export function toGatehouseError(err: unknown): GatehouseError {
-  if (isGatehouseError(err)) return err;
+  if (err instanceof GatehouseError) return err;
+  if (isGatehouseError(err)) {
+    const e = err as Partial<GatehouseError> & { code: ErrorCode };
+    return new GatehouseError(e.code, {
+      ...(typeof e.message === 'string' && e.message !== '' ? { message: e.message } : {}),
+      ...(typeof e.detail === 'string' ? { detail: e.detail } : {}),
+      ...(typeof e.retryAfter === 'number' ? { retryAfter: e.retryAfter } : {}),
+      ...(typeof e.extensions === 'object' && e.extensions !== null ? { extensions: e.extensions } : {}),
+      cause: err,
+    });
+  }
   return new GatehouseError('INTERNAL', { detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err), cause: err });
 }
 

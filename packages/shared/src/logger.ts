@@ -2,47 +2,45 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
 
+/** Field names that carry secrets wherever they appear (top level and two levels down). */
+const SECRET_FIELDS = [
+  'password',
+  'new_password',
+  'current_password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'session_token',
+  'accessToken',
+  'refreshToken',
+  'client_secret',
+  'clientSecret',
+  'code_verifier',
+  'secret',
+  'GATEHOUSE_SECRET',
+  'otp',
+  'apiKey',
+  'api_key',
+  'key',
+  'privateKey',
+  'private_key',
+  'authorization',
+  'cookie',
+];
+
+/** Header names that carry credentials, wherever a `headers` object is logged. */
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-gatehouse-identity', 'x-api-key'];
+
 /**
  * Paths that may carry secrets. pino removes them before serialisation, so a secret never
  * reaches a log line (see logger.test.ts, which plants one).
  */
 export const REDACT_PATHS = [
-  'password',
-  '*.password',
-  'new_password',
-  '*.new_password',
-  'token',
-  '*.token',
-  'access_token',
-  '*.access_token',
-  'refresh_token',
-  '*.refresh_token',
-  'id_token',
-  '*.id_token',
-  'client_secret',
-  '*.client_secret',
-  'secret',
-  '*.secret',
-  'otp',
-  '*.otp',
-  'apiKey',
-  '*.apiKey',
-  'key',
-  '*.key',
-  'privateKey',
-  '*.privateKey',
-  'authorization',
-  '*.authorization',
-  'cookie',
-  '*.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["proxy-authorization"]',
-  'req.headers["x-gatehouse-identity"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
+  ...SECRET_HEADERS.flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`, `*.*.headers["${h}"]`]),
   'metadata.authorization',
+  '*.metadata.authorization',
 ];
 
 export interface LoggerOptions {

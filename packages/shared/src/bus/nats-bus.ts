@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection } from 'nats';
+import { connect, credsAuthenticator, DebugEvents, Events, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { GatehouseError } from '../errors.js';
 import type { EventBus, EventHandler, Subscription } from './bus.js';
@@ -28,12 +28,12 @@ export class NatsBus implements EventBus {
   }
 
   static async connect(opts: NatsBusOptions): Promise<NatsBus> {
-    const url = new URL(opts.url.split(',')[0]!.trim());
-    const servers = opts.url.split(',').map((u) => {
-      const x = new URL(u.trim());
-      return `${x.hostname}:${x.port || '4222'}`;
-    });
     try {
+      const url = new URL(opts.url.split(',')[0]!.trim());
+      const servers = opts.url.split(',').map((u) => {
+        const x = new URL(u.trim());
+        return `${x.hostname}:${x.port || '4222'}`;
+      });
       const nc = await connect({
         servers,
         name: opts.name ?? 'gatehouse',
@@ -55,13 +55,13 @@ export class NatsBus implements EventBus {
 
   private async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'staleConnection') {
+      if (s.type === Events.Disconnect || s.type === DebugEvents.StaleConnection) {
         if (this.downSince === null) {
           this.downSince = Date.now();
           this.logger?.warn({ event: s.type }, 'nats disconnected');
           for (const h of this.disconnectHandlers) h();
         }
-      } else if (s.type === 'reconnect') {
+      } else if (s.type === Events.Reconnect) {
         this.downSince = null;
         this.logger?.info('nats reconnected');
         for (const h of this.reconnectHandlers) h();

@@ -8,9 +8,16 @@ export interface CallOptions {
   deadlineMs?: number;
 }
 
-/** Promise-returning methods of a generated client, limited to the RPCs named in `H` (its Handlers). */
+/** The declared keys of `T`, without index signatures (generated Handlers extend an indexed type). */
+type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+/**
+ * Promise-returning methods of a generated client, limited to the RPCs named in `H` (its Handlers).
+ * Only the declared RPC names count: with the Handlers' index signature, every Client method (close,
+ * getChannel) would be mapped to `never` and `client.close()` would not type-check.
+ */
 export type AsyncClient<C, H> = {
-  [K in keyof H & keyof C]: C[K] extends (argument: infer Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? (req: Req, opts?: CallOptions) => Promise<Res> : never;
+  [K in KnownKeys<H> & keyof C]: C[K] extends (argument: infer Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? (req: Req, opts?: CallOptions) => Promise<Res> : never;
 };
 
 export interface GrpcClientOptions {
@@ -31,13 +38,31 @@ export function fromGrpcError(err: grpc.ServiceError): GatehouseError {
   const code = err.metadata?.get('gatehouse-error-code')[0];
   const retry = err.metadata?.get('retry-after')[0];
   if (typeof code === 'string' && isErrorCode(code)) {
-    return new GatehouseError(code, { message: err.details || undefined, ...(retry !== undefined ? { retryAfter: Number(retry) } : {}), detail: `remote: ${err.message}` });
+    const retryAfter = retry === undefined ? undefined : Number(retry);
+    const extensions = parseExtensions(err.metadata.get('gatehouse-error-extensions')[0]);
+    return new GatehouseError(code, {
+      // INTERNAL keeps the generic message whatever the remote sent.
+      message: code === 'INTERNAL' ? undefined : err.details || undefined,
+      ...(retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfter } : {}),
+      ...(extensions ? { extensions } : {}),
+      detail: `remote: ${err.message}`,
+    });
   }
   if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED) {
     return new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: `grpc ${grpc.status[err.code]}: ${err.details}`, cause: err });
   }
   if (err.code === grpc.status.UNIMPLEMENTED) return new GatehouseError('UNIMPLEMENTED', { detail: err.details });
   return new GatehouseError('INTERNAL', { detail: `grpc ${grpc.status[err.code] ?? err.code}: ${err.details}`, cause: err });
+}
+
+function parseExtensions(raw: grpc.MetadataValue | undefined): Record<string, unknown> | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -58,11 +83,14 @@ export function createGrpcClient<C extends grpc.Client, H>(Ctor: ClientCtor, add
   const retries = opts.retries ?? 2;
   const methods = Object.keys((Ctor as unknown as { service: Record<string, unknown> }).service);
 
-  const call = (method: string, req: unknown, o: CallOptions = {}): Promise<unknown> =>
+  // One deadline per logical call: retries share it, so a retried read never waits longer than
+  // `deadlineMs` in total. Only UNAVAILABLE is retried (the server was not reached or said so);
+  // DEADLINE_EXCEEDED is not, as the time budget is gone.
+  const attempt = (method: string, req: unknown, metadata: grpc.Metadata, deadline: number): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const fn = (raw as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.bind(raw);
-      fn(req, o.metadata ?? new grpc.Metadata(), { deadline: Date.now() + (o.deadlineMs ?? deadlineMs) }, (err: grpc.ServiceError | null, res: unknown) => {
-        if (err) reject(fromGrpcError(err));
+      fn(req, metadata, { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
+        if (err) reject(err);
         else resolve(res);
       });
     });
@@ -72,14 +100,18 @@ export function createGrpcClient<C extends grpc.Client, H>(Ctor: ClientCtor, add
     raw,
   };
   for (const m of methods) {
-    out[m] = async (req: unknown, o?: CallOptions) => {
-      for (let attempt = 0; ; attempt++) {
+    out[m] = async (req: unknown, o: CallOptions = {}) => {
+      const deadline = Date.now() + (o.deadlineMs ?? deadlineMs);
+      const metadata = o.metadata ?? new grpc.Metadata();
+      for (let n = 0; ; n++) {
         try {
-          return await call(m, req, o);
+          return await attempt(m, req, metadata, deadline);
         } catch (err) {
-          const retryable = idempotent.has(m) && attempt < retries && err instanceof GatehouseError && err.code === 'SERVICE_UNAVAILABLE';
-          if (!retryable) throw err;
-          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          const e = err as grpc.ServiceError;
+          const backoff = 50 * 2 ** n;
+          const retryable = idempotent.has(m) && n < retries && e.code === grpc.status.UNAVAILABLE && Date.now() + backoff < deadline;
+          if (!retryable) throw fromGrpcError(e);
+          await new Promise((r) => setTimeout(r, backoff));
         }
       }
     };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import { toGatehouseError } from '../errors.js';
+import { toGatehouseError, type GatehouseError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { serverCredentials, type GrpcTlsConfig } from './tls.js';
 
@@ -39,6 +39,8 @@ export class GrpcServer {
   readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   private readonly serviceNames: string[] = [];
   private readonly opts: GrpcServerOptions;
+  /** Open grpc.health.v1 Watch streams, ended by stop(). */
+  private readonly watchers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
 
   constructor(opts: GrpcServerOptions) {
     this.opts = opts;
@@ -48,7 +50,22 @@ export class GrpcServer {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 10_000,
     });
-    this.health.addToServer(this.server);
+    // Registered through a shim that remembers Watch streams, so stop() can end them.
+    this.health.addToServer({
+      addService: (definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => {
+        const watch = impl.watch as grpc.handleServerStreamingCall<unknown, unknown>;
+        this.server.addService(definition, {
+          ...impl,
+          watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+            this.watchers.add(call);
+            const forget = () => this.watchers.delete(call);
+            call.on('cancelled', forget);
+            call.on('finish', forget);
+            watch(call);
+          },
+        });
+      },
+    });
   }
 
   /** Adds a service; `definition` is e.g. `protos.gatehouse.v1.TokenService.service`. */
@@ -68,26 +85,27 @@ export class GrpcServer {
     const { logger, metrics } = this.opts;
     return (call, callback) => {
       const started = process.hrtime.bigint();
-      const callId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? randomUUID();
+      const incoming = call.metadata.get('x-request-id')[0];
+      const callId = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
       const controller = new AbortController();
       call.on('cancelled', () => controller.abort());
       const ctx: CallContext = { metadata: call.metadata, peer: call.getPeer(), callId, logger: logger.child({ callId, rpc: `${service}/${method}` }), signal: controller.signal };
-      fn(call.request, ctx).then(
-        (res) => {
-          metrics?.observeRpc(service, method, 'OK', started);
-          callback(null, res);
-        },
-        (err: unknown) => {
-          const ge = toGatehouseError(err);
-          if (ge.code === 'INTERNAL') ctx.logger.error({ err }, 'unhandled error in rpc');
-          else ctx.logger.debug({ code: ge.code, detail: ge.detail }, 'rpc failed');
-          const md = new grpc.Metadata();
-          md.set('gatehouse-error-code', ge.code);
-          if (ge.retryAfter !== undefined) md.set('retry-after', String(ge.retryAfter));
-          metrics?.observeRpc(service, method, grpc.status[ge.grpcStatus] ?? String(ge.grpcStatus), started);
-          callback({ code: ge.grpcStatus, details: ge.message, metadata: md });
-        },
-      );
+      // `new Promise` so a handler that throws synchronously is translated like a rejection.
+      new Promise<unknown>((resolve) => resolve(fn(call.request, ctx)))
+        .then(
+          (res) => {
+            metrics?.observeRpc(service, method, controller.signal.aborted ? 'CANCELLED' : 'OK', started);
+            callback(null, res);
+          },
+          (err: unknown) => {
+            const ge = toGatehouseError(err);
+            if (ge.code === 'INTERNAL') ctx.logger.error({ err }, 'unhandled error in rpc');
+            else ctx.logger.debug({ code: ge.code, detail: ge.detail }, 'rpc failed');
+            metrics?.observeRpc(service, method, grpc.status[ge.grpcStatus] ?? String(ge.grpcStatus), started);
+            callback({ code: ge.grpcStatus, details: ge.message, metadata: errorMetadata(ge) });
+          },
+        )
+        .catch((err: unknown) => ctx.logger.error({ err }, 'grpc callback failed'));
     };
   }
 
@@ -96,14 +114,19 @@ export class GrpcServer {
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(addr, serverCredentials(this.opts.tls), (err, p) => (err ? reject(err) : resolve(p)));
     });
-    this.health.setStatus('', 'SERVING');
-    for (const s of this.serviceNames) this.health.setStatus(s, 'SERVING');
+    this.setHealth('SERVING');
     return port;
   }
 
-  /** Stops accepting calls, lets in-flight calls finish for up to `graceMs`, then forces. */
+  /**
+   * Stops accepting calls, lets in-flight calls finish for up to `graceMs`, then forces.
+   * Health turns NOT_SERVING first, and open health Watch streams receive it and are then ended:
+   * they never end on their own and would otherwise hold the shutdown for the whole grace period.
+   */
   async stop(graceMs = 5000): Promise<void> {
-    this.health.setStatus('', 'NOT_SERVING');
+    this.setHealth('NOT_SERVING');
+    for (const call of this.watchers) call.end();
+    this.watchers.clear();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -116,4 +139,28 @@ export class GrpcServer {
       });
     });
   }
+
+  private setHealth(status: 'SERVING' | 'NOT_SERVING'): void {
+    this.health.setStatus('', status);
+    for (const s of this.serviceNames) this.health.setStatus(s, status);
+  }
+}
+
+/** Largest `gatehouse-error-extensions` value sent; bigger extensions are dropped, not truncated. */
+const MAX_EXTENSIONS_BYTES = 4096;
+
+/** Trailers that let the client rebuild the same GatehouseError (see fromGrpcError). */
+function errorMetadata(ge: GatehouseError): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('gatehouse-error-code', ge.code);
+  if (ge.retryAfter !== undefined) md.set('retry-after', String(ge.retryAfter));
+  if (ge.extensions && ge.code !== 'INTERNAL') {
+    try {
+      const json = JSON.stringify(ge.extensions);
+      if (Buffer.byteLength(json) <= MAX_EXTENSIONS_BYTES) md.set('gatehouse-error-extensions', json);
+    } catch {
+      // not serialisable (cycles, BigInt): the code alone still round-trips
+    }
+  }
+  return md;
 }

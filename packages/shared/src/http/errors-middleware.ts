@@ -1,6 +1,6 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { errorBody, toGatehouseError, GatehouseError } from '../errors.js';
+import { errorBody, isGatehouseError, toGatehouseError, GatehouseError } from '../errors.js';
 
 /** Writes a GatehouseError as the Directus-shaped JSON body with its one HTTP status. */
 export function sendError(res: Response, err: unknown, logger?: Logger): void {
@@ -10,15 +10,29 @@ export function sendError(res: Response, err: unknown, logger?: Logger): void {
   res.status(ge.httpStatus).json(errorBody(ge));
 }
 
-/** The one Express error translator. Body-parser errors become INVALID_PAYLOAD / PAYLOAD_TOO_LARGE. */
+/**
+ * The one Express error translator. Body-parser errors become INVALID_PAYLOAD / PAYLOAD_TOO_LARGE;
+ * any other client error Express or body-parser raises (status 4xx, `expose`: a malformed URI, an
+ * aborted or mis-sized body, an unsupported charset) becomes INVALID_REQUEST, never a 500.
+ */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
-    if (res.headersSent) return;
-    const e = err as { type?: string; status?: number };
-    if (e?.type === 'entity.too.large') return sendError(res, new GatehouseError('PAYLOAD_TOO_LARGE'));
-    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-      return sendError(res, new GatehouseError('INVALID_PAYLOAD', { message: 'Request body is not valid JSON.' }));
+  return (err: unknown, _req, res, next) => {
+    // Too late for a clean error body: Express's default handler closes the connection.
+    if (res.headersSent) return next(err);
+    const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: unknown; status?: unknown; expose?: unknown };
+    if (e.type === 'entity.too.large') return sendError(res, new GatehouseError('PAYLOAD_TOO_LARGE'));
+    if (e.type === 'entity.parse.failed') return sendError(res, new GatehouseError('INVALID_PAYLOAD', { message: 'Request body is not valid JSON.' }));
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      return sendError(res, new GatehouseError('INVALID_PAYLOAD', { message: 'Unsupported request body encoding.' }));
+    }
+    if (!isGatehouseError(err) && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, new GatehouseError('INVALID_REQUEST', { detail: String((err as Error).message) }));
     }
     sendError(res, err, logger);
   };
+}
+
+/** A final handler for unmatched routes: ROUTE_NOT_FOUND in the house JSON shape, not Express's HTML. */
+export function notFoundHandler(): RequestHandler {
+  return (_req, res) => sendError(res, new GatehouseError('ROUTE_NOT_FOUND'));
 }

@@ -12,8 +12,10 @@ export function requestContext(logger: Logger, metrics?: Metrics): RequestHandle
     const started = process.hrtime.bigint();
     (req as unknown as { log: Logger }).log = logger.child({ reqId: id });
     res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics?.observeHttp(String(route), req.method, res.statusCode, started);
+      // The route pattern, never the raw URL: ids in paths would explode the metric's cardinality.
+      const path = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+      metrics?.observeHttp(route, req.method, res.statusCode, started);
       logger.debug({ reqId: id, method: req.method, route, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     next();

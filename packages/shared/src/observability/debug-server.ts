@@ -27,10 +27,10 @@ export async function startDebugServer(opts: { addr: string; metrics: Metrics; c
         opts.checks.map(async (c) => {
           let timer: NodeJS.Timeout | undefined;
           try {
-            await Promise.race([c.check(), new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('timeout')), timeout)))]);
+            await Promise.race([c.check(), new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`timeout after ${timeout} ms`)), timeout)))]);
             return [c.name, 'ok'] as const;
           } catch (err) {
-            return [c.name, `fail: ${(err as Error).message}`] as const;
+            return [c.name, `fail: ${err instanceof Error ? err.message : String(err)}`] as const;
           } finally {
             clearTimeout(timer);
           }
@@ -42,7 +42,10 @@ export async function startDebugServer(opts: { addr: string; metrics: Metrics; c
       return;
     }
     if (url === '/metrics') {
-      void opts.metrics.registry.metrics().then((m) => send(200, m, opts.metrics.registry.contentType));
+      opts.metrics.registry.metrics().then(
+        (m) => send(200, m, opts.metrics.registry.contentType),
+        () => send(500, JSON.stringify({ errors: [{ message: 'An unexpected error occurred.', extensions: { code: 'INTERNAL' } }] })),
+      );
       return;
     }
     send(404, JSON.stringify({ errors: [{ message: 'Route not found.', extensions: { code: 'ROUTE_NOT_FOUND' } }] }));
@@ -55,7 +58,12 @@ export async function startDebugServer(opts: { addr: string; metrics: Metrics; c
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Scrapers keep connections alive; nothing here is worth waiting for.
+        server.closeAllConnections();
+      }),
   };
 }
 

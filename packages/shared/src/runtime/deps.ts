@@ -27,12 +27,24 @@ export async function connectBackends(opts: { redisUrl?: string | undefined; nat
   let store: KeyValueStore;
   if (opts.redisUrl) {
     const r = new RedisStore({ url: opts.redisUrl });
-    await r.ready(10_000);
+    try {
+      await r.ready(10_000);
+    } catch (err) {
+      // A failed start must not leave a client reconnecting forever (the process would not exit).
+      await r.close();
+      throw err;
+    }
     store = r;
   } else {
     store = new MemoryStore(systemClock);
   }
-  const bus: EventBus = opts.natsUrl ? await NatsBus.connect({ url: opts.natsUrl, credsFile: opts.natsCredsFile, name: opts.name, logger: opts.logger }) : new MemoryBus();
+  let bus: EventBus;
+  try {
+    bus = opts.natsUrl ? await NatsBus.connect({ url: opts.natsUrl, credsFile: opts.natsCredsFile, name: opts.name, logger: opts.logger }) : new MemoryBus();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   if (store.kind === 'memory' || bus.kind === 'memory') {
     opts.logger.warn({ store: store.kind, bus: bus.kind }, 'using the in-memory store/bus (embedded default): state is lost on restart and not shared between processes');
   }

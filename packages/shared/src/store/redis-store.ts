@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { GatehouseError } from '../errors.js';
 import type { KeyValueStore, ScoredMember, SetOptions } from './store.js';
 
@@ -32,6 +32,14 @@ return 1`;
  * Redis-backed store. The offline queue is disabled and every command has a short timeout:
  * when Redis is down, callers get SERVICE_UNAVAILABLE at once rather than a hang.
  */
+/** EXEC reports per-command errors in its result instead of rejecting: surface the first one. */
+async function execMulti(m: ChainableCommander): Promise<unknown[]> {
+  const res = await m.exec();
+  if (res === null) throw new Error('redis transaction aborted');
+  for (const [err] of res) if (err) throw err;
+  return res.map(([, v]) => v);
+}
+
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: Redis;
@@ -51,23 +59,40 @@ export class RedisStore implements KeyValueStore {
     this.client.on('error', () => undefined);
   }
 
-  /** Resolves once connected (or rejects with SERVICE_UNAVAILABLE after `timeoutMs`). */
+  /**
+   * Resolves once connected, or rejects with SERVICE_UNAVAILABLE after `timeoutMs` (a Redis that is
+   * down at startup must not hang the service) or at once when the client was closed.
+   */
   async ready(timeoutMs = 5000): Promise<void> {
     if (this.client.status === 'ready') return;
+    const unavailable = (why: string) => new GatehouseError('SERVICE_UNAVAILABLE', { detail: `redis not ready: ${why}`, retryAfter: 1 });
+    if (this.client.status === 'end') throw unavailable('client closed');
     await new Promise<void>((resolve, reject) => {
+      let lastError = 'no connection yet';
       const t = setTimeout(() => {
         cleanup();
-        reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'redis not ready', retryAfter: 1 }));
+        reject(unavailable(`${lastError} (waited ${timeoutMs} ms)`));
       }, timeoutMs);
       const onReady = () => {
         cleanup();
         resolve();
       };
+      const onError = (err: Error) => {
+        lastError = err.message;
+      };
+      const onEnd = () => {
+        cleanup();
+        reject(unavailable('client closed'));
+      };
       const cleanup = () => {
         clearTimeout(t);
         this.client.off('ready', onReady);
+        this.client.off('error', onError);
+        this.client.off('end', onEnd);
       };
       this.client.on('ready', onReady);
+      this.client.on('error', onError);
+      this.client.on('end', onEnd);
     });
   }
 
@@ -110,10 +135,11 @@ export class RedisStore implements KeyValueStore {
 
   incr(key: string, ttlMs?: number) {
     return this.run(async () => {
-      const res = await this.client.multi().incr(key).pttl(key).exec();
-      const n = Number(res?.[0]?.[1]);
-      if (ttlMs !== undefined && Number(res?.[1]?.[1]) === -1) await this.client.pexpire(key, Math.ceil(ttlMs));
-      return n;
+      if (ttlMs === undefined) return this.client.incr(key);
+      // Create-with-TTL and increment in one MULTI: a crash in between can never leave a counter
+      // (a lockout) without expiry.
+      const res = await execMulti(this.client.multi().set(key, '0', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX').incr(key));
+      return Number(res[1]);
     });
   }
 
@@ -145,8 +171,8 @@ export class RedisStore implements KeyValueStore {
     return this.run(async () => {
       if (members.length === 0) return;
       const m = this.client.multi().sadd(key, ...members);
-      if (ttlMs !== undefined) m.pexpire(key, Math.ceil(ttlMs));
-      await m.exec();
+      if (ttlMs !== undefined) m.pexpire(key, Math.max(1, Math.ceil(ttlMs)));
+      await execMulti(m);
     });
   }
 
@@ -163,8 +189,8 @@ export class RedisStore implements KeyValueStore {
   hashSet(key: string, fields: Record<string, string>, ttlMs?: number) {
     return this.run(async () => {
       const m = this.client.multi().hset(key, fields);
-      if (ttlMs !== undefined) m.pexpire(key, Math.ceil(ttlMs));
-      await m.exec();
+      if (ttlMs !== undefined) m.pexpire(key, Math.max(1, Math.ceil(ttlMs)));
+      await execMulti(m);
     });
   }
 

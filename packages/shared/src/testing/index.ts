@@ -4,3 +4,4 @@ export * from './redis-server.js';
 export * from './nats-server.js';
 export * from './fake-clock.js';
 export * from './keys.js';
+export * from './tls-certs.js';

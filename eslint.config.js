@@ -1,0 +1,40 @@
+// ESLint flat config for the whole workspace: typescript-eslint's type-checked rules over every
+// TypeScript project (found through each folder's tsconfig.json by the project service), Prettier
+// owns formatting (eslint-config-prettier switches off the stylistic rules it would fight).
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', 'packages/shared/src/gen/**', '**/coverage/**', 'bench/results/**', '.gatehouse/**', '**/*.tsbuildinfo'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        // Plain JS files at the root (this one, jest.config.js, bench scripts) are not in any
+        // tsconfig; the default project lets the type-aware rules still parse them.
+        projectService: { allowDefaultProject: ['*.js', 'bench/*.js', 'bench/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // Unhandled promises are how a request hangs or a rejection crashes the process.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  {
+    // Tests pass async functions to jest and poke at loosely typed fixtures on purpose.
+    files: ['**/*.test.ts', '**/*.contract.ts', '**/test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,65 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './logger.js';
+
+/** A pino destination that keeps every line it is given. */
+function capture(): { stream: Writable; lines: () => string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}
+
+const PLANTED = 'PLANTED-SECRET-7f3a9c';
+
+describe('logger redaction', () => {
+  it('never writes a planted secret, wherever it hides, while keeping normal fields', () => {
+    const out = capture();
+    const log = createLogger({ service: 'test', destination: out.stream });
+    log.info({ password: PLANTED, user: 'alice@example.com' }, 'login');
+    log.info({ body: { password: PLANTED, new_password: PLANTED, email: 'bob@example.com' } }, 'change');
+    log.info({ token: PLANTED, refresh_token: PLANTED, access_token: PLANTED, id_token: PLANTED }, 'tokens');
+    log.info({ client: { client_secret: PLANTED, client_id: 'app-1' } }, 'client');
+    log.info({ req: { method: 'GET', url: '/whoami', headers: { authorization: `Bearer ${PLANTED}`, cookie: `s=${PLANTED}`, 'x-gatehouse-identity': PLANTED, host: 'h' } } }, 'request');
+    log.info({ res: { statusCode: 200, headers: { 'set-cookie': [`r=${PLANTED}`] } } }, 'response');
+    log.info({ headers: { authorization: `Basic ${PLANTED}`, 'proxy-authorization': PLANTED } }, 'outbound');
+    log.info({ key: PLANTED, privateKey: PLANTED, jwk: { d: 'not-a-field-we-know', key: PLANTED } }, 'keys');
+    log.info({ config: { GATEHOUSE_SECRET: PLANTED, LOG_LEVEL: 'info' } }, 'config');
+    log.info({ call: { request: { password: PLANTED } } }, 'two levels down');
+    log.info({ metadata: { authorization: PLANTED } }, 'grpc');
+    log.info({ apiKey: PLANTED, otp: PLANTED, secret: PLANTED }, 'misc');
+
+    const lines = out.lines();
+    expect(lines).toHaveLength(12);
+    for (const line of lines) expect(line).not.toContain(PLANTED);
+    const text = lines.join('\n');
+    // Normal fields stay, and redaction is visible (not silently dropped).
+    expect(text).toContain('alice@example.com');
+    expect(text).toContain('bob@example.com');
+    expect(text).toContain('app-1');
+    expect(text).toContain('/whoami');
+    expect(text).toContain('[REDACTED]');
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({ service: 'test', msg: 'login', user: 'alice@example.com', password: '[REDACTED]' });
+    expect(typeof first.time).toBe('string');
+  });
+
+  it('redacts in child loggers too (request and call loggers)', () => {
+    const out = capture();
+    const child = createLogger({ service: 'test', destination: out.stream }).child({ reqId: 'r-1' });
+    child.warn({ body: { refresh_token: PLANTED } }, 'refresh');
+    expect(out.lines()[0]).not.toContain(PLANTED);
+    expect(out.lines()[0]).toContain('r-1');
+  });
+
+  it('honours the level', () => {
+    const out = capture();
+    const log = createLogger({ service: 'test', level: 'warn', destination: out.stream });
+    log.info('hidden');
+    log.warn('shown');
+    expect(out.lines()).toHaveLength(1);
+  });
+});
