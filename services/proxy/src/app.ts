@@ -173,6 +173,8 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
           maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
           headersTimeout: config.PROXY_HEADERS_TIMEOUT,
           requestTimeout: config.PROXY_REQUEST_TIMEOUT,
+          // How often node enforces the two timeouts above (its default, 30 s, would let slow clients linger).
+          connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.PROXY_HEADERS_TIMEOUT / 2))),
           keepAliveTimeout: 5000,
           requireHostHeader: true,
           joinDuplicateHeaders: false,
