@@ -1,4 +1,5 @@
 import { createLogger, signIdentity, StaticKeySource, type Clock, type EventBus, type Identity, type KeyValueStore } from '@gatehouse/shared';
+import type { Logger } from 'pino';
 import { testKeyPair } from '@gatehouse/shared/testing';
 import { createApp, type AuthApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -21,10 +22,10 @@ export interface Harness {
 }
 
 /** The real app on port 0 with an in-process user directory and a test identity key. */
-export async function startHarness(opts: { store: KeyValueStore; bus: EventBus; clock: Clock; env?: Record<string, string>; users?: MemoryUserDirectory }): Promise<Harness> {
+export async function startHarness(opts: { store: KeyValueStore; bus: EventBus; clock: Clock; env?: Record<string, string>; users?: MemoryUserDirectory; logger?: Logger }): Promise<Harness> {
   const key = await testKeyPair();
   const users = opts.users ?? new MemoryUserDirectory();
-  const logger = createLogger({ service: 'auth-app', level: 'silent' });
+  const logger = opts.logger ?? createLogger({ service: 'auth-app', level: 'silent' });
   const app = createApp(testConfig(opts.env), { store: opts.store, bus: opts.bus, logger, clock: opts.clock, userDirectory: users, identityKeys: new StaticKeySource({ keys: [key.publicJwk] }) });
   const ports = await app.start();
   return {
