@@ -1,0 +1,30 @@
+import { createTrustedProxies } from './trusted-proxies.js';
+import { isSpoofable, upstreamRequestHeaders } from './upstream-headers.js';
+
+describe('upstreamRequestHeaders', () => {
+  const ctx = { remoteAddress: '::ffff:10.0.0.5', trusted: false, encrypted: false, passAuthorization: false };
+
+  it('drops identity-like headers in every spelling', () => {
+    for (const n of ['X-Gatehouse-Identity', 'x_gatehouse_identity', 'X-USER-ID', 'X_User_Email', 'x-remote-user', 'Remote_User', 'X-Forwarded-User', 'x-auth-request-email']) expect(isSpoofable(n)).toBe(true);
+    for (const n of ['accept', 'content-type', 'x-request-id', 'user-agent']) expect(isSpoofable(n)).toBe(false);
+  });
+
+  it('joins repeated cookies and keeps ordinary duplicates', () => {
+    const out = upstreamRequestHeaders(['Cookie', 'a=1', 'cookie', 'b=2', 'X-Tag', '1', 'x-tag', '2', 'Host', 'h'], { host: 'h' }, ctx);
+    expect(out.cookie).toBe('a=1; b=2');
+    expect(out['x-tag']).toEqual(['1', '2']);
+    expect(out['x-forwarded-for']).toBe('10.0.0.5');
+  });
+});
+
+describe('createTrustedProxies', () => {
+  it('matches CIDRs and single addresses, IPv4-mapped too', () => {
+    const t = createTrustedProxies(['10.0.0.0/8', '192.168.1.1', '::1']);
+    expect(t('10.1.2.3')).toBe(true);
+    expect(t('::ffff:10.1.2.3')).toBe(true);
+    expect(t('192.168.1.1')).toBe(true);
+    expect(t('192.168.1.2')).toBe(false);
+    expect(t('::1')).toBe(true);
+    expect(createTrustedProxies([])('10.1.2.3')).toBe(false);
+  });
+});

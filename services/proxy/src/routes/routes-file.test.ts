@@ -1,0 +1,65 @@
+import { matchRoute } from '../domain/match-route.js';
+import { configSchema, DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
+import { loadRoutesFile, parseRoutes } from './routes-file.js';
+
+const endpoints = { 'auth-bearer': 'http://b:1', 'auth-basic': 'http://c:1', 'auth-app': 'http://a:1', whoami: 'http://w:1' };
+
+describe('the shipped routes file', () => {
+  const routes = loadRoutesFile(DEFAULT_ROUTES_FILE, endpoints);
+  it.each([
+    ['POST', '/auth/refresh', 'http://b:1/', true],
+    ['POST', '/auth/logout', 'http://b:1/', true],
+    ['GET', '/oauth/authorize', 'http://b:1/', true],
+    ['GET', '/.well-known/jwks.json', 'http://b:1/', true],
+    ['GET', '/.well-known/openid-configuration', 'http://b:1/', true],
+    ['POST', '/auth/login', 'http://c:1/', true],
+    ['POST', '/auth/login/otp', 'http://c:1/', true],
+    ['POST', '/auth/password/request', 'http://c:1/', true],
+    ['GET', '/auth', 'http://c:1/', true],
+    ['POST', '/graphql/system', 'http://c:1/', true],
+    ['GET', '/users/me', 'http://c:1/', false],
+    ['GET', '/users', 'http://c:1/', false],
+    ['POST', '/auth-app/tokens', 'http://a:1/', false],
+    ['GET', '/whoami', 'http://w:1/', false],
+  ])('%s %s goes to %s (public %s)', (method, path, upstream, isPublic) => {
+    const r = matchRoute(routes, method, path);
+    expect(r.upstream.href).toBe(upstream);
+    expect(r.public).toBe(isPublic);
+  });
+
+  it('does not let /auth-app or /authx fall under /auth', () => {
+    expect(matchRoute(routes, 'GET', '/auth-app/x').upstreamName).toBe('auth-app');
+    expect(() => matchRoute(routes, 'GET', '/authx')).toThrow(expect.objectContaining({ code: 'ROUTE_NOT_FOUND' }));
+    expect(() => matchRoute(routes, 'POST', '/auth')).toThrow(expect.objectContaining({ code: 'METHOD_NOT_ALLOWED' }));
+  });
+});
+
+describe('parseRoutes', () => {
+  it('accepts operator upstream names and URLs', () => {
+    const r = parseRoutes('upstreams: { billing: "http://billing:8080/base" }\nroutes:\n  - { prefix: /billing, upstream: billing, scopes: [billing], timeout: 5s }\n  - { path: /x, upstream: "http://x:1" }\n', {});
+    expect(r[0]).toMatchObject({ upstreamName: 'billing', scopes: ['billing'], timeoutMs: 5000, public: false });
+    expect(r[0]!.upstream.pathname).toBe('/base');
+    expect(r[1]!.match).toBe('exact');
+  });
+
+  it.each([
+    ['an unknown upstream', 'routes:\n  - { prefix: /a, upstream: nowhere }\n'],
+    ['both prefix and path', 'routes:\n  - { prefix: /a, path: /a, upstream: "http://x:1" }\n'],
+    ['a prefix with a semicolon', 'routes:\n  - { prefix: "/a;b", upstream: "http://x:1" }\n'],
+    ['no routes', 'routes: []\n'],
+  ])('refuses %s', (_n, text) => {
+    expect(() => parseRoutes(text, {})).toThrow(/routes file/);
+  });
+});
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({ GATEHOUSE_SECRET: 's'.repeat(32) });
+    expect(c).toMatchObject({ PROXY_HTTP_ADDR: '127.0.0.1:9200', PROXY_GRPC_ADDR: '127.0.0.1:9201', PROXY_DEBUG_ADDR: '127.0.0.1:9205', PROXY_ENABLE_APP_AUTH: false, PROXY_ENABLE_BASIC_AUTH: false, PROXY_REVOCATION_MAX_STALENESS: 5000, AUTH_BEARER_HTTP_ENDPOINT: 'http://127.0.0.1:9210', WHOAMI_HTTP_ENDPOINT: 'http://127.0.0.1:9250' });
+    expect(configSchema).toBeDefined();
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => loadConfig({ GATEHOUSE_SECRET: 'short', PROXY_TRUSTED_PROXIES: 'not an ip', PROXY_IDENTITY_TTL: 'soon' })).toThrow(/GATEHOUSE_SECRET[\s\S]*PROXY_TRUSTED_PROXIES[\s\S]*PROXY_IDENTITY_TTL/);
+  });
+});
