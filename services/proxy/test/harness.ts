@@ -241,7 +241,7 @@ routes:
 }
 
 /** The proxy app on port 0 with test wiring (memory store/bus unless given). */
-export async function startProxy(opts: { jwksUrl: string; upstream: string; backends?: AuthBackends; env?: Record<string, string>; store?: KeyValueStore; bus?: EventBus }): Promise<ProxyUnderTest> {
+export async function startProxy(opts: { jwksUrl: string; upstream: string; backends?: AuthBackends; env?: Record<string, string>; store?: KeyValueStore; bus?: EventBus; logger?: Logger }): Promise<ProxyUnderTest> {
   const endpoint = opts.backends?.endpoint ?? '127.0.0.1:1';
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -259,7 +259,7 @@ export async function startProxy(opts: { jwksUrl: string; upstream: string; back
   });
   const store = opts.store ?? new MemoryStore(systemClock);
   const bus = opts.bus ?? new MemoryBus();
-  const app = createApp(config, { store, bus, logger: quietLogger, clock: systemClock, routes: parseRoutes(routesFor(opts.upstream), {}) });
+  const app = createApp(config, { store, bus, logger: opts.logger ?? quietLogger, clock: systemClock, routes: parseRoutes(routesFor(opts.upstream), {}) });
   const ports = await app.start();
   return { url: `http://127.0.0.1:${ports.http}`, http: ports.http!, grpc: ports.grpc!, debug: ports.debug, config, stop: () => app.stop() };
 }

@@ -200,6 +200,38 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
   });
 });
 
+describe('proxy HTTP entry: decision log', () => {
+  it('logs who, route, outcome and why, never the credential', async () => {
+    const { Writable } = await import('node:stream');
+    const { createLogger } = await import('@gatehouse/shared');
+    const lines: string[] = [];
+    const destination = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
+    const jwks = await startJwks();
+    const upstream = await startUpstream();
+    const backends = await startAuthBackends();
+    const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends, env: { PROXY_ENABLE_BASIC_AUTH: 'true' }, logger: createLogger({ service: 'proxy', level: 'info', destination: destination as never }) });
+    try {
+      const token = await mintToken(jwks.key, { sub: 'logged-user' });
+      await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } });
+      await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Basic ${Buffer.from('ada@example.com:hunter2-secret').toString('base64')}` } });
+      await fetch(`${proxy.url}/api/echo`, { headers: { cookie: 'gatehouse_session_token=good-session-token' } });
+      const decisions = lines.filter((l) => l.includes('access decision')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(decisions).toEqual(expect.arrayContaining([expect.objectContaining({ decision: 'allow', sub: 'logged-user', auth_method: 'bearer' }), expect.objectContaining({ decision: 'deny', code: 'INVALID_CREDENTIALS', auth_method: 'none' })]));
+      const all = lines.join('\n');
+      expect(all).not.toContain(token);
+      expect(all).not.toContain(token.split('.')[2]!);
+      expect(all).not.toContain('hunter2-secret');
+      expect(all).not.toContain(Buffer.from('ada@example.com:hunter2-secret').toString('base64'));
+      expect(all).not.toContain('good-session-token');
+    } finally {
+      await proxy.stop();
+      await backends.stop();
+      await upstream.close();
+      await jwks.close();
+    }
+  });
+});
+
 describe('proxy HTTP entry: fail closed', () => {
   it('answers 503 with Retry-After when the auth service is down, and never forwards', async () => {
     const jwks = await startJwks();

@@ -101,6 +101,19 @@ describe('proxy revocation with real Redis and NATS', () => {
     await eventually(async () => (await status(p, token)) === 401, 2000);
   });
 
+  it('refetches the JWKS at once on gatehouse.keys.rotated', async () => {
+    const { testKeyPair } = await import('@gatehouse/shared/testing');
+    const p = await proxy();
+    expect(await status(p, await mintToken(jwks.key))).toBe(200);
+    const next = await testKeyPair('ES256');
+    jwks.keys.push(next.publicJwk);
+    const rotated = await mintToken(next);
+    // Without the event the new kid stays unknown for the refetch cooldown (30 s).
+    expect(await status(p, rotated)).toBe(401);
+    await publisher.publish(SUBJECTS.keysRotated, { id: randomUUID(), at: Date.now(), kid: next.kid });
+    await eventually(async () => (await status(p, await mintToken(next))) === 200, 2000);
+  });
+
   it('falls back to Redis within the staleness bound while NATS is down, then resyncs after reconnect', async () => {
     const strict = await proxy({ PROXY_REVOCATION_MAX_STALENESS: '300ms', PROXY_REVOCATION_STORE_CACHE_TTL: '100ms' });
     const lax = await proxy({ PROXY_REVOCATION_MAX_STALENESS: '10m' });
