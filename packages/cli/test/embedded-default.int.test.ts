@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freeAddrs, json, waitFor } from './helpers.js';
+
+// `make run` in miniature: the real `gatehouse server` process on the embedded default
+// (in-memory store and bus), driven over HTTP as a newcomer would, then stopped with SIGTERM.
+describe('gatehouse server (embedded default, real process)', () => {
+  let child: ChildProcess;
+  let addrs: Record<string, string>;
+  let stdout = '';
+  const password = 'correct horse battery staple 42';
+
+  beforeAll(async () => {
+    addrs = await freeAddrs();
+    child = spawn(process.execPath, [resolve(process.cwd(), 'packages/cli/dist/src/main.js'), 'server'], {
+      env: { PATH: process.env.PATH, ...addrs, GATEHOUSE_ADMIN_PASSWORD: password, GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-')), LOG_LEVEL: 'warn', LOGIN_STALL_TIME: '50ms', BCRYPT_COST: '8' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stdout += d.toString()));
+    await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200, 30_000).catch((err: unknown) => {
+      throw new Error(`runtime not ready: ${String(err)}\n${stdout}`);
+    });
+  }, 40_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('says once that it uses the in-memory store and bus', () => {
+    expect(stdout.match(/in-memory store\/bus/g)?.length).toBe(1);
+  });
+
+  it('lets the bootstrap admin log in through the proxy and see itself at /whoami', async () => {
+    const login = await fetch(`http://${addrs.PROXY_HTTP_ADDR}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password }) });
+    const body = await json(login);
+    expect(login.status).toBe(200);
+    expect(typeof body.data.access_token).toBe('string');
+    const who = await fetch(`http://${addrs.PROXY_HTTP_ADDR}/whoami`, { headers: { authorization: `Bearer ${body.data.access_token}` } });
+    const me = await json(who);
+    expect(who.status).toBe(200);
+    expect(me.data.identity.email).toBe('admin@example.com');
+    expect(me.data.identity.roles).toContain('admin');
+    expect(me.data.headers['x-user-email']).toBe('admin@example.com');
+  });
+
+  it('refuses /whoami without credentials', async () => {
+    const res = await fetch(`http://${addrs.PROXY_HTTP_ADDR}/whoami`);
+    expect(res.status).toBe(401);
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 20_000);
+});

@@ -1,0 +1,166 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, createTokenClient, loadProtos } from '@gatehouse/shared';
+import { startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import * as grpc from '@grpc/grpc-js';
+import { startAllInOne, type RunningRuntime } from '../src/index.js';
+import { freeAddrs, json, waitFor } from './helpers.js';
+
+// The whole path with the production backends: real Redis and NATS, every service (auth-app
+// included) in one process talking gRPC on loopback, driven only through the proxy.
+describe('vertical slice through the proxy (real Redis + NATS)', () => {
+  let redis: SpawnedServer;
+  let nats: SpawnedServer;
+  let rt: RunningRuntime;
+  let addrs: Record<string, string>;
+  let base: string;
+  const adminPassword = 'admin password for tests 1';
+  const bobPassword = 'bob has a long password 2';
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const login = async (email: string, password: string) => {
+    const res = await post('/auth/login', { email, password });
+    const body = await json(res);
+    if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
+    return body.data as { access_token: string; refresh_token: string; expires: number };
+  };
+  const whoami = (headers: Record<string, string>) => fetch(`${base}/whoami`, { headers });
+  const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+
+  beforeAll(async () => {
+    [redis, nats] = await Promise.all([startRedis(), startNats()]);
+    addrs = await freeAddrs();
+    rt = await startAllInOne(
+      {
+        ...addrs,
+        REDIS_URL: redis.url,
+        NATS_URL: nats.url,
+        GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
+        PROXY_ENABLE_APP_AUTH: 'true',
+        PROXY_ENABLE_BASIC_AUTH: 'true',
+        GATEHOUSE_ADMIN_PASSWORD: adminPassword,
+        LOGIN_STALL_TIME: '20ms',
+        BCRYPT_COST: '8',
+        LOG_LEVEL: 'silent',
+      },
+      { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
+    );
+    base = `http://${addrs.PROXY_HTTP_ADDR}`;
+    await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200);
+  }, 60_000);
+
+  afterAll(async () => {
+    await rt?.stop();
+    await Promise.all([redis?.stop(), nats?.stop()]);
+  });
+
+  it('logs in the bootstrap admin and reaches /whoami with a signed identity', async () => {
+    const t = await login('admin@example.com', adminPassword);
+    const res = await whoami({ authorization: `Bearer ${t.access_token}` });
+    const body = await json(res);
+    expect(res.status).toBe(200);
+    expect(body.data.identity).toMatchObject({ email: 'admin@example.com', auth_method: 'bearer' });
+    expect(body.data.identity.amr).toContain('pwd');
+  });
+
+  it('ignores identity headers a client tries to spoof', async () => {
+    const t = await login('admin@example.com', adminPassword);
+    const res = await whoami({ authorization: `Bearer ${t.access_token}`, 'x-user-email': 'mallory@evil.example', 'x-user-id': 'root' });
+    const body = await json(res);
+    expect(body.data.headers['x-user-email']).toBe('admin@example.com');
+  });
+
+  describe('a user created by the admin', () => {
+    let admin: string;
+    let bobId: string;
+
+    beforeAll(async () => {
+      admin = (await login('admin@example.com', adminPassword)).access_token;
+      const res = await post('/users', { email: 'bob@example.com', password: bobPassword, name: 'Bob' }, { authorization: `Bearer ${admin}` });
+      const body = await json(res);
+      expect([200, 201]).toContain(res.status);
+      bobId = body.data?.id ?? body.id;
+      expect(typeof bobId).toBe('string');
+    });
+
+    it('refreshes (rotating the token) and logs out through the proxy', async () => {
+      const t = await login('bob@example.com', bobPassword);
+      const r1 = await post('/auth/refresh', { refresh_token: t.refresh_token, mode: 'json' });
+      const b1 = await json(r1);
+      expect(r1.status).toBe(200);
+      expect(b1.data.refresh_token).not.toBe(t.refresh_token);
+      const out = await post('/auth/logout', { refresh_token: b1.data.refresh_token });
+      expect(out.status).toBeLessThan(300);
+      const r2 = await post('/auth/refresh', { refresh_token: b1.data.refresh_token, mode: 'json' });
+      expect(r2.status).toBe(401);
+    });
+
+    it('refuses an access token of a logged-out session at the proxy within the revocation bound', async () => {
+      const t = await login('bob@example.com', bobPassword);
+      expect((await whoami({ authorization: `Bearer ${t.access_token}` })).status).toBe(200);
+      await post('/auth/logout', { refresh_token: t.refresh_token });
+      await waitFor(async () => (await whoami({ authorization: `Bearer ${t.access_token}` })).status === 401, 5000, 50);
+    });
+
+    it('authenticates HTTP Basic with the password when PROXY_ENABLE_BASIC_AUTH is on', async () => {
+      const res = await whoami(basic('bob@example.com', bobPassword));
+      expect(res.status).toBe(200);
+      expect((await json(res)).data.identity.auth_method).toBe('basic');
+      expect((await whoami(basic('bob@example.com', 'wrong password!!'))).status).toBe(401);
+    });
+
+    it('creates an app token (seed 004 flow), uses it over Basic, lists it, and deletes it', async () => {
+      const bob = (await login('bob@example.com', bobPassword)).access_token;
+      const created = await fetch(`${base}/auth-app/tokens?expiry=72h`, { method: 'POST', headers: { accept: 'application/json', authorization: `Bearer ${bob}` } });
+      const tok = await json(created);
+      expect(created.status).toBe(201);
+      expect(tok.token).toMatch(/^ghapp_/);
+      const used = await whoami(basic('bob@example.com', tok.token));
+      expect(used.status).toBe(200);
+      expect((await json(used)).data.identity.amr).toContain('app');
+      const list = await json(await fetch(`${base}/auth-app/tokens`, { headers: { authorization: `Bearer ${bob}` } }));
+      expect(JSON.stringify(list)).not.toContain(tok.token);
+      // An app token can never manage app tokens.
+      const sneaky = await fetch(`${base}/auth-app/tokens?expiry=1h`, { method: 'POST', headers: basic('bob@example.com', tok.token) });
+      expect(sneaky.status).toBe(403);
+      const del = await fetch(`${base}/auth-app/tokens?token=${encodeURIComponent(tok.id)}`, { method: 'DELETE', headers: { authorization: `Bearer ${bob}` } });
+      expect(del.status).toBe(204);
+      await waitFor(async () => (await whoami(basic('bob@example.com', tok.token))).status === 401, 5000, 50);
+    });
+
+    it('keeps old tokens valid across a key rotation', async () => {
+      const t = await login('bob@example.com', bobPassword);
+      const tokens = createTokenClient(addrs.AUTH_BEARER_GRPC_ADDR!);
+      await tokens.RotateKeys({});
+      tokens.close();
+      expect((await whoami({ authorization: `Bearer ${t.access_token}` })).status).toBe(200);
+      const fresh = await login('bob@example.com', bobPassword);
+      expect((await whoami({ authorization: `Bearer ${fresh.access_token}` })).status).toBe(200);
+    });
+
+    it('serves LoginService through the proxy gRPC entry, and the id_token works as a Bearer', async () => {
+      const protos = loadProtos();
+      const client = new protos.login.v1.LoginService(addrs.PROXY_GRPC_ADDR!, grpc.credentials.createInsecure());
+      const res = await new Promise<any>((resolve, reject) =>
+        client.Login({ email: 'bob@example.com', password: bobPassword }, { deadline: Date.now() + 10_000 }, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))),
+      );
+      expect(res.claims.email).toBe('bob@example.com');
+      expect((await whoami({ authorization: `Bearer ${res.id_token}` })).status).toBe(200);
+      client.close();
+    });
+
+    it('refuses every credential of a deleted user', async () => {
+      const t = await login('bob@example.com', bobPassword);
+      const bob = t.access_token;
+      const created = await json(await fetch(`${base}/auth-app/tokens?expiry=1h`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } }));
+      expect((await whoami(basic('bob@example.com', created.token))).status).toBe(200);
+      const del = await fetch(`${base}/users/${bobId}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+      expect(del.status).toBeLessThan(300);
+      await waitFor(async () => (await whoami({ authorization: `Bearer ${bob}` })).status === 401, 5000, 50);
+      await waitFor(async () => (await whoami(basic('bob@example.com', created.token))).status === 401, 5000, 50);
+      expect((await post('/auth/refresh', { refresh_token: t.refresh_token })).status).toBe(401);
+    });
+  });
+});
