@@ -35,15 +35,21 @@ export async function listenHttp(handler: Express | Parameters<typeof createServ
     port: typeof a === 'object' && a ? a.port : port,
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
+        // A kept-alive connection turns idle when its response is out; server.close() only closes
+        // the connections idle at the moment it is called, so keep sweeping until the drain is done.
+        const sweep = setInterval(() => server.closeIdleConnections(), 25);
+        sweep.unref();
         const t = setTimeout(() => {
           server.closeAllConnections();
-          resolve();
+          done();
         }, graceMs);
         t.unref();
-        server.close(() => {
+        const done = () => {
+          clearInterval(sweep);
           clearTimeout(t);
           resolve();
-        });
+        };
+        server.close(() => done());
         server.closeIdleConnections();
       }),
   };

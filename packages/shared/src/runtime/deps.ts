@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ConfigError } from '../config.js';
 import type { EventBus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory-bus.js';
 import { NatsBus } from '../bus/nats-bus.js';
@@ -20,15 +21,25 @@ export interface ServiceDeps {
  * Connects the production backends (Redis, NATS) when URLs are given, else the in-memory ones
  * (only allowed when `allowMemory`: the all-in-one runtime).
  */
-export async function connectBackends(opts: { redisUrl?: string | undefined; natsUrl?: string | undefined; natsCredsFile?: string | undefined; name: string; logger: Logger; allowMemory: boolean }): Promise<{ store: KeyValueStore; bus: EventBus }> {
+export async function connectBackends(opts: {
+  redisUrl?: string | undefined;
+  natsUrl?: string | undefined;
+  natsCredsFile?: string | undefined;
+  name: string;
+  logger: Logger;
+  allowMemory: boolean;
+  /** How long to wait for Redis at startup (default 10 s): a Redis that is down fails the start. */
+  readyTimeoutMs?: number;
+}): Promise<{ store: KeyValueStore; bus: EventBus }> {
   if (!opts.allowMemory && (!opts.redisUrl || !opts.natsUrl)) {
-    throw new Error('REDIS_URL and NATS_URL are required when a service runs alone');
+    // Listed like any other configuration problem, every missing variable at once.
+    throw new ConfigError([...(opts.redisUrl ? [] : ['REDIS_URL: required when a service runs alone']), ...(opts.natsUrl ? [] : ['NATS_URL: required when a service runs alone'])]);
   }
   let store: KeyValueStore;
   if (opts.redisUrl) {
     const r = new RedisStore({ url: opts.redisUrl });
     try {
-      await r.ready(10_000);
+      await r.ready(opts.readyTimeoutMs ?? 10_000);
     } catch (err) {
       // A failed start must not leave a client reconnecting forever (the process would not exit).
       await r.close();

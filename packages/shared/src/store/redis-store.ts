@@ -43,6 +43,7 @@ async function execMulti(m: ChainableCommander): Promise<unknown[]> {
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: Redis;
+  private closed = false;
 
   constructor(opts: RedisStoreOptions) {
     const options: RedisOptions = {
@@ -66,7 +67,7 @@ export class RedisStore implements KeyValueStore {
   async ready(timeoutMs = 5000): Promise<void> {
     if (this.client.status === 'ready') return;
     const unavailable = (why: string) => new GatehouseError('SERVICE_UNAVAILABLE', { detail: `redis not ready: ${why}`, retryAfter: 1 });
-    if (this.client.status === 'end') throw unavailable('client closed');
+    if (this.closed || this.client.status === 'end') throw unavailable('client closed');
     await new Promise<void>((resolve, reject) => {
       let lastError = 'no connection yet';
       const t = setTimeout(() => {
@@ -235,7 +236,17 @@ export class RedisStore implements KeyValueStore {
     });
   }
 
+  /**
+   * Closes the connection and stops reconnecting (QUIT only when connected; otherwise it cannot be
+   * sent with the offline queue off, and disconnect() is what cancels the reconnect timer).
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.client.status === 'end') return;
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
     try {
       await this.client.quit();
     } catch {
