@@ -30,3 +30,4 @@ export * from './runtime/deps.js';
 export * from './identity/identity-token.js';
 export * from './identity/require-identity.js';
 export * from './credentials.js';
+export * from './jwt/jws.js';
