@@ -97,9 +97,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
           { name: 'store', check: () => store.ping() },
           {
             name: 'bus',
-            check: async () => {
-              if (bus.disconnectedSince() !== null) throw new Error('disconnected');
-            },
+            check: () => (bus.disconnectedSince() === null ? Promise.resolve() : Promise.reject(new Error('disconnected'))),
           },
         ],
       });

@@ -1,4 +1,3 @@
 export { createApp, type AppOverrides, type AuthApp } from './app.js';
 export { configSchema, loadConfig, type Config } from './config.js';
 export type { DirectoryUser, UserDirectory } from './domain/ports.js';
-export { APP_TOKEN_PATTERN, APP_TOKEN_PREFIX } from '@gatehouse/shared';

@@ -25,7 +25,7 @@ function counting(store: KeyValueStore): { store: KeyValueStore; calls: Map<stri
   return { store: proxy, calls };
 }
 
-async function setup(opts: { maxTokensPerUser?: number } = {}) {
+function setup(opts: { maxTokensPerUser?: number } = {}) {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const memory = new MemoryStore(clock);
   const { store, calls } = counting(memory);
@@ -50,7 +50,7 @@ const codeOf = async (p: Promise<unknown>): Promise<string | undefined> =>
 
 describe('AppTokens', () => {
   it('mints ghapp_<16 hex>_<256-bit secret> and stores only an HMAC digest', async () => {
-    const t = await setup();
+    const t = setup();
     const { token, record } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '72h', label: undefined, defaultLabel: 'Generated via API' });
     expect(token).toMatch(/^ghapp_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect(token.slice(6, 22)).toBe(record.id);
@@ -62,7 +62,7 @@ describe('AppTokens', () => {
   });
 
   it('verifies a token with exactly one store read and no scan of the user tokens', async () => {
-    const t = await setup();
+    const t = setup();
     const created = await Promise.all(Array.from({ length: 50 }, () => t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' })));
     t.calls.clear();
     const { user, record } = await t.tokens.authenticate('alice@example.org', created[17]!.token);
@@ -76,7 +76,7 @@ describe('AppTokens', () => {
   });
 
   it('writes last_used at most once a minute per token', async () => {
-    const t = await setup();
+    const t = setup();
     const { token, record } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     const lastUsed = async () => (await t.tokens.list('u-alice')).find((r) => r.id === record.id)!.last_used;
     expect(await lastUsed()).toBe(0);
@@ -93,7 +93,7 @@ describe('AppTokens', () => {
   });
 
   it('refuses an expired token at once (before the store TTL) and purges it', async () => {
-    const t = await setup();
+    const t = setup();
     const { token, record } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     t.clock.advance(H);
     // Simulate a store whose TTL lags (clock skew, lazy expiry): the record is still there.
@@ -106,7 +106,7 @@ describe('AppTokens', () => {
   });
 
   it('rejects a forged secret for a real id, a malformed token and an unknown id as INVALID_CREDENTIALS', async () => {
-    const t = await setup();
+    const t = setup();
     const { token } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     const forged = `${token.slice(0, 23)}${'A'.repeat(43)}`;
     expect(await codeOf(t.tokens.authenticate('alice@example.org', forged))).toBe('INVALID_CREDENTIALS');
@@ -117,7 +117,7 @@ describe('AppTokens', () => {
   });
 
   it("refuses a token presented with another user's name", async () => {
-    const t = await setup();
+    const t = setup();
     const { token } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     expect(await codeOf(t.tokens.authenticate('bob@example.org', token))).toBe('INVALID_CREDENTIALS');
     expect(await codeOf(t.tokens.authenticate('u-bob', token))).toBe('INVALID_CREDENTIALS');
@@ -126,7 +126,7 @@ describe('AppTokens', () => {
   });
 
   it('refuses the token of a deleted, disabled or suspended user', async () => {
-    const t = await setup();
+    const t = setup();
     const { token } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     t.users.setStatus('u-alice', 'suspended');
     expect(await codeOf(t.tokens.authenticate('alice@example.org', token))).toBe('USER_SUSPENDED');
@@ -138,7 +138,7 @@ describe('AppTokens', () => {
   });
 
   it("deletes by id or by the token itself, and treats another user's token as unknown", async () => {
-    const t = await setup();
+    const t = setup();
     const a = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     const b = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     expect(await codeOf(t.tokens.delete('u-bob', a.record.id))).toBe('NOT_FOUND');
@@ -156,7 +156,7 @@ describe('AppTokens', () => {
   });
 
   it('never resurrects a token deleted between its lookup and the last_used write', async () => {
-    const t = await setup();
+    const t = setup();
     const { token, record } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     // Delete while authenticate awaits the directory (after the token lookup, before the write).
     const original = t.users.getById.bind(t.users);
@@ -170,7 +170,7 @@ describe('AppTokens', () => {
   });
 
   it('enforces AUTH_APP_MAX_TOKENS_PER_USER, counting only live tokens', async () => {
-    const t = await setup({ maxTokensPerUser: 3 });
+    const t = setup({ maxTokensPerUser: 3 });
     const make = () => t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     const first = await make();
     await make();
@@ -185,7 +185,7 @@ describe('AppTokens', () => {
   });
 
   it('refuses to create a token for an unknown or inactive user', async () => {
-    const t = await setup();
+    const t = setup();
     expect(await codeOf(t.tokens.create({ user: { id: 'nobody' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))).toBe('NOT_FOUND');
     t.users.setStatus('u-bob', 'disabled');
     expect(await codeOf(t.tokens.create({ user: { email: 'bob@example.org' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))).toBe('FORBIDDEN');
@@ -193,7 +193,7 @@ describe('AppTokens', () => {
   });
 
   it('revokes a user without deleting (disabled) or deletes everything (deleted)', async () => {
-    const t = await setup();
+    const t = setup();
     const a = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     await t.tokens.create({ user: { id: 'u-bob' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     expect(await t.tokens.revokeAllOf('u-alice', false)).toBe(1);

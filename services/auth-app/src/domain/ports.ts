@@ -39,7 +39,8 @@ export interface TokenRepository {
   forget(userId: string, ids: readonly string[]): Promise<void>;
 }
 
-export type UserStatus = 'active' | 'suspended' | 'disabled' | string;
+/** active, suspended or disabled (auth-basic's User.status); anything but active refuses. */
+export type UserStatus = string;
 
 export interface DirectoryUser {
   id: string;

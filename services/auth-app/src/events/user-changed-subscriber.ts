@@ -14,7 +14,7 @@ export interface UserChangedOptions {
  * active); password_changed → deleted when AUTH_APP_REVOKE_ON_PASSWORD_CHANGE. Delivery is
  * at-most-once, which is why Authenticate also checks the owner's status in the directory.
  */
-export async function handleUserChanged(tokens: AppTokens, opts: UserChangedOptions, userId: string, reason: UserChangeReason | string): Promise<number> {
+export async function handleUserChanged(tokens: AppTokens, opts: UserChangedOptions, userId: string, reason: UserChangeReason): Promise<number> {
   opts.invalidateUser(userId);
   switch (reason) {
     case 'deleted':
@@ -37,7 +37,7 @@ export function subscribeUserChanged(bus: EventBus, tokens: AppTokens, opts: Use
       logger.warn({ subject: SUBJECTS.userChanged }, 'ignoring malformed user.changed event');
       return;
     }
-    const n = await handleUserChanged(tokens, opts, userId, reason);
+    const n = await handleUserChanged(tokens, opts, userId, reason as UserChangeReason);
     if (n > 0) logger.info({ user_id: userId, reason, tokens: n }, 'app tokens revoked after user change');
   });
 }

@@ -23,15 +23,15 @@ export class MemoryUserDirectory implements UserDirectory {
     if (u) u.status = status;
   }
 
-  async getById(id: string): Promise<DirectoryUser | null> {
+  getById(id: string): Promise<DirectoryUser | null> {
     this.lookups++;
     const u = this.users.get(id);
-    return u ? { ...u } : null;
+    return Promise.resolve(u ? { ...u } : null);
   }
 
-  async getByEmail(email: string): Promise<DirectoryUser | null> {
+  getByEmail(email: string): Promise<DirectoryUser | null> {
     this.lookups++;
-    for (const u of this.users.values()) if (u.email.toLowerCase() === email.toLowerCase()) return { ...u };
-    return null;
+    for (const u of this.users.values()) if (u.email.toLowerCase() === email.toLowerCase()) return Promise.resolve({ ...u });
+    return Promise.resolve(null);
   }
 }
