@@ -33,7 +33,7 @@ export class LoginLimiter {
   private subjects(email: string, ip: string): Subject[] {
     return [
       { kind: 'acct', id: sha256(email) },
-      { kind: 'ip', id: ip || 'unknown' },
+      { kind: 'ip', id: (ip || 'unknown').slice(0, 64) },
     ];
   }
 
