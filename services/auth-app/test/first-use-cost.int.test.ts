@@ -12,7 +12,7 @@ import { MemoryUserDirectory } from './support/memory-user-directory.js';
  * loopback, median of 60 first uses each, four runs):
  *   via gRPC Authenticate: 1 token/user 1.97-3.69 ms, 1,000 tokens/user 1.96-2.64 ms (ratio 0.72-1.08)
  *   domain call only:      1 token/user 0.39-0.42 ms, 1,000 tokens/user 0.45-0.68 ms (ratio 1.12-1.63)
- * The assertion below is deliberately generous (< 3x) so a noisy CI box cannot make it flaky.
+ * The assertion below is deliberately generous (< 3x + 2 ms) so a noisy CI box cannot make it flaky.
  */
 const SAMPLES = 60;
 const MANY = 1000;
@@ -92,6 +92,8 @@ it(`the first use of a token costs the same with ${MANY} tokens on its user as w
     domain: { oneTokenMs: median(domainOne), thousandTokensMs: median(domainMany), ratio: median(domainMany) / median(domainOne) },
   };
   console.log(`auth-app first-use cost (median of ${SAMPLES}): ${JSON.stringify(figures, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
-  expect(figures.grpc.ratio).toBeLessThan(3);
-  expect(figures.domain.ratio).toBeLessThan(3);
+  // Sub-millisecond medians are noisy when other suites share the 2 cores, so the bound is a ratio
+  // plus 2 ms of slack: a per-token scan (oCIS) would cost 1,000 lookups, i.e. far more than that.
+  expect(figures.grpc.thousandTokensMs).toBeLessThan(3 * figures.grpc.oneTokenMs + 2);
+  expect(figures.domain.thousandTokensMs).toBeLessThan(3 * figures.domain.oneTokenMs + 2);
 }, 60_000);
