@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   createAccessTokenVerifier,
@@ -137,7 +137,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         addr: config.PROXY_DEBUG_ADDR,
         metrics,
         checks: [
-          { name: 'revocation', check: async () => { if (!revocation.loaded) throw new Error('revocation lists not loaded'); } },
+          { name: 'revocation', check: () => (revocation.loaded ? Promise.resolve() : Promise.reject(new Error('revocation lists not loaded'))) },
           { name: 'store', check: () => deps.store.ping() },
         ],
       });
@@ -181,7 +181,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         },
         createRequestHandler(ctx),
       );
-      server.on('upgrade', createUpgradeHandler(ctx) as (req: IncomingMessage, socket: Duplex, head: Buffer) => void);
+      server.on('upgrade', createUpgradeHandler(ctx));
       server.on('clientError', onClientError);
       const [host, port] = splitAddr(config.PROXY_HTTP_ADDR);
       await new Promise<void>((resolve, reject) => {

@@ -209,7 +209,7 @@ describe('proxy HTTP entry: decision log', () => {
     const jwks = await startJwks();
     const upstream = await startUpstream();
     const backends = await startAuthBackends();
-    const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends, env: { PROXY_ENABLE_BASIC_AUTH: 'true' }, logger: createLogger({ service: 'proxy', level: 'info', destination: destination as never }) });
+    const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends, env: { PROXY_ENABLE_BASIC_AUTH: 'true' }, logger: createLogger({ service: 'proxy', level: 'info', destination: destination }) });
     try {
       const token = await mintToken(jwks.key, { sub: 'logged-user' });
       await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } });

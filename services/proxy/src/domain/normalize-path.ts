@@ -15,6 +15,7 @@ export function normalizePath(target: string): { path: string; query: string } {
   const rawPath = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? '' : target.slice(q);
   if (rawPath.includes('#')) throw bad('fragment in request target');
+  // eslint-disable-next-line no-control-regex -- refusing control bytes is the point
   if (/[\x00-\x20\x7f\\]/.test(rawPath)) throw bad('control byte, space or backslash in path');
   if (/%(?![0-9a-fA-F]{2})/.test(rawPath)) throw bad('malformed percent-encoding');
   // Decoding these would change the path's structure: refuse rather than guess.
@@ -26,6 +27,7 @@ export function normalizePath(target: string): { path: string; query: string } {
   } catch {
     throw bad('invalid UTF-8 in path');
   }
+  // eslint-disable-next-line no-control-regex -- refusing control bytes is the point
   if (/[\x00-\x1f\x7f]/.test(decoded)) throw bad('encoded control byte in path');
   const out: string[] = [];
   const segments = rawPath.split('/').slice(1);

@@ -161,7 +161,7 @@ export class GrpcEntry {
       const rest: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(h)) if (v !== undefined && k !== ':status') rest[k] = v;
       if (stream.destroyed || stream.closed) return;
-      // eslint-disable-next-line no-bitwise -- HTTP/2 frame flags are a bit field
+      // HTTP/2 frame flags are a bit field.
       if (flags & constants.NGHTTP2_FLAG_END_STREAM) {
         finish(Number(h['grpc-status'] ?? GrpcStatus.UNKNOWN));
         stream.respond({ ':status': h[':status'] ?? 200, ...rest }, { endStream: true });
@@ -170,7 +170,9 @@ export class GrpcEntry {
       stream.respond({ ':status': h[':status'] ?? 200, ...rest }, { waitForTrailers: true });
       up.pipe(stream);
     });
-    up.on('trailers', (t) => (trailers = t));
+    up.on('trailers', (t: IncomingHttpHeaders) => {
+      trailers = t;
+    });
     stream.on('wantTrailers', () => {
       const t: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'upstream ended without trailers' })) if (v !== undefined) t[k] = v;

@@ -52,9 +52,10 @@ export function isSpoofable(name: string): boolean {
 
 /** Names listed in Connection, which are hop-by-hop too. */
 function connectionListed(headers: IncomingHttpHeaders): Set<string> {
-  const c = headers.connection;
+  const c: string | string[] | undefined = headers.connection;
   const out = new Set<string>();
-  for (const v of Array.isArray(c) ? c : c ? [c] : []) for (const t of v.split(',')) if (t.trim()) out.add(canonicalHeaderName(t.trim()));
+  const values: string[] = Array.isArray(c) ? c : c ? [c] : [];
+  for (const v of values) for (const t of v.split(',')) if (t.trim()) out.add(canonicalHeaderName(t.trim()));
   return out;
 }
 

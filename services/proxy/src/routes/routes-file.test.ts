@@ -4,6 +4,15 @@ import { loadRoutesFile, parseRoutes } from './routes-file.js';
 
 const endpoints = { 'auth-bearer': 'http://b:1', 'auth-basic': 'http://c:1', 'auth-app': 'http://a:1', whoami: 'http://w:1' };
 
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+};
+
 describe('the shipped routes file', () => {
   const routes = loadRoutesFile(DEFAULT_ROUTES_FILE, endpoints);
   it.each([
@@ -29,8 +38,8 @@ describe('the shipped routes file', () => {
 
   it('does not let /auth-app or /authx fall under /auth', () => {
     expect(matchRoute(routes, 'GET', '/auth-app/x').upstreamName).toBe('auth-app');
-    expect(() => matchRoute(routes, 'GET', '/authx')).toThrow(expect.objectContaining({ code: 'ROUTE_NOT_FOUND' }));
-    expect(() => matchRoute(routes, 'POST', '/auth')).toThrow(expect.objectContaining({ code: 'METHOD_NOT_ALLOWED' }));
+    expect(codeOf(() => matchRoute(routes, 'GET', '/authx'))).toBe('ROUTE_NOT_FOUND');
+    expect(codeOf(() => matchRoute(routes, 'POST', '/auth'))).toBe('METHOD_NOT_ALLOWED');
   });
 });
 
