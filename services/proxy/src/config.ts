@@ -46,8 +46,6 @@ export const configSchema = z.object({
   /** Where browsers without a credential are sent on protected routes. */
   PROXY_LOGIN_URL: z.string().default('/admin/login'),
   PROXY_REALM: z.string().regex(/^[\w .-]+$/).default('gatehouse'),
-  /** gRPC messages larger than this are refused by the gRPC entry. */
-  PROXY_GRPC_MAX_MESSAGE_BYTES: env.int(16 * 1024 * 1024, 1024),
   AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210'),
   AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),
   AUTH_APP_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9230'),
