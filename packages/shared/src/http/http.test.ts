@@ -203,7 +203,7 @@ describe('listenHttp', () => {
         res.json({ done: true });
       });
     });
-    const inflight = fetch(`${srv.url}/slow`).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+    const inflight = fetch(`${srv.url}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
     await new Promise((r) => setTimeout(r, 50));
     const closing = srv.close(5000);
     setTimeout(release, 100);

@@ -65,7 +65,8 @@ describe('debug server', () => {
           throw new Error('sync boom');
         },
       },
-      { name: 'odd', check: () => Promise.reject('a string') as Promise<void> },
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the attack: a dependency rejecting with a non-Error
+      { name: 'odd', check: () => Promise.reject<void>('a string') },
     ]);
     const r = await get(s.port, '/readyz');
     expect(r.status).toBe(503);
