@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger, createTokenClient, loadProtos } from '@gatehouse/shared';
 import { startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import * as grpc from '@grpc/grpc-js';
-import { startAllInOne, type RunningRuntime } from '../src/index.js';
+import { parseCommand, startAllInOne, type RunningRuntime } from '../src/index.js';
 import { freeAddrs, json, waitFor } from './helpers.js';
 
 // The whole path with the production backends: real Redis and NATS, every service (auth-app
@@ -38,6 +38,7 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
         REDIS_URL: redis.url,
         NATS_URL: nats.url,
         GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
+        AUTH_APP_ENABLE_IMPERSONATION: 'true',
         PROXY_ENABLE_APP_AUTH: 'true',
         PROXY_ENABLE_BASIC_AUTH: 'true',
         GATEHOUSE_ADMIN_PASSWORD: adminPassword,
@@ -70,6 +71,45 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
     const res = await whoami({ authorization: `Bearer ${t.access_token}`, 'x-user-email': 'mallory@evil.example', 'x-user-id': 'root' });
     const body = await json(res);
     expect(body.data.headers['x-user-email']).toBe('admin@example.com');
+  });
+
+  describe('the gatehouse command against the running services', () => {
+    const run = async (...argv: string[]) => {
+      const lines: string[] = [];
+      const cmd = parseCommand(argv, { ...addrs, AUTH_BEARER_GRPC_ENDPOINT: addrs.AUTH_BEARER_GRPC_ADDR, AUTH_BASIC_GRPC_ENDPOINT: addrs.AUTH_BASIC_GRPC_ADDR, AUTH_APP_GRPC_ENDPOINT: addrs.AUTH_APP_GRPC_ADDR }, (l) => lines.push(l));
+      if (cmd.kind !== 'once') throw new Error('expected a one-shot command');
+      await cmd.run();
+      return lines.join('\n');
+    };
+
+    it('creates, lists, re-passwords and disables a user; the new password logs in, the old does not', async () => {
+      await run('users', 'create', '--email=carol@example.com', '--password=carol first password', '--name=Carol', '--role=editor');
+      expect(await run('users', 'list')).toMatch(/carol@example\.com\tactive\teditor/);
+      const before = await login('carol@example.com', 'carol first password');
+      await run('users', 'set-password', '--email=carol@example.com', '--password=carol second password');
+      await expect(login('carol@example.com', 'carol first password')).rejects.toThrow(/401/);
+      await login('carol@example.com', 'carol second password');
+      // The password change revoked the sessions opened before it.
+      await waitFor(async () => (await whoami({ authorization: `Bearer ${before.access_token}` })).status === 401, 5000, 50);
+      await run('users', 'disable', '--email=carol@example.com');
+      await expect(login('carol@example.com', 'carol second password')).rejects.toThrow(/401/);
+    });
+
+    it('creates, lists and deletes app tokens (oCIS `auth-app create --user-name --expiration`)', async () => {
+      await run('users', 'create', '--email=dave@example.com', '--password=dave has a password');
+      const created = JSON.parse(await run('auth-app', 'create', '--user-name=dave@example.com', '--expiration=1h')) as { token: string; id: string; label: string };
+      expect(created.label).toBe('Generated via CLI');
+      expect((await whoami(basic('dave@example.com', created.token))).status).toBe(200);
+      expect(await run('auth-app', 'list', '--user-name=dave@example.com')).toContain(created.id);
+      await run('auth-app', 'delete', '--user-name=dave@example.com', `--token=${created.id}`);
+      await waitFor(async () => (await whoami(basic('dave@example.com', created.token))).status === 401, 5000, 50);
+    });
+
+    it('rotates the signing key (`gatehouse keys rotate`)', async () => {
+      const out = JSON.parse(await run('keys', 'rotate')) as { active_kid: string; published_kids: string[] };
+      expect(out.published_kids).toContain(out.active_kid);
+      expect(out.published_kids.length).toBeGreaterThan(1);
+    });
   });
 
   describe('a user created by the admin', () => {
@@ -130,6 +170,40 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       await waitFor(async () => (await whoami(basic('bob@example.com', tok.token))).status === 401, 5000, 50);
     });
 
+    it('lets an admin create an app token for another user only through the impersonation parameters', async () => {
+      const created = await fetch(`${base}/auth-app/tokens?expiry=1h&userName=bob@example.com`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+      const tok = await json(created);
+      expect(created.status).toBe(201);
+      expect(tok.label).toBe('Generated via Impersonation API');
+      const used = await json(await whoami(basic('bob@example.com', tok.token)));
+      expect(used.data.identity.email).toBe('bob@example.com');
+      // owncloud/ocis#11063: a miscased parameter is refused, never a token for the caller.
+      const miscased = await fetch(`${base}/auth-app/tokens?expiry=1h&username=bob@example.com`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+      expect(miscased.status).toBe(400);
+      expect((await json(miscased)).errors[0].extensions.code).toBe('INVALID_PAYLOAD');
+      // A non-admin cannot impersonate.
+      const bob = (await login('bob@example.com', bobPassword)).access_token;
+      const refused = await fetch(`${base}/auth-app/tokens?expiry=1h&userName=admin@example.com`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } });
+      expect(refused.status).toBe(403);
+    });
+
+    it('authenticates a session-mode login by its httpOnly cookie at the proxy, until logout', async () => {
+      const res = await post('/auth/login', { email: 'bob@example.com', password: bobPassword, mode: 'session' });
+      expect(res.status).toBe(200);
+      const body = await json(res);
+      expect(body.data.access_token).toBeUndefined();
+      expect(body.data.refresh_token).toBeUndefined();
+      const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('gatehouse_session_token='));
+      expect(setCookie).toMatch(/HttpOnly/i);
+      const cookie = setCookie!.split(';')[0]!;
+      const who = await whoami({ cookie });
+      expect(who.status).toBe(200);
+      expect((await json(who)).data.identity).toMatchObject({ email: 'bob@example.com', auth_method: 'session' });
+      const out = await fetch(`${base}/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'session' }) });
+      expect(out.status).toBeLessThan(300);
+      await waitFor(async () => (await whoami({ cookie })).status === 401, 10_000, 100);
+    });
+
     it('keeps old tokens valid across a key rotation', async () => {
       const t = await login('bob@example.com', bobPassword);
       const tokens = createTokenClient(addrs.AUTH_BEARER_GRPC_ADDR!);
@@ -148,6 +222,22 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       );
       expect(res.claims.email).toBe('bob@example.com');
       expect((await whoami({ authorization: `Bearer ${res.id_token}` })).status).toBe(200);
+      // Logout is not public: without credentials the proxy refuses it, with them it revokes the session.
+      const call = (md: grpc.Metadata) =>
+        new Promise<void>((resolve, reject) => client.Logout({}, md, { deadline: Date.now() + 10_000 }, (err: unknown) => (err ? reject(err) : resolve())));
+      await expect(call(new grpc.Metadata())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      const md = new grpc.Metadata();
+      md.set('authorization', `Bearer ${res.id_token}`);
+      await call(md);
+      await waitFor(async () => (await whoami({ authorization: `Bearer ${res.id_token}` })).status === 401, 5000, 50);
+      // An unknown service is UNIMPLEMENTED at the entry.
+      const unknown = new grpc.Client(addrs.PROXY_GRPC_ADDR!, grpc.credentials.createInsecure());
+      await expect(
+        new Promise((resolve, reject) =>
+          unknown.makeUnaryRequest('/no.such.Service/Call', (x: Buffer) => x, (x: Buffer) => x, Buffer.alloc(0), { deadline: Date.now() + 5000 }, (err, r) => (err ? reject(err) : resolve(r))),
+        ),
+      ).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+      unknown.close();
       client.close();
     });
 
