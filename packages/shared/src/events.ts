@@ -9,7 +9,7 @@ export const SUBJECTS = {
   revokedUser: 'gatehouse.revoked.user',
   /** { token_id, user_id } an app token was deleted or expired. */
   revokedAppToken: 'gatehouse.revoked.apptoken',
-  /** { key_id, user_id } an API key was revoked. */
+  /** { token_id, user_id, exp } an API key was revoked. */
   revokedApiKey: 'gatehouse.revoked.apikey',
   /** All revocations (proxy subscription). */
   revokedAll: 'gatehouse.revoked.*',
@@ -63,6 +63,8 @@ export interface AuditEvent extends BaseEvent {
 /**
  * Redis key prefixes (under the store's own `gh:` prefix). Revocation lists are sorted sets
  * scored by expiry (epoch ms), pruned on write, so a starting proxy loads them in one call each.
+ * Members: `sessions` → sid; `users` → `<user_id>:<not_before_ms>`; `apptokens` / `apikeys` →
+ * the credential id.
  */
 export const REVOCATION_KEYS = {
   sessions: 'revoked:sessions',

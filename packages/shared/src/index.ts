@@ -31,3 +31,6 @@ export * from './identity/identity-token.js';
 export * from './identity/require-identity.js';
 export * from './credentials.js';
 export * from './jwt/jws.js';
+export * from './users/user-directory.js';
+export type * from './grpc/proto-types.js';
+export * from './runtime/run-service.js';

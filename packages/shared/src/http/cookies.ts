@@ -20,7 +20,8 @@ export function cookieSettingsFrom(c: { REFRESH_TOKEN_COOKIE_NAME: string; SESSI
   };
 }
 
-function options(s: CookieSettings, maxAgeMs: number): CookieOptions {
+/** httpOnly auth-cookie options (Secure, SameSite, Domain from settings) for `res.cookie`. */
+export function authCookieOptions(s: CookieSettings, maxAgeMs: number): CookieOptions {
   return { httpOnly: true, secure: s.secure, sameSite: s.sameSite, path: '/', maxAge: Math.max(0, maxAgeMs), ...(s.domain ? { domain: s.domain } : {}) };
 }
 
@@ -45,17 +46,17 @@ export function sendAuthResult(res: Response, mode: AuthMode, t: IssuedTokens, s
   if (mode === 'json') {
     res.json({ data: { access_token: t.access_token, expires, refresh_token: t.refresh_token } });
   } else if (mode === 'cookie') {
-    res.cookie(s.refreshCookieName, t.refresh_token, options(s, refreshMaxAge));
+    res.cookie(s.refreshCookieName, t.refresh_token, authCookieOptions(s, refreshMaxAge));
     res.json({ data: { access_token: t.access_token, expires } });
   } else {
-    res.cookie(s.sessionCookieName, t.refresh_token, options(s, refreshMaxAge));
+    res.cookie(s.sessionCookieName, t.refresh_token, authCookieOptions(s, refreshMaxAge));
     res.json({ data: { expires } });
   }
 }
 
 /** Clears both auth cookies (logout). */
 export function clearAuthCookies(res: Response, s: CookieSettings): void {
-  const o = options(s, 0);
+  const o = authCookieOptions(s, 0);
   delete o.maxAge;
   res.clearCookie(s.refreshCookieName, o);
   res.clearCookie(s.sessionCookieName, o);
