@@ -16,15 +16,15 @@ export async function freeAddrs(): Promise<Record<string, string>> {
 
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
   const end = Date.now() + timeoutMs;
-  let last: unknown;
+  let last: Error | undefined;
   for (;;) {
     try {
       const v = await fn();
       if (v) return v;
     } catch (err) {
-      last = err;
+      last = err instanceof Error ? err : new Error(String(err));
     }
-    if (Date.now() > end) throw new Error(`timed out${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end) throw new Error(`timed out${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

@@ -218,13 +218,13 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       const protos = loadProtos();
       const client = new protos.login.v1.LoginService(addrs.PROXY_GRPC_ADDR!, grpc.credentials.createInsecure());
       const res = await new Promise<any>((resolve, reject) =>
-        client.Login({ email: 'bob@example.com', password: bobPassword }, { deadline: Date.now() + 10_000 }, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))),
+        client.Login({ email: 'bob@example.com', password: bobPassword }, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, r: unknown) => (err ? reject(err) : resolve(r))),
       );
       expect(res.claims.email).toBe('bob@example.com');
       expect((await whoami({ authorization: `Bearer ${res.id_token}` })).status).toBe(200);
       // Logout is not public: without credentials the proxy refuses it, with them it revokes the session.
       const call = (md: grpc.Metadata) =>
-        new Promise<void>((resolve, reject) => client.Logout({}, md, { deadline: Date.now() + 10_000 }, (err: unknown) => (err ? reject(err) : resolve())));
+        new Promise<void>((resolve, reject) => client.Logout({}, md, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null) => (err ? reject(err) : resolve())));
       await expect(call(new grpc.Metadata())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
       const md = new grpc.Metadata();
       md.set('authorization', `Bearer ${res.id_token}`);
