@@ -12,17 +12,23 @@ node_modules/.modules.yaml: package.json pnpm-lock.yaml $(wildcard packages/*/pa
 
 install: node_modules/.modules.yaml
 
-# TypeScript types for every .proto (never hand-edited; regenerated on each build).
-proto: install
+# TypeScript types for every .proto (never hand-edited, not committed). Regenerated when a .proto
+# changes, so an unchanged tree does not force tsc to rebuild everything; `make proto` forces it.
+$(GEN_DIR)/.stamp: $(addprefix proto/,$(PROTO_FILES)) Makefile | install
 	rm -rf $(GEN_DIR)
 	node_modules/.bin/proto-loader-gen-types --keepCase --longs=Number --enums=String --defaults --arrays --oneofs \
 	  --grpcLib=@grpc/grpc-js --targetFileExtension=.ts --importFileExtension=.js -I proto -O $(GEN_DIR) $(PROTO_FILES) >/dev/null
+	@touch $@
 
-build: proto
+proto:
+	rm -f $(GEN_DIR)/.stamp
+	$(MAKE) $(GEN_DIR)/.stamp
+
+build: install $(GEN_DIR)/.stamp
 	node_modules/.bin/tsc -b
 
 run: build
-	node packages/cli/dist/main.js server
+	node packages/cli/dist/src/main.js server
 
 check-servers:
 	@command -v redis-server >/dev/null || test -x /usr/sbin/redis-server || test -x /usr/bin/redis-server || { echo "redis-server is missing: install it with 'sudo apt-get install -y redis-server' (Debian/Ubuntu) or 'brew install redis'"; exit 1; }
