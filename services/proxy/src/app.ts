@@ -68,7 +68,12 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   const tls = grpcTlsFrom(config);
   const grpcOpts = { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE };
   const owned: Array<{ close(): void }> = [];
-  const keys =
+  /** Clients the app created (not test overrides) are closed by stop(). */
+  const own = <T extends { close(): void }>(client: T): T => {
+    owned.push(client);
+    return client;
+  };
+  const keys: KeySource & { refresh?: () => Promise<void> } =
     deps.accessTokenKeys ??
     new RemoteKeySource({ url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json` });
   const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
@@ -80,18 +85,15 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
 
   const chain: Authenticator[] = [createBearerAuthenticator({ verify, cache: tokenCache, clock })];
   if (config.PROXY_ENABLE_APP_AUTH) {
-    const client = deps.appTokenClient ?? createAppTokenClient(config.AUTH_APP_GRPC_ENDPOINT, grpcOpts);
-    if (!deps.appTokenClient) owned.push(client as AppTokenClient);
+    const client = deps.appTokenClient ?? own(createAppTokenClient(config.AUTH_APP_GRPC_ENDPOINT, grpcOpts));
     chain.push(createAppTokenAuthenticator({ client, cache: basicCache, cacheKey, ttlMs: config.PROXY_BASIC_CACHE_TTL, clock }));
   }
   if (config.PROXY_ENABLE_BASIC_AUTH) {
-    const client = deps.userClient ?? createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts);
-    if (!deps.userClient) owned.push(client as UserClient);
+    const client = deps.userClient ?? own(createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts));
     chain.push(createBasicAuthenticator({ client, cache: basicCache, cacheKey, ttlMs: config.PROXY_BASIC_CACHE_TTL, clock }));
   }
   if (config.PROXY_ENABLE_SESSION_AUTH) {
-    const client = deps.tokenClient ?? createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, grpcOpts);
-    if (!deps.tokenClient) owned.push(client as TokenClient);
+    const client = deps.tokenClient ?? own(createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, grpcOpts));
     chain.push(createSessionAuthenticator({ client, cookieName: config.SESSION_COOKIE_NAME, cache: sessionCache, ttlMs: config.PROXY_SESSION_CACHE_TTL, clock }));
   }
   chain.push(...(deps.extraAuthenticators?.({ clock }) ?? []));
@@ -110,7 +112,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
       for (const c of caches) c.evict(match);
     },
     onKeysRotated: () => {
-      void (keys as { refresh?: () => Promise<void> }).refresh?.().catch((err: unknown) => logger.warn({ err }, 'JWKS refresh after key rotation failed'));
+      void keys.refresh?.().catch((err: unknown) => logger.warn({ err }, 'JWKS refresh after key rotation failed'));
     },
     onLag: (ms) => proxyMetrics.lag(ms),
   });
@@ -167,6 +169,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         loginUrl: config.PROXY_LOGIN_URL,
         defaultTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT,
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
+        accessLog: config.PROXY_ACCESS_LOG,
       };
       server = createServer(
         {
@@ -189,7 +192,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         server!.listen(port, host, () => resolve());
       });
       const a = server.address();
-      grpcEntry = new GrpcEntry({ owners: deps.grpcOwners ?? grpcOwners(config), gatekeeper, metrics: proxyMetrics, logger, tls });
+      grpcEntry = new GrpcEntry({ owners: deps.grpcOwners ?? grpcOwners(config), gatekeeper, metrics: proxyMetrics, logger, tls, accessLog: config.PROXY_ACCESS_LOG });
       const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
       await loadRevocation();
       return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };

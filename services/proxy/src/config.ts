@@ -45,6 +45,8 @@ export const configSchema = z.object({
   PROXY_IDENTITY_CACHE_SIZE: env.int(10_000, 0),
   /** Where browsers without a credential are sent on protected routes. */
   PROXY_LOGIN_URL: z.string().default('/admin/login'),
+  /** One info line per answered request (method, path without query, route, status, auth method, ms). */
+  PROXY_ACCESS_LOG: env.bool(true),
   PROXY_REALM: z.string().regex(/^[\w .-]+$/).default('gatehouse'),
   AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210'),
   AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),

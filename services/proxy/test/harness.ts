@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { SignJWT, type JWK } from 'jose';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type RawData } from 'ws';
 import {
   createLogger,
   GatehouseError,
@@ -10,9 +10,13 @@ import {
   MemoryBus,
   MemoryStore,
   systemClock,
+  type AppTokenServiceHandlers,
   type EventBus,
   type KeyValueStore,
   type Logger,
+  type LoginServiceHandlers,
+  type TokenServiceHandlers,
+  type UserServiceHandlers,
 } from '@gatehouse/shared';
 import { testKeyPair } from '@gatehouse/shared/testing';
 import { createApp, loadConfig, parseRoutes, type Config } from '../src/index.js';
@@ -64,6 +68,12 @@ export function mintToken(k: KeyPair, o: TokenOptions = {}): Promise<string> {
     .setIssuedAt(o.iatSec ?? now)
     .setExpirationTime(o.expSec ?? now + 300)
     .sign(k.privateKey);
+}
+
+/** A WebSocket message as text (ws hands out a Buffer, fragments as Buffer[], or an ArrayBuffer). */
+export function wsText(m: RawData): string {
+  if (Buffer.isBuffer(m)) return m.toString('utf8');
+  return (Array.isArray(m) ? Buffer.concat(m) : Buffer.from(m)).toString('utf8');
 }
 
 export function listen(server: Server, host = '127.0.0.1'): Promise<number> {
@@ -137,7 +147,7 @@ export async function startUpstream(): Promise<Upstream> {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     up.last = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders };
-    wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`echo:${String(m)}`)));
+    wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`echo:${wsText(m)}`)));
   });
   up.port = await listen(server);
   up.url = `http://127.0.0.1:${up.port}`;
@@ -168,29 +178,29 @@ export async function startAuthBackends(): Promise<AuthBackends> {
   const state: AuthBackends = { endpoint: '', calls: {}, seenMetadata: [], stop: async () => undefined };
   const count = (n: string) => (state.calls[n] = (state.calls[n] ?? 0) + 1);
   const server = new GrpcServer({ logger: quietLogger, maxReceiveMessageBytes: 16 * 1024 * 1024 });
-  server.add(p.gatehouse.v1.AppTokenService.service, {
-    Authenticate: async (req: { username: string; token: string }) => {
+  server.add<Pick<AppTokenServiceHandlers, 'Authenticate'>>(p.gatehouse.v1.AppTokenService.service, {
+    Authenticate: async (req) => {
       count('app');
       if (req.token === 'ghapp_0123456789abcdef_goodgoodgoodgoodgoodgood' && req.username === 'ada') return principal('user-app', { amr: ['app'], token_id: '0123456789abcdef', auth_method: 'app' });
       throw new GatehouseError('INVALID_CREDENTIALS');
     },
-  } as never);
-  server.add(p.gatehouse.v1.UserService.service, {
-    Authenticate: async (req: { email: string; password: string }) => {
+  });
+  server.add<Pick<UserServiceHandlers, 'Authenticate'>>(p.gatehouse.v1.UserService.service, {
+    Authenticate: async (req) => {
       count('basic');
       if (req.email === 'ada@example.com' && req.password === 'correct horse') return principal('user-basic', { amr: ['pwd'], auth_method: 'basic' });
       throw new GatehouseError('INVALID_CREDENTIALS');
     },
-  } as never);
-  server.add(p.gatehouse.v1.TokenService.service, {
-    GetSession: async (req: { refresh_token?: string }) => {
+  });
+  server.add<Pick<TokenServiceHandlers, 'GetSession'>>(p.gatehouse.v1.TokenService.service, {
+    GetSession: async (req) => {
       count('session');
       if (req.refresh_token === 'good-session-token') return { id: 'sess-1', user_id: 'user-sess', client_id: 'gatehouse', amr: ['pwd'], created_at_ms: 0, last_used_at_ms: 0, expires_at_ms: Date.now() + 3_600_000, idle_expires_at_ms: 0, ip: '', user_agent: '', principal: principal('user-sess', { sid: 'sess-1' }) };
       throw new GatehouseError('NOT_FOUND');
     },
-  } as never);
-  server.add(p.login.v1.LoginService.service, {
-    Login: async (req: { email: string; password: string }, ctx: { metadata: { getMap(): Record<string, unknown> }; signal: AbortSignal }) => {
+  });
+  server.add<Pick<LoginServiceHandlers, 'Login' | 'Logout'>>(p.login.v1.LoginService.service, {
+    Login: async (req, ctx) => {
       count('login');
       state.seenMetadata.push(ctx.metadata.getMap());
       if (req.email === 'slow@example.com') {
@@ -205,12 +215,12 @@ export async function startAuthBackends(): Promise<AuthBackends> {
       if (req.password !== 'pw') throw new GatehouseError('INVALID_CREDENTIALS');
       return { id_token: `id-for-${req.email.length}`, refresh_token: 'r'.repeat(req.email.length), claims: { iss: ISSUER, sub: 'u', name: '', email: req.email.slice(0, 64), roles: [], groups: [] }, expires_by: { seconds: 1, nanos: 0 } };
     },
-    Logout: async (_req: unknown, ctx: { metadata: { getMap(): Record<string, unknown> } }) => {
+    Logout: async (_req, ctx) => {
       count('logout');
       state.seenMetadata.push(ctx.metadata.getMap());
       return {};
     },
-  } as never);
+  });
   const port = await server.listen('127.0.0.1:0');
   state.endpoint = `127.0.0.1:${port}`;
   state.stop = () => server.stop(100);

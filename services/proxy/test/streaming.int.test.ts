@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import WebSocket from 'ws';
-import { mintToken, startJwks, startProxy, startUpstream, type ProxyUnderTest, type Upstream } from './harness.js';
+import { mintToken, startJwks, startProxy, startUpstream, wsText, type ProxyUnderTest, type Upstream } from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
 
@@ -86,7 +86,7 @@ describe('proxy HTTP entry: streaming and WebSocket', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.http}/api/ws`, { headers: { authorization: `Bearer ${token}`, 'x-user-id': 'root' } });
     const reply = await new Promise<string>((resolve, reject) => {
       ws.on('open', () => ws.send('hello'));
-      ws.on('message', (m) => resolve(String(m)));
+      ws.on('message', (m) => resolve(wsText(m)));
       ws.on('error', reject);
     });
     expect(reply).toBe('echo:hello');

@@ -1,7 +1,4 @@
-import type { AccessTokenClaims, AppTokenClient, Identity } from '@gatehouse/shared';
-
-/** gatehouse.v1.Principal as the generated clients decode it. */
-export type PrincipalMessage = Awaited<ReturnType<AppTokenClient['Authenticate']>>;
+import type { AccessTokenClaims, Identity, Principal__Output } from '@gatehouse/shared';
 
 /** Who a request is authenticated as, plus what revocation checks need. */
 export interface AuthPrincipal {
@@ -37,10 +34,10 @@ export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
 }
 
 /** A gatehouse.v1.Principal from an auth service. */
-export function principalFromMessage(p: PrincipalMessage, method: string, nowMs: number): AuthPrincipal {
+export function principalFromMessage(p: Principal__Output, method: string, nowMs: number): AuthPrincipal {
   return {
     identity: {
-      sub: p.user_id ?? '',
+      sub: p.user_id,
       ...opt('email', p.email),
       ...opt('name', p.name),
       roles: list(p.roles),
@@ -53,7 +50,7 @@ export function principalFromMessage(p: PrincipalMessage, method: string, nowMs:
       ...opt('token_id', p.token_id),
       ...opt('client_id', p.client_id),
     },
-    expiresAtMs: Number(p.expires_at_ms ?? 0),
+    expiresAtMs: Number(p.expires_at_ms),
     issuedAtMs: nowMs,
   };
 }

@@ -52,7 +52,25 @@ export class Revocation {
     );
     this.pruneTimer = setInterval(() => this.set.prune(this.o.clock.now()), 60_000);
     this.pruneTimer.unref();
+    await this.subscriptionsRegistered();
     await this.load();
+  }
+
+  /**
+   * Waits (bounded) until the bus server has the subscriptions. Otherwise a revocation written to
+   * the store after the load below but published before the server saw the subscription would be
+   * missed until the next reconnect. A bus that is down is no reason to wait: its reconnect reloads.
+   */
+  private async subscriptionsRegistered(timeoutMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.o.bus.flush().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   stop(): void {

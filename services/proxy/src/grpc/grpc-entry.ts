@@ -13,6 +13,8 @@ export interface GrpcEntryOptions {
   metrics: ProxyMetrics;
   logger: Logger;
   tls: GrpcTlsConfig;
+  /** One line per finished call (service, method, status, auth method). */
+  accessLog: boolean;
 }
 
 const DROP = new Set([':method', ':path', ':scheme', ':authority', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'x-forwarded-for']);
@@ -105,7 +107,7 @@ export class GrpcEntry {
     const method = m?.[2] ?? '';
     const owner = m ? this.o.owners.get(service) : undefined;
     if (!owner) {
-      this.o.metrics.grpc(service || 'unknown', method || 'unknown', GrpcStatus.UNIMPLEMENTED);
+      this.answered(service || 'unknown', method || 'unknown', GrpcStatus.UNIMPLEMENTED, 'none');
       return this.trailersOnly(stream, GrpcStatus.UNIMPLEMENTED, `unknown service ${service}`);
     }
     const auth = headers.authorization;
@@ -113,7 +115,7 @@ export class GrpcEntry {
     this.o.gatekeeper.decide({ authorization: typeof auth === 'string' ? auth : undefined, cookie: undefined, ip }, { route: `${service}/${method}`, public: owner.publicMethods.has(method), scopes: [], roles: [] }).then(
       (d) => {
         if (!d.allowed) {
-          this.o.metrics.grpc(service, method, d.error.grpcStatus);
+          this.answered(service, method, d.error.grpcStatus, d.method);
           return this.trailersOnly(stream, d.error.grpcStatus, d.error.message, { 'gatehouse-error-code': d.error.code, ...(d.error.retryAfter !== undefined ? { 'retry-after': String(d.error.retryAfter) } : {}) });
         }
         const out: OutgoingHttpHeaders = {};
@@ -127,7 +129,7 @@ export class GrpcEntry {
           out['x-user-id'] = d.principal.identity.sub;
         }
         out['x-forwarded-for'] = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-        this.forward(stream, owner, path, out, service, method, parseGrpcTimeout(headers['grpc-timeout']));
+        this.forward(stream, owner, path, out, { service, method, authMethod: d.method }, parseGrpcTimeout(headers['grpc-timeout']));
       },
       (err: unknown) => {
         this.o.logger.error({ err }, 'grpc entry decision failed');
@@ -136,7 +138,13 @@ export class GrpcEntry {
     );
   }
 
-  private forward(stream: ServerHttp2Stream, owner: GrpcOwner, path: string, headers: OutgoingHttpHeaders, service: string, method: string, timeoutMs: number | undefined): void {
+  private answered(service: string, method: string, code: number, authMethod: string): void {
+    this.o.metrics.grpc(service, method, code);
+    if (this.o.accessLog) this.o.logger.info({ grpc_service: service, grpc_method: method, grpc_status: code, auth_method: authMethod }, 'grpc call');
+  }
+
+  private forward(stream: ServerHttp2Stream, owner: GrpcOwner, path: string, headers: OutgoingHttpHeaders, call: { service: string; method: string; authMethod: string }, timeoutMs: number | undefined): void {
+    const { service, method, authMethod } = call;
     let up;
     try {
       up = this.session(owner.endpoint).request({ ':method': 'POST', ':path': path, ':authority': owner.endpoint, ...headers }, { endStream: false });
@@ -154,7 +162,7 @@ export class GrpcEntry {
       clearTimeout(timer);
       if (status === undefined) {
         status = code;
-        this.o.metrics.grpc(service, method, code);
+        this.answered(service, method, code, authMethod);
       }
     };
     up.on('response', (h, flags) => {

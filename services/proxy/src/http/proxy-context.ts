@@ -19,6 +19,8 @@ export interface ProxyContext {
   loginUrl: string;
   defaultTimeoutMs: number;
   maxBodyBytes: number;
+  /** One line per answered request (never with its query string). */
+  accessLog: boolean;
 }
 
 export const IDENTITY_JWKS_PATH = '/.well-known/gatehouse/jwks.json';

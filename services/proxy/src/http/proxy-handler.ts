@@ -5,6 +5,7 @@ import type { Decision } from '../auth/gatekeeper.js';
 import { matchRoute } from '../domain/match-route.js';
 import { normalizePath } from '../domain/normalize-path.js';
 import type { Route } from '../routes/routes-file.js';
+import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { forwardHttp, upstreamPath } from './forward.js';
 import { IDENTITY_JWKS_PATH, type ProxyContext } from './proxy-context.js';
 import { checkRequest, hasQueryToken } from './request-guards.js';
@@ -33,7 +34,7 @@ export function identityHeaders(identity: Identity | undefined, signed: string |
  * Guards, routing and the access decision shared by plain requests and WebSocket upgrades. Writes
  * the refusal itself (via `refuse`) and returns null, or returns what to forward.
  */
-export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (err: GatehouseError, headers?: Record<string, string | string[]>, redirect?: string) => void): Promise<Admitted | null> {
+export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (err: GatehouseError, headers?: Record<string, string | string[]>, redirect?: string) => void, trace: RequestTrace): Promise<Admitted | null> {
   const guard = checkRequest(req, ctx.maxBodyBytes);
   if (guard) {
     refuse(guard, guard.code === 'INVALID_REQUEST' && guard.detail?.includes('Authorization') ? { 'www-authenticate': challenges(guard, undefined, false, ctx.challenge) } : {});
@@ -59,8 +60,10 @@ export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (er
     refuse(toGatehouseError(err));
     return null;
   }
+  trace.route = route.name;
   const cookie = req.headers.cookie;
   const decision = await ctx.gatekeeper.decide({ authorization: req.headers.authorization, cookie, ip: req.socket.remoteAddress ?? '' }, { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles });
+  trace.authMethod = decision.method;
   if (!decision.allowed) {
     const e = decision.error;
     if (e.httpStatus === 401 && decision.noCredential && isBrowserNavigation(req.method ?? '', req.headers)) {
@@ -77,28 +80,30 @@ export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (er
 export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = process.hrtime.bigint();
+    const trace: RequestTrace = { route: 'unmatched', authMethod: 'none' };
+    const answered = (status: number) => {
+      ctx.metrics.request(trace.route, status, trace.authMethod);
+      if (ctx.accessLog) logAccess(ctx.logger, req, status, trace, started);
+    };
     if (req.url === IDENTITY_JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       const body = JSON.stringify(ctx.signer.jwks());
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
-      ctx.metrics.request('identity-jwks', 200, 'none');
+      trace.route = 'identity-jwks';
+      answered(200);
       return;
     }
-    let routeName = 'unmatched';
-    let method = 'none';
     const refuse = (err: GatehouseError, headers: Record<string, string | string[]> = {}, redirect?: string) => {
       // A refused request's body is not read: the connection closes after the answer.
       const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
       if (hasBody) res.setHeader('connection', 'close');
       if (redirect !== undefined) redirectToLogin(res, ctx.loginUrl, redirect);
       else sendJsonError(res, err, headers);
-      ctx.metrics.request(routeName, redirect !== undefined ? 302 : err.httpStatus, method);
+      answered(redirect !== undefined ? 302 : err.httpStatus);
     };
-    admit(ctx, req, (e, h, r) => refuse(e, h, r)).then(
+    admit(ctx, req, refuse, trace).then(
       (ok) => {
         if (!ok) return;
-        routeName = ok.route.name;
-        method = ok.decision.method;
         const headers = {
           ...upstreamRequestHeaders(req.rawHeaders, req.headers, { remoteAddress: req.socket.remoteAddress ?? '', trusted: ctx.isTrusted(req.socket.remoteAddress ?? ''), encrypted: Boolean((req.socket as TLSSocket).encrypted), passAuthorization: ok.route.passAuthorization }),
           ...identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
@@ -112,7 +117,7 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
           pools: ctx.pools,
           done: (status) => {
             ctx.metrics.upstream(ok.route.upstreamName, status, started);
-            ctx.metrics.request(routeName, status, method);
+            answered(status);
           },
         });
       },

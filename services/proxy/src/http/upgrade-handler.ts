@@ -1,6 +1,7 @@
 import { request, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody, GatehouseError } from '@gatehouse/shared';
+import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { upstreamPath } from './forward.js';
 import { admit, identityHeaders } from './proxy-handler.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -22,12 +23,19 @@ function writeRaw(socket: Duplex, status: number, headers: Record<string, string
  */
 export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
+    const started = process.hrtime.bigint();
+    const trace: RequestTrace = { route: 'unmatched', authMethod: 'none' };
+    const answered = (status: number) => {
+      ctx.metrics.request(trace.route, status, trace.authMethod);
+      if (ctx.accessLog) logAccess(ctx.logger, req, status, trace, started);
+    };
     socket.on('error', () => socket.destroy());
     const refuse = (err: GatehouseError, headers: Record<string, string | string[]> = {}) => {
       writeRaw(socket, err.httpStatus, { 'content-type': 'application/json', ...headers, ...(err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {}) }, JSON.stringify(errorBody(err)));
+      answered(err.httpStatus);
     };
     if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(new GatehouseError('INVALID_REQUEST', { detail: 'only websocket upgrades' }));
-    admit(ctx, req, (e, h) => refuse(e, h)).then(
+    admit(ctx, req, (e, h) => refuse(e, h), trace).then(
       (ok) => {
         if (!ok) return;
         if (!ok.route.websocket) return refuse(new GatehouseError('METHOD_NOT_ALLOWED', { detail: 'route does not accept websockets' }));
@@ -45,6 +53,7 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         upReq.on('response', (res) => {
           clearTimeout(timer);
           writeRaw(socket, res.statusCode ?? 502, {});
+          answered(res.statusCode ?? 502);
           res.resume();
         });
         upReq.on('upgrade', (res, upSocket, upHead) => {
@@ -58,7 +67,7 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
           socket.on('close', () => upSocket.destroy());
           upSocket.on('close', () => socket.destroy());
           upSocket.pipe(socket).pipe(upSocket);
-          ctx.metrics.request(ok.route.name, 101, ok.decision.method);
+          answered(101);
         });
         upReq.end();
       },

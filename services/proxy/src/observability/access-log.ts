@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '@gatehouse/shared';
+
+/** Longest path written to a log line (a client chooses the path; the log must stay bounded). */
+const MAX_LOGGED_PATH = 256;
+
+/**
+ * The path of a request target without its query string or fragment. Query strings may carry
+ * credentials (seed 004's `DELETE /auth-app/tokens?token=…`, refused `?access_token=…`), so no
+ * log line ever holds one, whatever the route.
+ */
+export function loggablePath(target: string | undefined): string {
+  const t = target ?? '';
+  const end = t.search(/[?#]/);
+  const path = end === -1 ? t : t.slice(0, end);
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
+}
+
+/** What is known about a request by the time it is answered (filled in as it goes). */
+export interface RequestTrace {
+  route: string;
+  authMethod: string;
+}
+
+/** One access-log line per answered request: method, path (never the query), route, status, auth method, duration. */
+export function logAccess(logger: Logger, req: IncomingMessage, status: number, trace: RequestTrace, startedNs: bigint): void {
+  logger.info(
+    {
+      method: req.method,
+      path: loggablePath(req.url),
+      route: trace.route,
+      status,
+      auth_method: trace.authMethod,
+      ms: Math.round(Number(process.hrtime.bigint() - startedNs) / 1e5) / 10,
+      ip: req.socket.remoteAddress,
+    },
+    'request',
+  );
+}
