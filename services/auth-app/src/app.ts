@@ -1,5 +1,4 @@
 import {
-  GatehouseError,
   GrpcServer,
   Metrics,
   RemoteKeySource,
@@ -9,9 +8,10 @@ import {
   deriveKey,
   errorMiddleware,
   grpcTlsFrom,
+  grpcUserDirectory,
   listenHttp,
   loadProtos,
-  sendError,
+  notFoundHandler,
   startDebugServer,
   type DebugServer,
   type HttpListener,
@@ -19,19 +19,17 @@ import {
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
+  type UserDirectory,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
-import type { UserDirectory } from './domain/ports.js';
 import { AuditPublisher } from './events/audit-publisher.js';
 import { RevocationPublisher } from './events/revocation-publisher.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { appTokenService } from './grpc/app-token-grpc.js';
-import type { AppTokenServiceHandlers } from './grpc/handler-types.js';
+import { appTokenService, type AppTokenHandlers } from './grpc/app-token-grpc.js';
 import { tokensRouter } from './http/tokens-routes.js';
 import { KvTokenRepository } from './store/kv-token-repository.js';
 import { CachedUserDirectory } from './users/cached-user-directory.js';
-import { GrpcUserDirectory } from './users/grpc-user-directory.js';
 
 export interface AppOverrides {
   /** The proxy's identity-header keys (default: GATEHOUSE_IDENTITY_JWKS_URL). */
@@ -51,7 +49,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
   const userClient = deps.userDirectory ? undefined : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const directory = new CachedUserDirectory(deps.userDirectory ?? new GrpcUserDirectory(userClient!), clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
+  const directory = new CachedUserDirectory(deps.userDirectory ?? grpcUserDirectory(userClient!), clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
 
   const tokens = new AppTokens(
     {
@@ -74,11 +72,11 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
   const http = createHttpApp({ logger, metrics });
   http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
-  http.use((_req, res) => sendError(res, new GatehouseError('ROUTE_NOT_FOUND')));
+  http.use(notFoundHandler());
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls: grpcTlsFrom(config) });
-  grpc.add<AppTokenServiceHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenService(tokens));
+  grpc.add<AppTokenHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenService(tokens));
 
   let listener: HttpListener | undefined;
   let debug: DebugServer | undefined;
@@ -108,8 +106,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       subscription?.unsubscribe();
       await Promise.all([listener?.close(), grpc.stop()]);
       await debug?.close();
-      // UserClient's mapped type turns `close` into never (the handlers' index signature); the method exists.
-      (userClient as { close(): void } | undefined)?.close();
+      userClient?.close();
     },
   };
 }

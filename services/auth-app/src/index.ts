@@ -1,3 +1,2 @@
 export { createApp, type AppOverrides, type AuthApp } from './app.js';
 export { configSchema, loadConfig, type Config } from './config.js';
-export type { DirectoryUser, UserDirectory } from './domain/ports.js';

@@ -36,7 +36,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  (grpc as unknown as { close(): void } | undefined)?.close();
+  grpc?.close();
   await h?.stop();
   await bus?.close();
   await store?.close();

@@ -1,6 +1,6 @@
-import { GatehouseError, NatsBus, RedisStore, REVOCATION_KEYS, SUBJECTS, createAppTokenClient, type AppTokenClient } from '@gatehouse/shared';
+import { NatsBus, RedisStore, REVOCATION_KEYS, SUBJECTS, createAppTokenClient, signIdentity, type AppTokenClient } from '@gatehouse/shared';
 import { FakeClock, startNats, startRedis, testKeyPair, type SpawnedServer } from '@gatehouse/shared/testing';
-import { signIdentity } from '@gatehouse/shared';
+import { codeOf } from './support/code-of.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { call, errorCode, eventually } from './support/http.js';
 import { MemoryUserDirectory } from './support/memory-user-directory.js';
@@ -22,12 +22,6 @@ let grpc: AppTokenClient;
 let einsteinBearer: string;
 let adminBearer: string;
 
-const codeOf = (p: Promise<unknown>): Promise<string | undefined> =>
-  p.then(
-    () => undefined,
-    (err: unknown) => (err instanceof GatehouseError ? err.code : String(err)),
-  );
-
 beforeAll(async () => {
   [redis, nats] = await Promise.all([startRedis(), startNats()]);
   store = new RedisStore({ url: redis.url });
@@ -47,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  (grpc as unknown as { close(): void } | undefined)?.close();
+  grpc?.close();
   await plain?.stop();
   await imp?.stop();
   await observer?.close();

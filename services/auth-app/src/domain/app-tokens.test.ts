@@ -1,5 +1,6 @@
-import { GatehouseError, MemoryBus, MemoryStore, REVOCATION_KEYS, SUBJECTS, createLogger, deriveKey, type KeyValueStore } from '@gatehouse/shared';
+import { MemoryBus, MemoryStore, REVOCATION_KEYS, SUBJECTS, createLogger, deriveKey, type KeyValueStore } from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
+import { codeOf } from '../../test/support/code-of.js';
 import { MemoryUserDirectory } from '../../test/support/memory-user-directory.js';
 import { AuditPublisher } from '../events/audit-publisher.js';
 import { RevocationPublisher } from '../events/revocation-publisher.js';
@@ -41,12 +42,6 @@ function setup(opts: { maxTokensPerUser?: number } = {}) {
   );
   return { clock, memory, calls, bus, events, users, alice, bob, tokens, done: () => memory.close() };
 }
-
-const codeOf = async (p: Promise<unknown>): Promise<string | undefined> =>
-  p.then(
-    () => undefined,
-    (err: unknown) => (err instanceof GatehouseError ? err.code : String(err)),
-  );
 
 describe('AppTokens', () => {
   it('mints ghapp_<16 hex>_<256-bit secret> and stores only an HMAC digest', async () => {
@@ -159,10 +154,10 @@ describe('AppTokens', () => {
     const t = setup();
     const { token, record } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' });
     // Delete while authenticate awaits the directory (after the token lookup, before the write).
-    const original = t.users.getById.bind(t.users);
-    t.users.getById = async (id) => {
+    const original = t.users.getUser.bind(t.users);
+    t.users.getUser = async (key) => {
       await t.tokens.delete('u-alice', record.id);
-      return original(id);
+      return original(key);
     };
     await t.tokens.authenticate('alice@example.org', token).catch(() => undefined);
     expect(await t.memory.get(tokenKey(record.id))).toBeNull();

@@ -1,7 +1,7 @@
-import { GatehouseError, safeEqual, type Clock } from '@gatehouse/shared';
+import { GatehouseError, safeEqual, type Clock, type DirectoryUser, type UserDirectory, type UserKey } from '@gatehouse/shared';
 import { parseExpiry } from './expiry.js';
 import { normalizeLabel } from './label.js';
-import type { AppTokenRecord, AuditSink, DirectoryUser, RevocationSink, TokenRepository, UserDirectory } from './ports.js';
+import type { AppTokenRecord, AuditSink, RevocationSink, TokenRepository } from './ports.js';
 import { parseScopes } from './scopes.js';
 import { TOKEN_ID_PATTERN, mintToken, tokenDigest, tokenIdOf } from './token-format.js';
 import { assertActiveForLogin, assertActiveOwner, usernameMatches } from './user-policy.js';
@@ -24,11 +24,9 @@ export interface AppTokenDeps {
   clock: Clock;
 }
 
-/** A user named by id or by email (the `userName` of the HTTP API and the CLI). */
-export type UserRef = { id: string } | { email: string };
-
 export interface CreateTokenInput {
-  user: UserRef;
+  /** The owner, by id or by email (the `userName` of the HTTP API and the CLI). */
+  user: UserKey;
   expiry: string | undefined;
   label: string | undefined;
   defaultLabel: string;
@@ -44,8 +42,9 @@ export class AppTokens {
     private readonly opts: AppTokenOptions,
   ) {}
 
-  async resolveUser(ref: UserRef): Promise<DirectoryUser | null> {
-    return 'id' in ref ? this.deps.users.getById(ref.id) : this.deps.users.getByEmail(ref.email.trim().toLowerCase());
+  /** The directory's answer for an id, or for an email (trimmed, lowercased). */
+  async resolveUser(key: UserKey): Promise<DirectoryUser | null> {
+    return this.deps.users.getUser('id' in key ? key : { email: key.email.trim().toLowerCase() });
   }
 
   async create(input: CreateTokenInput): Promise<{ token: string; record: AppTokenRecord }> {
@@ -104,7 +103,7 @@ export class AppTokens {
       await this.purge(record);
       throw new GatehouseError('TOKEN_EXPIRED');
     }
-    const user = await this.deps.users.getById(record.user_id);
+    const user = await this.deps.users.getUser({ id: record.user_id });
     assertActiveForLogin(user);
     if (!usernameMatches(username, user)) throw new GatehouseError('INVALID_CREDENTIALS', { detail: 'username is not the token owner' });
     if (now - record.last_used >= this.opts.lastUsedIntervalMs) {

@@ -1,15 +1,7 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { codeOf } from '../../test/support/code-of.js';
 import { parseExpiry } from './expiry.js';
 
 const H = 3_600_000;
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GatehouseError ? err.code : 'not-a-gatehouse-error';
-  }
-  return undefined;
-};
 
 describe('parseExpiry', () => {
   it.each([

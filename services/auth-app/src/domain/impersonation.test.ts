@@ -1,16 +1,8 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { codeOf } from '../../test/support/code-of.js';
 import { resolveCreateTarget } from './impersonation.js';
 
 const admin = { sub: 'admin-1', roles: ['admin'] };
 const alice = { sub: 'alice', roles: [] };
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GatehouseError ? err.code : 'not-a-gatehouse-error';
-  }
-  return undefined;
-};
 
 describe('resolveCreateTarget', () => {
   it('creates for the caller with the API label when no user is named', () => {

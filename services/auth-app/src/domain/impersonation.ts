@@ -1,9 +1,8 @@
-import { ADMIN_ROLE, GatehouseError } from '@gatehouse/shared';
-import type { UserRef } from './app-tokens.js';
+import { ADMIN_ROLE, GatehouseError, type UserKey } from '@gatehouse/shared';
 import { LABEL_API, LABEL_IMPERSONATION } from './label.js';
 
 export interface CreateTarget {
-  user: UserRef;
+  user: UserKey;
   defaultLabel: string;
   /** The admin acting for another user; undefined for a token of one's own. */
   actorId: string | undefined;

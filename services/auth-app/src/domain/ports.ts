@@ -1,4 +1,7 @@
-/** What the app-token rules need from the outside world. Implementations live in store/, users/, events/. */
+/**
+ * What the app-token rules need from the outside world. Implementations live in store/, users/, events/.
+ * The user directory is the shared port (`UserDirectory` from @gatehouse/shared).
+ */
 
 /** One stored app token (`app:token:<id>`); only the digest of the secret is kept. */
 export interface AppTokenRecord {
@@ -37,24 +40,6 @@ export interface TokenRepository {
   getMany(ids: readonly string[]): Promise<Array<AppTokenRecord | null>>;
   /** Drops ids from the owner's index (stale entries). */
   forget(userId: string, ids: readonly string[]): Promise<void>;
-}
-
-/** active, suspended or disabled (auth-basic's User.status); anything but active refuses. */
-export type UserStatus = string;
-
-export interface DirectoryUser {
-  id: string;
-  email: string;
-  name: string;
-  roles: string[];
-  groups: string[];
-  status: UserStatus;
-}
-
-/** The user directory (auth-basic's UserService). null: no such user. Outages throw SERVICE_UNAVAILABLE. */
-export interface UserDirectory {
-  getById(id: string): Promise<DirectoryUser | null>;
-  getByEmail(email: string): Promise<DirectoryUser | null>;
 }
 
 /** Tells the proxies a token must no longer be accepted (revocation list + event). */

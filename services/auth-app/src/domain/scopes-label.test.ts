@@ -1,15 +1,6 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { codeOf } from '../../test/support/code-of.js';
 import { normalizeLabel } from './label.js';
 import { parseScopes } from './scopes.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GatehouseError ? err.code : 'not-a-gatehouse-error';
-  }
-  return undefined;
-};
 
 describe('parseScopes', () => {
   it('splits on spaces and commas and removes duplicates', () => {

@@ -1,5 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
-import type { DirectoryUser } from './ports.js';
+import { GatehouseError, type DirectoryUser } from '@gatehouse/shared';
 
 /** Only active users own usable tokens: suspended → USER_SUSPENDED, anything else → INVALID_CREDENTIALS. */
 export function assertActiveForLogin(user: DirectoryUser | null): asserts user is DirectoryUser {

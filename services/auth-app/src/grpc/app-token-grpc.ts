@@ -1,8 +1,17 @@
-import { GatehouseError, type AsyncHandlers } from '@gatehouse/shared';
-import type { AppTokens, UserRef } from '../domain/app-tokens.js';
+import { GatehouseError, type AppTokenInfo, type AppTokenServiceHandlers, type AsyncHandlers, type UserKey } from '@gatehouse/shared';
+import type { AppTokens } from '../domain/app-tokens.js';
 import { LABEL_CLI, LABEL_IMPERSONATION } from '../domain/label.js';
 import type { AppTokenRecord } from '../domain/ports.js';
-import type { AppTokenInfo, AppTokenServiceHandlers, ListAppTokensRequest } from './handler-types.js';
+
+/**
+ * The generated handlers' named methods. The generated interface extends grpc-js's
+ * UntypedServiceImplementation, whose string index signature AsyncHandlers maps to `never`, which
+ * would reject every method; dropping the index keeps all named methods (a new RPC is a type error here).
+ */
+export type AppTokenHandlers = { [K in keyof AppTokenServiceHandlers as string extends K ? never : K]: AppTokenServiceHandlers[K] };
+
+/** The `oneof user { user_id, user_name }` that CreateAppToken, ListAppTokens and DeleteAppToken share. */
+type UserOneof = Parameters<AsyncHandlers<AppTokenHandlers>['ListAppTokens']>[0];
 
 /** The CLI's default expiry (seed 004: "Default is 72h"). The HTTP API has none: expiry is required there. */
 export const CLI_DEFAULT_EXPIRY = '72h';
@@ -11,19 +20,19 @@ function info(r: AppTokenRecord): AppTokenInfo {
   return { id: r.id, label: r.label, created_at_ms: r.created, expires_at_ms: r.expires, last_used_at_ms: r.last_used, scopes: r.scopes, user_id: r.user_id };
 }
 
-function userRef(req: ListAppTokensRequest): UserRef | null {
+function userRef(req: UserOneof): UserKey | null {
   if (req.user === 'user_id' && req.user_id) return { id: req.user_id };
   if (req.user === 'user_name' && req.user_name) return { email: req.user_name };
   return null;
 }
 
-function requireUser(req: Parameters<typeof userRef>[0]): UserRef {
+function requireUser(req: UserOneof): UserKey {
   const ref = userRef(req);
   if (!ref) throw new GatehouseError('INVALID_PAYLOAD', { message: 'user_id or user_name is required.' });
   return ref;
 }
 
-async function userIdOf(tokens: AppTokens, ref: UserRef): Promise<string> {
+async function userIdOf(tokens: AppTokens, ref: UserKey): Promise<string> {
   if ('id' in ref) return ref.id;
   const user = await tokens.resolveUser(ref);
   if (!user) throw new GatehouseError('NOT_FOUND', { message: 'User not found.' });
@@ -34,7 +43,7 @@ async function userIdOf(tokens: AppTokens, ref: UserRef): Promise<string> {
  * gatehouse.v1.AppTokenService. Authenticate is the proxy's; Create, List and Delete are the
  * CLI's (an internal, operator-only API: no identity header, the caller is trusted to name users).
  */
-export function appTokenService(tokens: AppTokens): AsyncHandlers<AppTokenServiceHandlers> {
+export function appTokenService(tokens: AppTokens): AsyncHandlers<AppTokenHandlers> {
   return {
     Authenticate: async (req) => {
       const { user, record } = await tokens.authenticate(req.username, req.token);

@@ -1,15 +1,8 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError, errorBody } from '@gatehouse/shared';
+import { codeOf } from '../../test/support/code-of.js';
 import { exactQuery } from './exact-query.js';
 
 const ALLOWED = ['expiry', 'label', 'userID', 'userName'] as const;
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GatehouseError ? err.code : 'not-a-gatehouse-error';
-  }
-  return undefined;
-};
 
 describe('exactQuery', () => {
   it('returns the allowed parameters, decoded', () => {
@@ -27,5 +20,20 @@ describe('exactQuery', () => {
 
   it('takes no parameters at all when none are allowed', () => {
     expect(codeOf(() => exactQuery('/auth-app/tokens?userID=x', []))).toBe('INVALID_PAYLOAD');
+  });
+
+  it('does not echo a token pasted as a parameter name in the error', () => {
+    const token = `ghapp_0123456789abcdef_${'S'.repeat(43)}`;
+    const body = (query: string): string => {
+      try {
+        exactQuery(`/auth-app/tokens?${query}`, ['token']);
+      } catch (err) {
+        if (err instanceof GatehouseError) return JSON.stringify(errorBody(err));
+      }
+      return 'no GatehouseError';
+    };
+    expect(body(`${token}=1`)).toContain('INVALID_PAYLOAD');
+    expect(body(`${token}=1`)).not.toContain('SSSS');
+    expect(body('toekn=x')).toContain('"field":"toekn"'); // an ordinary misspelling is still named
   });
 });

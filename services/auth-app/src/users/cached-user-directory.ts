@@ -1,13 +1,13 @@
-import type { Clock } from '@gatehouse/shared';
-import type { DirectoryUser, UserDirectory } from '../domain/ports.js';
+import type { Clock, DirectoryUser, UserDirectory, UserKey } from '@gatehouse/shared';
 
 /**
  * Reuses directory answers by id for `ttlMs` (bounded to `maxEntries`, oldest evicted first).
  * A user.changed event calls `invalidate` so a deleted or disabled user is seen at once; the TTL
- * bounds the damage of a missed event. Lookups by email are not cached (they only create tokens).
+ * bounds the damage of a missed event. Lookups by email are not cached (they only create tokens),
+ * and neither is a missing user (a user created a moment later must be found).
  */
 export class CachedUserDirectory implements UserDirectory {
-  private readonly entries = new Map<string, { user: DirectoryUser | null; until: number }>();
+  private readonly entries = new Map<string, { user: DirectoryUser; until: number }>();
 
   constructor(
     private readonly inner: UserDirectory,
@@ -16,20 +16,17 @@ export class CachedUserDirectory implements UserDirectory {
     private readonly maxEntries: number,
   ) {}
 
-  async getById(id: string): Promise<DirectoryUser | null> {
-    const hit = this.entries.get(id);
+  async getUser(key: UserKey): Promise<DirectoryUser | null> {
+    if (!('id' in key)) return this.inner.getUser(key);
+    const hit = this.entries.get(key.id);
     if (hit && hit.until > this.clock.now()) return hit.user;
-    this.entries.delete(id);
-    const user = await this.inner.getById(id);
+    this.entries.delete(key.id);
+    const user = await this.inner.getUser(key);
     if (this.ttlMs > 0 && this.maxEntries > 0 && user !== null) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(id, { user, until: this.clock.now() + this.ttlMs });
+      this.entries.set(key.id, { user, until: this.clock.now() + this.ttlMs });
     }
     return user;
-  }
-
-  getByEmail(email: string): Promise<DirectoryUser | null> {
-    return this.inner.getByEmail(email);
   }
 
   invalidate(id: string): void {

@@ -1,8 +1,8 @@
-import type { DirectoryUser, UserDirectory } from '../../src/domain/ports.js';
+import type { DirectoryUser, UserDirectory, UserKey } from '@gatehouse/shared';
 
 /**
  * An in-process stand-in for auth-basic's UserService (the cross-service e2e runs the real one).
- * Counts lookups so tests can see the cache at work.
+ * Emails match in any case, as auth-basic's do. Counts lookups so tests can see the cache at work.
  */
 export class MemoryUserDirectory implements UserDirectory {
   readonly users = new Map<string, DirectoryUser>();
@@ -23,15 +23,9 @@ export class MemoryUserDirectory implements UserDirectory {
     if (u) u.status = status;
   }
 
-  getById(id: string): Promise<DirectoryUser | null> {
+  getUser(key: UserKey): Promise<DirectoryUser | null> {
     this.lookups++;
-    const u = this.users.get(id);
+    const u = 'id' in key ? this.users.get(key.id) : [...this.users.values()].find((x) => x.email.toLowerCase() === key.email.toLowerCase());
     return Promise.resolve(u ? { ...u } : null);
-  }
-
-  getByEmail(email: string): Promise<DirectoryUser | null> {
-    this.lookups++;
-    for (const u of this.users.values()) if (u.email.toLowerCase() === email.toLowerCase()) return Promise.resolve({ ...u });
-    return Promise.resolve(null);
   }
 }
