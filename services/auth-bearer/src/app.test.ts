@@ -1,8 +1,7 @@
-import { MemoryBus, MemoryStore, createLogger, createTokenClient, GatehouseError } from '@gatehouse/shared';
+import { MemoryBus, MemoryStore, createLogger, createTokenClient, type DirectoryUser, type GatehouseError, type UserDirectory } from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
-import type { DirectoryUser, UserDirectory } from './users/user-directory.js';
 
 /** Test double of the UserDirectory port. */
 const directory = (users: DirectoryUser[]): UserDirectory => ({ getUser: async (k) => users.find((u) => ('id' in k ? u.id === k.id : u.email === k.email)) ?? null });

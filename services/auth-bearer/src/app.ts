@@ -1,6 +1,5 @@
 import cookieParser from 'cookie-parser';
 import {
-  GatehouseError,
   GrpcServer,
   Metrics,
   cookieSettingsFrom,
@@ -8,29 +7,30 @@ import {
   createUserClient,
   errorMiddleware,
   grpcTlsFrom,
+  grpcUserDirectory,
   listenHttp,
   loadProtos,
-  sendError,
+  notFoundHandler,
   startDebugServer,
   type DebugServer,
   type HttpListener,
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
+  type UserDirectory,
 } from '@gatehouse/shared';
-import { longestTokenLifetimeMs, type Config } from './config.js';
+import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
-import { tokenServiceImpl } from './grpc/token-service.js';
+import { tokenServiceImpl, type TokenServiceMethods } from './grpc/token-service.js';
 import { authRoutes } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
 import { KeyRing } from './keys/key-ring.js';
 import { SessionStore } from './store/session-store.js';
-import { grpcUserDirectory, type UserDirectory } from './users/user-directory.js';
 
 export interface AuthBearerOverrides {
   /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
@@ -80,15 +80,16 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   });
 
   const http = createHttpApp({ logger, metrics });
+  http.set('trust proxy', trustProxySetting(config));
   http.use(cookieParser());
-  http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL, alg: config.AUTH_BEARER_SIGNING_ALG }));
+  http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
   http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
-  http.use((_req, res) => sendError(res, new GatehouseError('ROUTE_NOT_FOUND')));
+  http.use(notFoundHandler());
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }) as never);
+  grpc.add<TokenServiceMethods>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
 
   let httpListener: HttpListener | undefined;
   let debug: DebugServer | undefined;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createLogger, createTokenClient, NatsBus, RedisStore, type EventBus, type TokenClient } from '@gatehouse/shared';
+import { createLogger, createTokenClient, NatsBus, RedisStore, type DirectoryUser, type EventBus, type TokenClient, type UserDirectory, type UserKey } from '@gatehouse/shared';
 import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { createApp, loadConfig, type Config, type DirectoryUser, type UserDirectory, type UserKey } from '../src/index.js';
+import { createApp, loadConfig, type Config } from '../src/index.js';
 
 /** Test double of the UserDirectory port (auth-basic's GetUser), held in memory. */
 export class InMemoryUserDirectory implements UserDirectory {
@@ -98,7 +98,7 @@ export async function eventually<T>(fn: () => T | Promise<T>, ms = 3000): Promis
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }

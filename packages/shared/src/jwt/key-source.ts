@@ -22,9 +22,9 @@ export function isVerificationJwk(jwk: JWK, alg?: string): boolean {
 async function importSet(jwks: JSONWebKeySet): Promise<Map<string, { alg: string; key: CryptoKey }>> {
   const out = new Map<string, { alg: string; key: CryptoKey }>();
   for (const jwk of Array.isArray(jwks?.keys) ? jwks.keys : []) {
-    if (!jwk.kid || !isVerificationJwk(jwk as JWK)) continue;
+    if (!jwk.kid || !isVerificationJwk(jwk)) continue;
     try {
-      out.set(jwk.kid, { alg: jwk.alg!, key: (await importJWK(jwk as JWK, jwk.alg)) as CryptoKey });
+      out.set(jwk.kid, { alg: jwk.alg!, key: (await importJWK(jwk, jwk.alg)) as CryptoKey });
     } catch {
       // skip keys this runtime cannot import (unknown alg, malformed material)
     }

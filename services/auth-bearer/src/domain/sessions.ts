@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { GatehouseError, decrypt, deriveKey, encrypt, randomToken, sha256, type Clock, type Logger } from '@gatehouse/shared';
+import { GatehouseError, decrypt, deriveKey, encrypt, randomToken, sha256, type Clock, type DirectoryUser, type Logger, type UserDirectory } from '@gatehouse/shared';
 import type { EventPublisher } from '../events/publisher.js';
 import type { RefreshRecord, SessionRecord, SessionStore } from '../store/session-store.js';
-import type { DirectoryUser, UserDirectory } from '../users/user-directory.js';
 
 export interface SessionPolicy {
   refreshTtlMs: number;

@@ -1,38 +1,14 @@
-import { ADMIN_ROLE, GatehouseError, createAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier, type Clock } from '@gatehouse/shared';
+import { ADMIN_ROLE, GatehouseError, createAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier, type Clock, type Principal__Output, type TokenSet__Output, type UserDirectory } from '@gatehouse/shared';
 import type { ServiceAccount } from '../config.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SessionRecord } from '../store/session-store.js';
-import type { UserDirectory } from '../users/user-directory.js';
 import type { AccessTokenIssuer } from './access-tokens.js';
 import { authenticateClient } from './client-credentials.js';
 import { isPlausibleToken, type OpenSessionInput, type SessionService } from './sessions.js';
 
-export interface PrincipalOut {
-  user_id: string;
-  email: string;
-  name: string;
-  roles: string[];
-  groups: string[];
-  amr: string[];
-  scopes: string[];
-  sid: string;
-  client_id: string;
-  actor: string;
-  token_id: string;
-  expires_at_ms: number;
-  auth_method: string;
-}
-
-export interface TokenSetOut {
-  access_token: string;
-  access_token_expires_at_ms: number;
-  refresh_token: string;
-  refresh_token_expires_at_ms: number;
-  session_id: string;
-  token_type: 'Bearer';
-  principal: PrincipalOut;
-}
+/** A TokenSet as this service answers it: every field set, the principal always present. */
+export type TokenSetOut = TokenSet__Output & { principal: Principal__Output; token_type: 'Bearer' };
 
 export interface AuthorityOptions {
   issuer: string;
@@ -45,11 +21,11 @@ export interface AuthorityOptions {
   serviceAccounts: ServiceAccount[];
 }
 
-export function principalFromSession(s: SessionRecord, extra: Partial<PrincipalOut> = {}): PrincipalOut {
+export function principalFromSession(s: SessionRecord, extra: Partial<Principal__Output> = {}): Principal__Output {
   return { user_id: s.user_id, email: s.email, name: s.name, roles: s.roles, groups: s.groups, amr: s.amr, scopes: s.scopes, sid: s.id, client_id: s.client_id, actor: '', token_id: '', expires_at_ms: s.expires_at, auth_method: 'session', ...extra };
 }
 
-export function principalFromClaims(c: AccessTokenClaims): PrincipalOut {
+export function principalFromClaims(c: AccessTokenClaims): Principal__Output {
   return {
     user_id: c.sub,
     email: c.email ?? '',

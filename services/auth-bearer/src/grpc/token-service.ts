@@ -1,17 +1,12 @@
-import type { CallContext, TokenClient } from '@gatehouse/shared';
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError, type AsyncHandlers, type SessionInfo, type TokenServiceHandlers } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import { principalFromClaims, principalFromSession, type TokenAuthority } from '../domain/token-authority.js';
 import type { SessionRecord } from '../store/session-store.js';
 
-type Rpc = Exclude<keyof TokenClient, 'close'>;
-type Req<K extends Rpc> = NonNullable<Parameters<TokenClient[K]>[0]>;
-/** Handlers typed from the generated client (request in, response out) so the proto stays the contract. */
-export type TokenServiceImpl = { [K in Rpc]: (req: Req<K>, ctx: CallContext) => Promise<Awaited<ReturnType<TokenClient[K]>>> };
-
+/** The caller's address from grpc-js's peer string (ipv4:10.0.0.1:5555, ipv6:[::1]:5555). */
 const peerIp = (peer: string) => peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 
-function sessionInfo(s: SessionRecord) {
+function sessionInfo(s: SessionRecord): SessionInfo {
   return {
     id: s.id,
     user_id: s.user_id,
@@ -27,28 +22,44 @@ function sessionInfo(s: SessionRecord) {
   };
 }
 
-/** gatehouse.v1.TokenService: maps messages to the authority and back. */
-export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): TokenServiceImpl {
+/**
+ * The generated handler interfaces extend grpc-js's UntypedServiceImplementation, whose string index
+ * signature AsyncHandlers maps to `never`, so no object literal satisfies AsyncHandlers of them.
+ * Only the named methods are kept here (the lead may move this into AsyncHandlers itself).
+ */
+type NamedMethods<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+export type TokenServiceMethods = NamedMethods<TokenServiceHandlers>;
+
+/** gatehouse.v1.TokenService: maps messages to the authority and back (the proto is the contract). */
+export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceMethods> {
   const { authority, sessions } = deps;
+
+  const findSession = async (req: { session_id?: string; refresh_token?: string }): Promise<SessionRecord | null> => {
+    if (req.session_id) return sessions.get(req.session_id);
+    if (req.refresh_token) return sessions.findByRefreshToken(req.refresh_token);
+    throw new GatehouseError('INVALID_PAYLOAD', { message: 'session_id or refresh_token is required.' });
+  };
+
   return {
     async OpenSession(req, ctx) {
-      const p = req.principal ?? {};
+      const p = req.principal;
       return authority.openSession({
-        user_id: p.user_id ?? '',
-        email: p.email,
-        name: p.name,
-        roles: p.roles,
-        groups: p.groups,
-        client_id: req.client_id || p.client_id || 'gatehouse',
-        amr: req.amr?.length ? req.amr : (p.amr ?? []),
-        scopes: req.scopes?.length ? req.scopes : (p.scopes ?? []),
+        user_id: p?.user_id ?? '',
+        email: p?.email,
+        name: p?.name,
+        roles: p?.roles,
+        groups: p?.groups,
+        client_id: req.client_id || p?.client_id || 'gatehouse',
+        amr: req.amr.length ? req.amr : (p?.amr ?? []),
+        scopes: req.scopes.length ? req.scopes : (p?.scopes ?? []),
+        // The caller (auth-basic) passes the end user's address; its own is only a fallback.
         ip: req.ip || peerIp(ctx.peer),
-        user_agent: req.user_agent ?? '',
-      }) as never;
+        user_agent: req.user_agent,
+      });
     },
     async RefreshSession(req) {
       if (!req.refresh_token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
-      return authority.refreshSession(req.refresh_token, { ip: req.ip, user_agent: req.user_agent }) as never;
+      return authority.refreshSession(req.refresh_token, { ip: req.ip, user_agent: req.user_agent });
     },
     async RevokeSession(req) {
       const reason = req.reason || 'revoked';
@@ -57,30 +68,30 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
       throw new GatehouseError('INVALID_PAYLOAD', { message: 'session_id or refresh_token is required.' });
     },
     async RevokeUser(req) {
-      return { revoked: await sessions.revokeUser(req.user_id ?? '', req.reason || 'revoked') };
+      return { revoked: await sessions.revokeUser(req.user_id, req.reason || 'revoked') };
     },
     async ListSessions(req) {
       if (!req.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'user_id is required.' });
-      return { sessions: (await sessions.list(req.user_id)).map(sessionInfo) } as never;
+      return { sessions: (await sessions.list(req.user_id)).map(sessionInfo) };
     },
     async MintAccessToken(req) {
-      const p = req.principal ?? {};
+      const p = req.principal;
       const minted = await authority.mintAccessToken(
-        { user_id: p.user_id ?? '', client_id: p.client_id ?? '', email: p.email ?? '', name: p.name ?? '', roles: p.roles ?? [], groups: p.groups ?? [], amr: p.amr ?? [], actor: p.actor ?? '' },
-        req.scopes?.length ? req.scopes : (p.scopes ?? []),
+        { user_id: p?.user_id ?? '', client_id: p?.client_id ?? '', email: p?.email ?? '', name: p?.name ?? '', roles: p?.roles ?? [], groups: p?.groups ?? [], amr: p?.amr ?? [], actor: p?.actor ?? '' },
+        req.scopes.length ? req.scopes : (p?.scopes ?? []),
         req.audience,
-        Number(req.ttl_seconds ?? 0),
+        Number(req.ttl_seconds),
       );
       return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
     },
     async VerifyToken(req) {
       if (!req.token) throw new GatehouseError('INVALID_TOKEN', { detail: 'empty token' });
       const claims = await authority.verify(req.token, req.audience || undefined);
-      return { principal: principalFromClaims(claims), claims_json: JSON.stringify(claims) } as never;
+      return { principal: principalFromClaims(claims), claims_json: JSON.stringify(claims) };
     },
     async Impersonate(req) {
       const target = req.user_id ? { id: req.user_id } : { email: req.email ?? '' };
-      const minted = await authority.impersonate({ client_id: req.client_id ?? '', client_secret: req.client_secret ?? '', target, scopes: req.scopes ?? [], audience: req.audience });
+      const minted = await authority.impersonate({ client_id: req.client_id, client_secret: req.client_secret, target, scopes: req.scopes, audience: req.audience });
       return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
     },
     async RotateKeys() {
@@ -88,13 +99,10 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
       return { kid: r.kid, published_kids: r.published };
     },
     async GetSession(req) {
-      let s: SessionRecord | null = null;
-      if (req.session_id) s = await sessions.get(req.session_id);
-      else if (req.refresh_token) s = await sessions.findByRefreshToken(req.refresh_token);
-      else throw new GatehouseError('INVALID_PAYLOAD', { message: 'session_id or refresh_token is required.' });
+      const s = await findSession(req);
       if (!s) throw new GatehouseError('INVALID_TOKEN', { detail: 'no such session' });
       await sessions.touch(s);
-      return sessionInfo(s) as never;
+      return sessionInfo(s);
     },
   };
 }

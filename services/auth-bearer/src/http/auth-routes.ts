@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { GatehouseError, clearAuthCookies, sendAuthResult, type AuthMode, type Clock, type CookieSettings } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { TokenAuthority } from '../domain/token-authority.js';
@@ -22,20 +22,41 @@ function presentedToken(req: Request, mode: AuthMode, cookies: CookieSettings): 
   }
   const jar = (req.cookies ?? {}) as Record<string, unknown>;
   const names = mode === 'session' ? [cookies.sessionCookieName, cookies.refreshCookieName] : [cookies.refreshCookieName, cookies.sessionCookieName];
-  for (const n of names) if (typeof jar[n] === 'string' && jar[n] !== '') return jar[n] as string;
+  for (const n of names) if (typeof jar[n] === 'string' && jar[n] !== '') return jar[n];
   return undefined;
 }
+
+/**
+ * The end user's address: `req.ip` honours X-Forwarded-For only from the peers trusted by
+ * AUTH_BEARER_TRUST_PROXY (Express `trust proxy`), else it is the socket's peer.
+ */
+const clientIp = (req: Request): string | undefined => req.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
+const PATHS = ['/auth/refresh', '/auth/logout'];
+/** Token responses and their errors are never cached (RFC 6749 §5.1), whatever the outcome. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  next();
+};
+/** The same for errors raised before the route runs (a malformed or oversized JSON body). */
+const noStoreOnError: ErrorRequestHandler = (err, _req, res, next) => {
+  if (!res.headersSent) res.setHeader('Cache-Control', 'no-store');
+  next(err);
+};
 
 /** POST /auth/refresh and POST /auth/logout in Directus's shapes (seed 003). */
 export function authRoutes(deps: { authority: TokenAuthority; sessions: SessionService; cookies: CookieSettings; clock: Clock }): Router {
   const r = Router();
+  r.use(PATHS, noStore);
+  r.use(PATHS, noStoreOnError);
 
   r.post('/auth/refresh', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const mode = readMode(body, false);
     const token = presentedToken(req, mode, deps.cookies);
     if (!token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
-    const set = await deps.authority.refreshSession(token, { ip: req.socket.remoteAddress, user_agent: req.get('user-agent') });
+    const set = await deps.authority.refreshSession(token, { ip: clientIp(req), user_agent: req.get('user-agent') });
     sendAuthResult(res, mode, set, deps.cookies, deps.clock.now());
   });
 

@@ -3,6 +3,7 @@ import { GatehouseError, isGatehouseError, type Logger } from '@gatehouse/shared
 import type { ResourceClient } from '../config.js';
 import { authenticateClient } from '../domain/client-credentials.js';
 import type { TokenAuthority } from '../domain/token-authority.js';
+import { WELL_KNOWN_PATHS } from './well-known-routes.js';
 
 /** RFC 6749 §5.2 error body, as resource servers expect from OAuth endpoints. */
 function oauthError(res: Response, status: number, error: string, description?: string): void {
@@ -58,7 +59,7 @@ export function oauthRoutes(deps: { authority: TokenAuthority; clients: Resource
   };
 
   r.post(
-    '/oauth/revoke',
+    WELL_KNOWN_PATHS.revocation,
     endpoint(async (token, _hint, res) => {
       await deps.authority.revoke(token);
       res.setHeader('Cache-Control', 'no-store');
@@ -67,7 +68,7 @@ export function oauthRoutes(deps: { authority: TokenAuthority; clients: Resource
   );
 
   r.post(
-    '/oauth/introspect',
+    WELL_KNOWN_PATHS.introspection,
     endpoint(async (token, hint, res) => {
       const result = await deps.authority.introspect(token, hint);
       res.setHeader('Cache-Control', 'no-store');

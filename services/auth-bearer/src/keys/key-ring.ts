@@ -235,9 +235,9 @@ async function loadPem(pem: string, alg: SigningAlg, kid?: string): Promise<Load
   let publicJwk: JWK;
   try {
     privateKey = await importPKCS8(pem, alg, { extractable: false });
-    publicJwk = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' }) as JWK;
+    publicJwk = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' });
   } catch (err) {
-    throw new Error(`signing key is not a PKCS#8 PEM ${alg} private key: ${(err as Error).message}`);
+    throw new Error(`signing key is not a PKCS#8 PEM ${alg} private key: ${(err as Error).message}`, { cause: err });
   }
   const id = kid ?? (await calculateJwkThumbprint(publicJwk));
   const jwk: JWK = { ...publicJwk, kid: id, alg, use: 'sig' };
