@@ -18,8 +18,10 @@ export interface CallContext {
 }
 
 /** Async handlers derived from proto-loader-gen-types' `XxxHandlers` interfaces. */
+// The generated interfaces extend grpc-js's UntypedServiceImplementation (an index signature);
+// `string extends K` drops it so only the named RPCs remain.
 export type AsyncHandlers<H> = {
-  [K in keyof H]: H[K] extends grpc.handleUnaryCall<infer Req, infer Res> ? (req: Req, ctx: CallContext) => Promise<Res> : never;
+  [K in keyof H as string extends K ? never : K]: H[K] extends grpc.handleUnaryCall<infer Req, infer Res> ? (req: Req, ctx: CallContext) => Promise<Res> : never;
 };
 
 export interface GrpcServerOptions {
