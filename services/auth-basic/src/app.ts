@@ -1,5 +1,4 @@
 import {
-  GatehouseError,
   GrpcServer,
   Metrics,
   RemoteKeySource,
@@ -11,14 +10,16 @@ import {
   grpcTlsFrom,
   listenHttp,
   loadProtos,
-  sendError,
+  notFoundHandler,
   startDebugServer,
   type DebugServer,
   type HttpListener,
   type KeySource,
   type KeyValueStore,
+  type LoginServiceHandlers,
   type ServiceApp,
   type ServiceDeps,
+  type UserServiceHandlers,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { LoginFlow } from './auth/login-flow.js';
@@ -29,8 +30,8 @@ import { TotpService } from './auth/totp-service.js';
 import { UserDirectory } from './auth/user-directory.js';
 import { defaultPolicy } from './domain/password-policy.js';
 import { createUserEventPublisher } from './events/user-events.js';
+import type { RpcMethods } from './grpc/handlers.js';
 import { loginServiceHandlers } from './grpc/login-service.js';
-import type { LoginServiceHandlers, UserServiceHandlers } from './grpc/messages.js';
 import { userServiceHandlers } from './grpc/user-service.js';
 import { authRoutes } from './http/auth-routes.js';
 import { graphqlRoutes } from './http/graphql.js';
@@ -39,6 +40,8 @@ import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer
 import { HashPool } from './passwords/hash-pool.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { createGrpcSessionIssuer, type SessionIssuer } from './sessions/session-issuer.js';
+import { BoundedFailureCounters } from './store/bounded-failure-counters.js';
+import { StoreFailureCounters } from './store/failure-counters.js';
 import { ResetTokenStore, TotpStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
 
@@ -73,7 +76,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const users = new UserStore(store);
   const issuer = deps.sessionIssuer ?? createGrpcSessionIssuer(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const mailer = deps.mailer ?? (config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.EMAIL_FROM) : createOutboxMailer(config.AUTH_BASIC_OUTBOX_DIR, config.EMAIL_FROM, logger));
-  const limiter = new LoginLimiter(deps.limiterStore ?? store, clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX }, logger);
+  const limiter = new LoginLimiter(new StoreFailureCounters(deps.limiterStore ?? store, clock), new BoundedFailureCounters(clock, config.LOGIN_FALLBACK_MAX_ENTRIES), clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX }, logger);
   const publish = createUserEventPublisher(bus, clock, logger);
 
   const directory = new UserDirectory({ users, hasher, policy, issuer, publish, clock, logger });
@@ -96,16 +99,17 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
 
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxy ? config.AUTH_BASIC_TRUST_PROXY : false);
-  http.use(authRoutes({ login, reset, cookies, clock }));
+  // No SSO provider is configured in auth-basic yet: GET /auth lists none.
+  http.use(authRoutes({ login, reset, cookies, clock, providers: [] }));
   http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, logger }));
   http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
-  http.use((_req, res) => sendError(res, new GatehouseError('ROUTE_NOT_FOUND')));
+  http.use(notFoundHandler());
   http.use(errorMiddleware(logger));
 
   const protos = loadProtos();
   const grpcServer = new GrpcServer({ logger, metrics, tls });
-  grpcServer.add<UserServiceHandlers>(protos.gatehouse.v1.UserService.service, userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }));
-  grpcServer.add<LoginServiceHandlers>(
+  grpcServer.add<RpcMethods<UserServiceHandlers>>(protos.gatehouse.v1.UserService.service, userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }));
+  grpcServer.add<RpcMethods<LoginServiceHandlers>>(
     protos.login.v1.LoginService.service,
     loginServiceHandlers({
       login,
@@ -137,7 +141,6 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       await reset.drain();
       await debug?.close();
       await pool.close();
-      await limiter.close();
       if (!deps.sessionIssuer) issuer.close();
       if (!deps.mailer) mailer.close();
     },

@@ -36,6 +36,12 @@ export const configSchema = z.object({
   /** First delay after the free attempts; it doubles with every further failure, up to the max. */
   LOGIN_DELAY_BASE: env.duration('1s'),
   LOGIN_DELAY_MAX: env.duration('15m'),
+  /**
+   * Cap on the subjects (accounts + IPs) the in-memory fallback limiter tracks while the limiter's
+   * store is down. When full it evicts the least recently failed entry not in a delay; when every
+   * entry is in a delay, new subjects get REQUESTS_EXCEEDED until one ends (fails closed).
+   */
+  LOGIN_FALLBACK_MAX_ENTRIES: env.int(10_000, 2, 10_000_000),
 
   // TOTP
   TOTP_ISSUER: z.string().min(1).default('Gatehouse'),

@@ -37,6 +37,16 @@ describe('POST /auth/login', () => {
     expect(res.status).toBe(200);
   });
 
+  it('refuses another provider than local on POST /auth/login/:provider with ROUTE_NOT_FOUND, never checking the password', async () => {
+    await h.createUser('other-provider@example.com', PW);
+    for (const provider of ['github', 'otp', 'local-x', '..%2flocal']) {
+      const res = await h.post(`/auth/login/${provider}`, { email: 'other-provider@example.com', password: PW });
+      expect(res.status).toBe(404);
+      expect(await errorCode(res)).toBe('ROUTE_NOT_FOUND');
+    }
+    expect(h.issuer.opened.filter((o) => o.principal.email === 'other-provider@example.com')).toHaveLength(0);
+  });
+
   it('cookie mode puts the refresh token in an httpOnly cookie, not the body', async () => {
     await h.createUser('cookie@example.com', PW);
     const res = await h.post('/auth/login', { email: 'cookie@example.com', password: PW, mode: 'cookie' });
@@ -129,6 +139,18 @@ describe('POST /auth/login', () => {
     expect(res.status).toBe(400);
     expect(await errorCode(res)).toBe('INVALID_PAYLOAD');
     expect(await errorCode(await h.post('/auth/login', [1, 2]))).toBe('INVALID_PAYLOAD');
+  });
+});
+
+describe('GET /auth', () => {
+  it('lists the configured auth providers in Directus shape: none without SSO (local is implicit)', async () => {
+    const res = await fetch(`${h.base}/auth`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: [] });
+  });
+
+  it('answers other methods on /auth with ROUTE_NOT_FOUND', async () => {
+    expect(await errorCode(await h.post('/auth', {}))).toBe('ROUTE_NOT_FOUND');
   });
 });
 

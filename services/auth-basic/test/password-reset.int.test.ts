@@ -180,7 +180,7 @@ describe('password reset without SMTP_URL (dev outbox)', () => {
       const { createUserClient } = await import('@gatehouse/shared');
       const users = createUserClient(`127.0.0.1:${ports.grpc}`);
       await users.CreateUser({ email: 'dev@example.com', password: PW, name: '', roles: [], groups: [], provider: '' });
-      (users as unknown as { close(): void }).close();
+      users.close();
       const res = await fetch(`${base}/auth/password/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dev@example.com' }) });
       expect(res.status).toBe(204);
       await app.drainMail();

@@ -1,5 +1,6 @@
-import { GatehouseError, MemoryStore, isGatehouseError, sha256, type Clock, type KeyValueStore, type Logger } from '@gatehouse/shared';
+import { GatehouseError, isGatehouseError, sha256, type Clock, type Logger } from '@gatehouse/shared';
 import { failureDelayMs } from '../domain/backoff.js';
+import type { FailureCounters } from '../store/failure-counters.js';
 
 export interface LoginLimiterOptions {
   windowMs: number;
@@ -9,35 +10,34 @@ export interface LoginLimiterOptions {
   maxDelayMs: number;
 }
 
-type Subject = { kind: 'acct' | 'ip'; id: string };
+type Kind = 'acct' | 'ip';
 
 /**
  * Brute-force brake: failure counters per account and per IP (in the store, shared by every
  * instance), each with a growing delay once its free attempts are spent. Never a permanent
  * lockout: the delay ends, and a successful login or a password reset clears the account's count.
- * When the store is down, the same rules run on a local in-memory store: never "unlimited".
+ * When the store is down, the same rules run on a local, bounded table (BoundedFailureCounters:
+ * LOGIN_FALLBACK_MAX_ENTRIES), which fails closed when full: never "unlimited".
  */
 export class LoginLimiter {
-  private readonly fallback: MemoryStore;
   private lastWarn = 0;
 
   constructor(
-    private readonly primary: KeyValueStore,
+    private readonly primary: FailureCounters,
+    private readonly fallback: FailureCounters,
     private readonly clock: Clock,
     private readonly opts: LoginLimiterOptions,
     private readonly logger: Logger,
-  ) {
-    this.fallback = new MemoryStore(clock);
-  }
+  ) {}
 
-  private subjects(email: string, ip: string): Subject[] {
+  private subjects(email: string, ip: string): Array<{ kind: Kind; key: string }> {
     return [
-      { kind: 'acct', id: sha256(email) },
-      { kind: 'ip', id: (ip || 'unknown').slice(0, 64) },
+      { kind: 'acct', key: `acct:${sha256(email)}` },
+      { kind: 'ip', key: `ip:${(ip || 'unknown').slice(0, 64)}` },
     ];
   }
 
-  private async withStore<T>(fn: (kv: KeyValueStore) => Promise<T>): Promise<T> {
+  private async withCounters<T>(fn: (c: FailureCounters) => Promise<T>): Promise<T> {
     try {
       return await fn(this.primary);
     } catch (err) {
@@ -53,30 +53,24 @@ export class LoginLimiter {
   /** REQUESTS_EXCEEDED (with Retry-After) while the account or the IP is in its delay. */
   async check(email: string, ip: string): Promise<void> {
     const now = this.clock.now();
-    const until = await this.withStore((kv) => kv.mget(this.subjects(email, ip).map((s) => `basic:fail:until:${s.kind}:${s.id}`)));
-    const waitMs = Math.max(0, ...until.map((u) => (u ? Number(u) - now : 0)));
+    const ends = await this.withCounters((c) => c.delayEnds(this.subjects(email, ip).map((s) => s.key)));
+    const waitMs = Math.max(0, ...ends.map((end) => end - now));
     if (waitMs > 0) {
       throw new GatehouseError('REQUESTS_EXCEEDED', { message: 'Too many failed login attempts; try again later.', retryAfter: Math.ceil(waitMs / 1000), detail: `login delay ${waitMs} ms` });
     }
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
-    await this.withStore(async (kv) => {
+    await this.withCounters(async (c) => {
       for (const s of this.subjects(email, ip)) {
-        const n = await kv.incr(`basic:fail:${s.kind}:${s.id}`, this.opts.windowMs);
-        const delay = failureDelayMs(n, { free: s.kind === 'acct' ? this.opts.accountFree : this.opts.ipFree, baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
-        if (delay > 0) await kv.set(`basic:fail:until:${s.kind}:${s.id}`, String(this.clock.now() + delay), { ttlMs: delay });
+        const free = s.kind === 'acct' ? this.opts.accountFree : this.opts.ipFree;
+        await c.recordFailure(s.key, this.opts.windowMs, (n) => failureDelayMs(n, { free, baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs }));
       }
     });
   }
 
   /** Clears the account's failures (successful login, password reset). The IP's count stays. */
   async resetAccount(email: string): Promise<void> {
-    const id = sha256(email);
-    await this.withStore((kv) => kv.del(`basic:fail:acct:${id}`, `basic:fail:until:acct:${id}`));
-  }
-
-  async close(): Promise<void> {
-    await this.fallback.close();
+    await this.withCounters((c) => c.clear(`acct:${sha256(email)}`));
   }
 }

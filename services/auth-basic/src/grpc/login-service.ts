@@ -1,10 +1,17 @@
-import { GatehouseError, type AccessTokenVerifier, type AsyncHandlers } from '@gatehouse/shared';
+import type { Metadata } from '@grpc/grpc-js';
+import { GatehouseError, type AsyncHandlers, type AccessTokenVerifier, type LoginServiceHandlers } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import type { LoginServiceHandlers, OidcInfoMsg, TokenReply } from './messages.js';
+import type { RpcMethods } from './handlers.js';
 import { clientIp } from './peer-ip.js';
 
-function reply(s: IssuedSession, issuer: string): TokenReply {
+type Handlers = AsyncHandlers<RpcMethods<LoginServiceHandlers>>;
+/** login.v1.LoginResponse (RefreshTokenResponse has the same fields). */
+type LoginResponse = Awaited<ReturnType<Handlers['Login']>>;
+/** login.v1.OIDCInfo. */
+export type OidcInfo = Awaited<ReturnType<Handlers['GetOIDCInfo']>>;
+
+function reply(s: IssuedSession, issuer: string): LoginResponse {
   const p = s.principal;
   const ms = s.access_token_expires_at_ms;
   return {
@@ -19,8 +26,8 @@ function reply(s: IssuedSession, issuer: string): TokenReply {
  * login.v1.LoginService (seed 001). id_token is the access token auth-bearer issued (the proxy
  * accepts it as Bearer). Logout revokes the session of the Bearer token in the call metadata.
  */
-export function loginServiceHandlers(deps: { login: LoginFlow; issuer: SessionIssuer; verifyAccessToken: AccessTokenVerifier; tokenIssuer: string; oidc: OidcInfoMsg; trustProxy: boolean }): AsyncHandlers<LoginServiceHandlers> {
-  const ua = (md: import('@grpc/grpc-js').Metadata) => String(md.get('user-agent')[0] ?? '').slice(0, 512);
+export function loginServiceHandlers(deps: { login: LoginFlow; issuer: SessionIssuer; verifyAccessToken: AccessTokenVerifier; tokenIssuer: string; oidc: OidcInfo; trustProxy: boolean }): Handlers {
+  const ua = (md: Metadata) => String(md.get('user-agent')[0] ?? '').slice(0, 512);
   return {
     Login: async (r, ctx) => {
       const { session } = await deps.login.login({ email: r.email, password: r.password, ip: clientIp(ctx.peer, ctx.metadata, deps.trustProxy) }, ua(ctx.metadata));

@@ -1,20 +1,23 @@
-import { GatehouseError, type AsyncHandlers } from '@gatehouse/shared';
+import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
 import type { UserDirectory } from '../auth/user-directory.js';
 import { toPublicUser } from '../domain/user.js';
-import type { GetUserReq, UserServiceHandlers } from './messages.js';
+import type { RpcMethods } from './handlers.js';
 import { clientIp } from './peer-ip.js';
 
-const keyOf = (r: GetUserReq): { id?: string; email?: string } => {
+type Handlers = AsyncHandlers<RpcMethods<UserServiceHandlers>>;
+type GetUserRequest = Parameters<Handlers['GetUser']>[0];
+
+const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
   if (r.id) return { id: r.id };
   if (r.email) return { email: r.email };
   throw new GatehouseError('INVALID_PAYLOAD', { message: 'id or email is required.' });
 };
 
 /** gatehouse.v1.UserService: the directory for the CLI and the other services, and Basic auth for the proxy. */
-export function userServiceHandlers(deps: { directory: UserDirectory; authenticator: PasswordAuthenticator; pageMax: number; stallMs: number; trustProxy: boolean }): AsyncHandlers<UserServiceHandlers> {
+export function userServiceHandlers(deps: { directory: UserDirectory; authenticator: PasswordAuthenticator; pageMax: number; stallMs: number; trustProxy: boolean }): Handlers {
   const { directory } = deps;
   return {
     CreateUser: async (r) => toPublicUser(await directory.create({ email: r.email, name: r.name, password: r.password || undefined, roles: r.roles, groups: r.groups, provider: r.provider || undefined })),

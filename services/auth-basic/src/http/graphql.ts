@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import { buildSchema, graphql, type GraphQLError } from 'graphql';
-import { GatehouseError, clearAuthCookies, toGatehouseError, type Clock, type CookieSettings, type Logger } from '@gatehouse/shared';
+import { GatehouseError, authCookieOptions, clearAuthCookies, toGatehouseError, type Clock, type CookieSettings, type Logger } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
@@ -36,16 +36,16 @@ interface Ctx {
  */
 export function graphqlRoutes(deps: { login: LoginFlow; reset: PasswordReset; issuer: SessionIssuer; cookies: CookieSettings; clock: Clock; logger: Logger }): Router {
   const { cookies } = deps;
-  const cookieOpts = (maxAgeMs: number) => ({ httpOnly: true, secure: cookies.secure, sameSite: cookies.sameSite, path: '/', maxAge: Math.max(0, maxAgeMs), ...(cookies.domain ? { domain: cookies.domain } : {}) });
 
-  /** Directus shapes, like sendAuthResult, but as a GraphQL value plus cookies. */
+  /** Directus shapes, like sendAuthResult (which writes the response itself), but as a GraphQL value plus cookies. */
   const tokens = (res: Response, mode: ReturnType<typeof parseMode>, s: IssuedSession) => {
     const now = deps.clock.now();
     const expires = Math.max(0, s.access_token_expires_at_ms - now);
     res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
     if (mode === 'json') return { access_token: s.access_token, expires, refresh_token: s.refresh_token };
     const name = mode === 'cookie' ? cookies.refreshCookieName : cookies.sessionCookieName;
-    res.cookie(name, s.refresh_token, cookieOpts(s.refresh_token_expires_at_ms - now));
+    res.cookie(name, s.refresh_token, authCookieOptions(cookies, s.refresh_token_expires_at_ms - now));
     return mode === 'cookie' ? { access_token: s.access_token, expires, refresh_token: null } : { access_token: null, expires, refresh_token: null };
   };
 

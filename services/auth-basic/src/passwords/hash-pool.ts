@@ -55,7 +55,7 @@ export class HashPool {
       return Promise.reject(new GatehouseError('REQUESTS_EXCEEDED', { detail: `password hashing queue full (${this.opts.queueMax})`, retryAfter: 1 }));
     }
     return new Promise((resolve, reject) => {
-      const p: Pending = { job: { ...input, id: this.nextId++ } as HashJob, resolve, reject };
+      const p: Pending = { job: { ...input, id: this.nextId++ }, resolve, reject };
       if (free) this.dispatch(free, p);
       else this.queue.push(p);
     });

@@ -1,25 +1,10 @@
-import { createTokenClient, type GrpcClientOptions } from '@gatehouse/shared';
+import { createTokenClient, type GrpcClientOptions, type Principal, type TokenSet__Output } from '@gatehouse/shared';
 
-/** The principal auth-basic hands to auth-bearer (gatehouse.v1.Principal, the fields we set). */
-export interface PrincipalInput {
-  user_id: string;
-  email: string;
-  name: string;
-  roles: string[];
-  groups: string[];
-  amr: string[];
-  auth_method: string;
-}
+/** The gatehouse.v1.Principal fields auth-basic sets when it opens a session (all of them, always). */
+export type PrincipalInput = Required<Pick<Principal, 'user_id' | 'email' | 'name' | 'roles' | 'groups' | 'amr' | 'auth_method'>>;
 
-/** A session's tokens as auth-bearer returns them (gatehouse.v1.TokenSet). */
-export interface IssuedSession {
-  access_token: string;
-  access_token_expires_at_ms: number;
-  refresh_token: string;
-  refresh_token_expires_at_ms: number;
-  session_id: string;
-  principal: { user_id: string; email: string; name: string; roles: string[]; groups: string[] } | null;
-}
+/** A session's tokens as auth-bearer returns them. */
+export type IssuedSession = TokenSet__Output;
 
 export interface OpenSessionInput {
   principal: PrincipalInput;
@@ -57,8 +42,6 @@ export function createGrpcSessionIssuer(endpoint: string, opts: GrpcClientOption
     async revokeUser(userId, reason) {
       await client.RevokeUser({ user_id: userId, reason });
     },
-    // AsyncClient<> types `close` as never (the generated Handlers have an index signature, so
-    // keyof H includes 'close'); the runtime object does have it.
-    close: () => (client as unknown as { close(): void }).close(),
+    close: () => client.close(),
   };
 }

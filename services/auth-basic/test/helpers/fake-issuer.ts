@@ -41,7 +41,16 @@ export class InProcessSessionIssuer implements SessionIssuer {
     this.byRefresh.delete(s.refreshDigest);
     s.refreshDigest = sha256(refresh);
     this.byRefresh.set(s.refreshDigest, s.sid);
-    return { access_token: access, access_token_expires_at_ms: accessExp, refresh_token: refresh, refresh_token_expires_at_ms: now + (this.opts.refreshTtlMs ?? 7 * 86_400_000), session_id: s.sid, principal: { ...p } };
+    const refreshExp = now + (this.opts.refreshTtlMs ?? 7 * 86_400_000);
+    return {
+      access_token: access,
+      access_token_expires_at_ms: accessExp,
+      refresh_token: refresh,
+      refresh_token_expires_at_ms: refreshExp,
+      session_id: s.sid,
+      token_type: 'Bearer',
+      principal: { ...p, scopes: [], sid: s.sid, client_id: s.clientId, actor: '', token_id: '', expires_at_ms: refreshExp },
+    };
   }
 
   async openSession(input: OpenSessionInput): Promise<IssuedSession> {

@@ -120,7 +120,7 @@ export async function startHarness(redisUrl: string, env: Record<string, string>
       return { id: u.id };
     },
     async stop() {
-      (users as unknown as { close(): void }).close();
+      users.close();
       login.close();
       await app.stop();
       await bus.close();
