@@ -12,6 +12,7 @@ import {
   systemClock,
   type AppTokenServiceHandlers,
   type EventBus,
+  type GrpcTlsConfig,
   type KeyValueStore,
   type Logger,
   type LoginServiceHandlers,
@@ -19,7 +20,7 @@ import {
   type UserServiceHandlers,
 } from '@gatehouse/shared';
 import { testKeyPair } from '@gatehouse/shared/testing';
-import { createApp, loadConfig, parseRoutes, type Config } from '../src/index.js';
+import { createApp, loadConfig, parseRoutes, type Config, type Route } from '../src/index.js';
 
 export const ISSUER = 'https://gatehouse.test';
 export const SECRET = 'x'.repeat(40);
@@ -173,11 +174,11 @@ const principal = (user: string, extra: Record<string, unknown> = {}) => ({ user
  * Real grpc-js servers with test implementations of the services the proxy calls
  * (AppTokenService, UserService, TokenService) and the one it fronts (LoginService).
  */
-export async function startAuthBackends(): Promise<AuthBackends> {
+export async function startAuthBackends(opts: { tls?: GrpcTlsConfig } = {}): Promise<AuthBackends> {
   const p = loadProtos();
   const state: AuthBackends = { endpoint: '', calls: {}, seenMetadata: [], stop: async () => undefined };
   const count = (n: string) => (state.calls[n] = (state.calls[n] ?? 0) + 1);
-  const server = new GrpcServer({ logger: quietLogger, maxReceiveMessageBytes: 16 * 1024 * 1024 });
+  const server = new GrpcServer({ logger: quietLogger, maxReceiveMessageBytes: 16 * 1024 * 1024, ...(opts.tls ? { tls: opts.tls } : {}) });
   server.add<Pick<AppTokenServiceHandlers, 'Authenticate'>>(p.gatehouse.v1.AppTokenService.service, {
     Authenticate: async (req) => {
       count('app');
@@ -251,7 +252,7 @@ routes:
 }
 
 /** The proxy app on port 0 with test wiring (memory store/bus unless given). */
-export async function startProxy(opts: { jwksUrl: string; upstream: string; backends?: AuthBackends; env?: Record<string, string>; store?: KeyValueStore; bus?: EventBus; logger?: Logger }): Promise<ProxyUnderTest> {
+export async function startProxy(opts: { jwksUrl: string; upstream: string; backends?: AuthBackends; env?: Record<string, string>; store?: KeyValueStore; bus?: EventBus; logger?: Logger; routes?: Route[] }): Promise<ProxyUnderTest> {
   const endpoint = opts.backends?.endpoint ?? '127.0.0.1:1';
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -269,7 +270,7 @@ export async function startProxy(opts: { jwksUrl: string; upstream: string; back
   });
   const store = opts.store ?? new MemoryStore(systemClock);
   const bus = opts.bus ?? new MemoryBus();
-  const app = createApp(config, { store, bus, logger: opts.logger ?? quietLogger, clock: systemClock, routes: parseRoutes(routesFor(opts.upstream), {}) });
+  const app = createApp(config, { store, bus, logger: opts.logger ?? quietLogger, clock: systemClock, routes: opts.routes ?? parseRoutes(routesFor(opts.upstream), {}) });
   const ports = await app.start();
   return { url: `http://127.0.0.1:${ports.http}`, http: ports.http!, grpc: ports.grpc!, debug: ports.debug, config, stop: () => app.stop() };
 }

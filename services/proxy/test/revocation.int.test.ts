@@ -88,6 +88,7 @@ describe('proxy revocation with real Redis and NATS', () => {
     const old = await mintToken(jwks.key, { sub: 'user-nb', iatSec: Math.floor(Date.now() / 1000) - 10 });
     expect(await status(p, old)).toBe(200);
     await publisher.publish(SUBJECTS.revokedUser, { id: randomUUID(), at: Date.now(), user_id: 'user-nb', not_before: Date.now() - 5000, exp: Date.now() + 60_000 });
+    await publisher.flush();
     await eventually(async () => (await status(p, old)) === 401, 2000);
     const fresh = await mintToken(jwks.key, { sub: 'user-nb' });
     expect(await status(p, fresh)).toBe(200);
@@ -98,6 +99,7 @@ describe('proxy revocation with real Redis and NATS', () => {
     const token = await mintToken(jwks.key, { sub: 'user-app', jti: 'apptok-1' });
     expect(await status(p, token)).toBe(200);
     await publisher.publish(SUBJECTS.revokedAppToken, { id: randomUUID(), at: Date.now(), token_id: 'apptok-1', user_id: 'user-app', exp: Date.now() + 60_000 });
+    await publisher.flush();
     await eventually(async () => (await status(p, token)) === 401, 2000);
   });
 
@@ -111,6 +113,7 @@ describe('proxy revocation with real Redis and NATS', () => {
     // Without the event the new kid stays unknown for the refetch cooldown (30 s).
     expect(await status(p, rotated)).toBe(401);
     await publisher.publish(SUBJECTS.keysRotated, { id: randomUUID(), at: Date.now(), kid: next.kid });
+    await publisher.flush();
     await eventually(async () => (await status(p, await mintToken(next))) === 200, 2000);
   });
 
