@@ -30,7 +30,6 @@ import { TotpService } from './auth/totp-service.js';
 import { UserDirectory } from './auth/user-directory.js';
 import { defaultPolicy } from './domain/password-policy.js';
 import { createUserEventPublisher } from './events/user-events.js';
-import type { RpcMethods } from './grpc/handlers.js';
 import { loginServiceHandlers } from './grpc/login-service.js';
 import { userServiceHandlers } from './grpc/user-service.js';
 import { authRoutes } from './http/auth-routes.js';
@@ -108,8 +107,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
 
   const protos = loadProtos();
   const grpcServer = new GrpcServer({ logger, metrics, tls });
-  grpcServer.add<RpcMethods<UserServiceHandlers>>(protos.gatehouse.v1.UserService.service, userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }));
-  grpcServer.add<RpcMethods<LoginServiceHandlers>>(
+  grpcServer.add<UserServiceHandlers>(protos.gatehouse.v1.UserService.service, userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }));
+  grpcServer.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
     loginServiceHandlers({
       login,

@@ -2,10 +2,9 @@ import type { Metadata } from '@grpc/grpc-js';
 import { GatehouseError, type AsyncHandlers, type AccessTokenVerifier, type LoginServiceHandlers } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import type { RpcMethods } from './handlers.js';
 import { clientIp } from './peer-ip.js';
 
-type Handlers = AsyncHandlers<RpcMethods<LoginServiceHandlers>>;
+type Handlers = AsyncHandlers<LoginServiceHandlers>;
 /** login.v1.LoginResponse (RefreshTokenResponse has the same fields). */
 type LoginResponse = Awaited<ReturnType<Handlers['Login']>>;
 /** login.v1.OIDCInfo. */

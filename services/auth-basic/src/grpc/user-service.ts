@@ -4,10 +4,9 @@ import { principalOf } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
 import type { UserDirectory } from '../auth/user-directory.js';
 import { toPublicUser } from '../domain/user.js';
-import type { RpcMethods } from './handlers.js';
 import { clientIp } from './peer-ip.js';
 
-type Handlers = AsyncHandlers<RpcMethods<UserServiceHandlers>>;
+type Handlers = AsyncHandlers<UserServiceHandlers>;
 type GetUserRequest = Parameters<Handlers['GetUser']>[0];
 
 const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
