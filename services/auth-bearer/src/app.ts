@@ -26,7 +26,7 @@ import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
 import { tokenServiceImpl, type TokenServiceMethods } from './grpc/token-service.js';
-import { authRoutes } from './http/auth-routes.js';
+import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
 import { KeyRing } from './keys/key-ring.js';
@@ -86,6 +86,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
   http.use(notFoundHandler());
+  http.use(AUTH_PATHS, noStoreOnError);
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });

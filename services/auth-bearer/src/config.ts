@@ -51,13 +51,14 @@ export const configSchema = z.object({
   /**
    * Peers whose X-Forwarded-For is believed for the session's ip (the proxy runs in front of us):
    * comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal, as Express's `trust proxy`.
-   * Empty or `false` trusts nobody: the ip is then the socket's peer. Same as AUTH_BASIC_TRUST_PROXY.
+   * `false` trusts nobody: the ip is then the socket's peer (empty means unset: the default).
+   * Same semantics as AUTH_BASIC_TRUST_PROXY.
    */
   AUTH_BEARER_TRUST_PROXY: z
     .string()
     .default('loopback')
     .transform((v) => v.trim())
-    .refine((v) => v === '' || v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())), 'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (empty or false: trust nobody)'),
+    .refine((v) => v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())), 'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)'),
   /** Algorithm of new signing keys. */
   AUTH_BEARER_SIGNING_ALG: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   /** PKCS#8 PEM private key (set AUTH_BEARER_SIGNING_KEY_FILE to a path); when set, keys are not kept in the store and rotation is refused. */
@@ -99,7 +100,7 @@ export function loadConfig(e: Env): Config {
 /** The Express `trust proxy` setting for AUTH_BEARER_TRUST_PROXY (false: trust nobody). */
 export function trustProxySetting(c: Config): string | false {
   const v = c.AUTH_BEARER_TRUST_PROXY;
-  return v === '' || v === 'false' ? false : v;
+  return v === 'false' ? false : v;
 }
 
 /** The longest any token signed by this service can live: keys and revocations are kept this long. */

@@ -128,10 +128,17 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
       await own.redis.kill();
       expect(await codeOf(r.grpc.OpenSession({ principal: principal('bob'), client_id: 'web', amr: ['pwd'] }))).toBe('SERVICE_UNAVAILABLE');
       expect(await codeOf(r.grpc.RefreshSession({ refresh_token: set.refresh_token }))).toBe('SERVICE_UNAVAILABLE');
-      const res = await postJson(`${r.http}/auth/refresh`, { refresh_token: set.refresh_token });
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('1');
-      expect(res.body!.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+      // REST refresh in every mode: 503 with Retry-After, never cached, no token in the answer.
+      const asked = [
+        postJson(`${r.http}/auth/refresh`, { refresh_token: set.refresh_token }),
+        postJson(`${r.http}/auth/refresh`, { mode: 'cookie' }, { cookie: `gatehouse_refresh_token=${set.refresh_token}` }),
+        postJson(`${r.http}/auth/refresh`, { mode: 'session' }, { cookie: `gatehouse_session_token=${set.refresh_token}` }),
+      ];
+      for (const res of await Promise.all(asked)) {
+        expect({ status: res.status, retryAfter: res.headers.get('retry-after'), cacheControl: res.headers.get('cache-control'), code: res.body!.errors[0].extensions.code }).toEqual({ status: 503, retryAfter: '1', cacheControl: 'no-store', code: 'SERVICE_UNAVAILABLE' });
+        expect(res.headers.getSetCookie()).toEqual([]);
+        expect(JSON.stringify(res.body)).not.toMatch(/access_token|refresh_token/);
+      }
       const ready = await fetch(`http://127.0.0.1:${r.ports.debug}/readyz`);
       expect(ready.status).toBe(503);
     } finally {

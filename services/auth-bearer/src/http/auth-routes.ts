@@ -32,15 +32,18 @@ function presentedToken(req: Request, mode: AuthMode, cookies: CookieSettings): 
  */
 const clientIp = (req: Request): string | undefined => req.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
-const PATHS = ['/auth/refresh', '/auth/logout'];
+export const AUTH_PATHS = ['/auth/refresh', '/auth/logout'];
 /** Token responses and their errors are never cached (RFC 6749 §5.1), whatever the outcome. */
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
   next();
 };
-/** The same for errors raised before the route runs (a malformed or oversized JSON body). */
-const noStoreOnError: ErrorRequestHandler = (err, _req, res, next) => {
+/**
+ * The same for errors raised before the route runs (a malformed or oversized JSON body): mount it
+ * on the app for AUTH_PATHS before the error translator (a Router never sees errors from before it).
+ */
+export const noStoreOnError: ErrorRequestHandler = (err, _req, res, next) => {
   if (!res.headersSent) res.setHeader('Cache-Control', 'no-store');
   next(err);
 };
@@ -48,8 +51,7 @@ const noStoreOnError: ErrorRequestHandler = (err, _req, res, next) => {
 /** POST /auth/refresh and POST /auth/logout in Directus's shapes (seed 003). */
 export function authRoutes(deps: { authority: TokenAuthority; sessions: SessionService; cookies: CookieSettings; clock: Clock }): Router {
   const r = Router();
-  r.use(PATHS, noStore);
-  r.use(PATHS, noStoreOnError);
+  r.use(AUTH_PATHS, noStore);
 
   r.post('/auth/refresh', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
