@@ -17,6 +17,7 @@ import {
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
+  type TokenServiceHandlers,
   type UserDirectory,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
@@ -25,7 +26,7 @@ import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
-import { tokenServiceImpl, type TokenServiceMethods } from './grpc/token-service.js';
+import { tokenServiceImpl } from './grpc/token-service.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
@@ -90,7 +91,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add<TokenServiceMethods>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
+  grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
 
   let httpListener: HttpListener | undefined;
   let debug: DebugServer | undefined;

@@ -22,16 +22,8 @@ function sessionInfo(s: SessionRecord): SessionInfo {
   };
 }
 
-/**
- * The generated handler interfaces extend grpc-js's UntypedServiceImplementation, whose string index
- * signature AsyncHandlers maps to `never`, so no object literal satisfies AsyncHandlers of them.
- * Only the named methods are kept here (the lead may move this into AsyncHandlers itself).
- */
-type NamedMethods<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
-export type TokenServiceMethods = NamedMethods<TokenServiceHandlers>;
-
 /** gatehouse.v1.TokenService: maps messages to the authority and back (the proto is the contract). */
-export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceMethods> {
+export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceHandlers> {
   const { authority, sessions } = deps;
 
   const findSession = async (req: { session_id?: string; refresh_token?: string }): Promise<SessionRecord | null> => {
