@@ -54,6 +54,8 @@ export class RedisStore implements KeyValueStore {
       maxRetriesPerRequest: 0,
       lazyConnect: false,
       retryStrategy: (times) => Math.min(times * 100, 2000),
+      // ioredis otherwise arms a 2 s timer on a dead connection's close that keeps the process alive.
+      disconnectTimeout: 200,
     };
     this.client = new Redis(opts.url, options);
     // Errors surface per command; the connection's own error events are reconnect noise.
