@@ -1,15 +1,17 @@
 import { grpcTlsFrom, type GrpcClientOptions } from '@gatehouse/shared';
 
+const truthy = (v: string | undefined) => v === 'true' || v === '1' || v === 'yes';
+
 /** Endpoints and TLS the admin commands use (same variables as the services). */
 export function clientOptions(env: Record<string, string | undefined>): GrpcClientOptions {
   return {
     deadlineMs: 10_000,
     tls: grpcTlsFrom({
-      GATEHOUSE_GRPC_TLS_ENABLED: env.GATEHOUSE_GRPC_TLS_ENABLED === 'true',
+      GATEHOUSE_GRPC_TLS_ENABLED: truthy(env.GATEHOUSE_GRPC_TLS_ENABLED),
       GATEHOUSE_GRPC_TLS_CERT: env.GATEHOUSE_GRPC_TLS_CERT,
       GATEHOUSE_GRPC_TLS_KEY: env.GATEHOUSE_GRPC_TLS_KEY,
       GATEHOUSE_GRPC_TLS_CA: env.GATEHOUSE_GRPC_TLS_CA,
-      GATEHOUSE_GRPC_TLS_CLIENT_AUTH: env.GATEHOUSE_GRPC_TLS_CLIENT_AUTH === 'true',
+      GATEHOUSE_GRPC_TLS_CLIENT_AUTH: truthy(env.GATEHOUSE_GRPC_TLS_CLIENT_AUTH),
     } as Parameters<typeof grpcTlsFrom>[0]),
   };
 }

@@ -1,6 +1,7 @@
 import { connectBackends, createLogger, type Logger, type ServiceApp } from '@gatehouse/shared';
 import { SERVICES, type ServiceName } from '../services.js';
 import { startWhoami } from '../whoami/whoami-server.js';
+import { clientOptions } from '../commands/grpc-target.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
 import { withDerivedEndpoints } from './endpoints.js';
 import { resolveRunSet } from './run-set.js';
@@ -72,7 +73,7 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
       ports[name] = await app.start();
       started.push({ name, app });
       if (name === 'auth-basic') {
-        await bootstrapAdmin({ endpoint: env.AUTH_BASIC_GRPC_ENDPOINT!, email: env.GATEHOUSE_ADMIN_EMAIL, password: env.GATEHOUSE_ADMIN_PASSWORD, logger, print });
+        await bootstrapAdmin({ endpoint: env.AUTH_BASIC_GRPC_ENDPOINT!, tls: clientOptions(env).tls, email: env.GATEHOUSE_ADMIN_EMAIL, password: env.GATEHOUSE_ADMIN_PASSWORD, logger, print });
       }
     }
   } catch (err) {

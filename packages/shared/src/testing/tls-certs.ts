@@ -12,6 +12,9 @@ export interface TestPki {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** One certificate for a service that is both gRPC server and client (mTLS between services). */
+  serviceCert: string;
+  serviceKey: string;
   /** A second, untrusted CA and a client certificate it signed (must be refused under mTLS). */
   rogueCaCert: string;
   rogueClientCert: string;
@@ -43,6 +46,7 @@ export function createTestPki(): TestPki {
   ca('rogue-ca');
   leaf('server', 'ca', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
   leaf('client', 'ca', 'gatehouse-client', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+  leaf('service', 'ca', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   leaf('rogue-client', 'rogue-ca', 'gatehouse-client', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
 
   return {
@@ -52,6 +56,8 @@ export function createTestPki(): TestPki {
     serverKey: f('server.key'),
     clientCert: f('client.crt'),
     clientKey: f('client.key'),
+    serviceCert: f('service.crt'),
+    serviceKey: f('service.key'),
     rogueCaCert: f('rogue-ca.crt'),
     rogueClientCert: f('rogue-client.crt'),
     rogueClientKey: f('rogue-client.key'),
