@@ -3,7 +3,7 @@ import { authAppCommand } from './commands/auth-app.js';
 import { keysCommand } from './commands/keys.js';
 import { usersCommand } from './commands/users.js';
 import { startAllInOne, type RunningRuntime } from './runtime/all-in-one.js';
-import { startSingleService } from './runtime/single-service.js';
+import { runSingleService } from './runtime/single-service.js';
 import { isServiceName, SERVICE_NAMES } from './services.js';
 
 export const USAGE = `gatehouse: authentication services
@@ -15,13 +15,17 @@ export const USAGE = `gatehouse: authentication services
   gatehouse users create|list|disable|delete|set-password
   gatehouse auth-app create|list|delete`;
 
-export type Command = { kind: 'server'; start: () => Promise<RunningRuntime> } | { kind: 'once'; run: () => Promise<void> };
+/**
+ * server: the all-in-one runtime (main.ts handles its signals); service: one service, whose
+ * lifecycle runService owns; once: an admin command that exits when done.
+ */
+export type Command = { kind: 'server'; start: () => Promise<RunningRuntime> } | { kind: 'service'; run: () => Promise<void> } | { kind: 'once'; run: () => Promise<void> };
 
 /** Parses argv into what to do; main.ts does the side effects (signals, exit codes). */
 export function parseCommand(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Command {
   const [first, second, ...rest] = argv;
   if (first === 'server' && second === undefined) return { kind: 'server', start: () => startAllInOne(env) };
-  if (first && isServiceName(first) && second === 'server') return { kind: 'server', start: () => startSingleService(first, env) };
+  if (first && isServiceName(first) && second === 'server') return { kind: 'service', run: () => runSingleService(first, env) };
   if (first === 'keys') return { kind: 'once', run: () => keysCommand([second ?? '', ...rest], env, out) };
   if (first === 'users') return { kind: 'once', run: () => usersCommand([second ?? '', ...rest], env, out) };
   if (first === 'auth-app' && second !== 'server') return { kind: 'once', run: () => authAppCommand([second ?? '', ...rest], env, out) };

@@ -1,16 +1,12 @@
 #!/usr/bin/env node
 import { describeError, parseCommand } from './cli.js';
+import type { RunningRuntime } from './runtime/all-in-one.js';
 
 // The only file with side effects: argv/env in, signals and exit codes out.
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
-try {
-  const cmd = parseCommand(process.argv.slice(2), process.env, out);
-  if (cmd.kind === 'once') {
-    await cmd.run();
-    process.exit(0);
-  }
-  const runtime = await cmd.start();
+/** SIGTERM/SIGINT drain the all-in-one runtime, then exit 0 (1 if draining failed or hung). */
+function drainOnSignals(runtime: RunningRuntime): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -25,6 +21,18 @@ try {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+try {
+  const cmd = parseCommand(process.argv.slice(2), process.env, out);
+  if (cmd.kind === 'once') {
+    await cmd.run();
+    process.exit(0);
+  } else if (cmd.kind === 'service') {
+    await cmd.run(); // runService owns the signals from here on
+  } else {
+    drainOnSignals(await cmd.start());
+  }
 } catch (err) {
   process.stderr.write(`${describeError(err)}\n`);
   process.exit(2);

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { get } from 'node:http';
+import { resolve } from 'node:path';
+import { freePort, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import { waitFor } from './helpers.js';
+
+// `gatehouse <service> server`, the deployable form (what every container in docker-compose.yml
+// runs): each service alone against real Redis and NATS, ready, then drained by SIGTERM with exit 0.
+const MAIN = resolve(process.cwd(), 'packages/cli/dist/src/main.js');
+
+/** Status of a GET without keep-alive, so the child's drain never waits on this test's sockets. */
+const statusOf = (url: string): Promise<number | undefined> =>
+  new Promise((done) => {
+    const req = get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      done(res.statusCode);
+    });
+    req.on('error', () => done(undefined));
+  });
+
+const SERVICES = [
+  { name: 'auth-bearer', prefix: 'AUTH_BEARER', probe: '/.well-known/jwks.json' },
+  { name: 'auth-basic', prefix: 'AUTH_BASIC', probe: '/auth' },
+  { name: 'auth-app', prefix: 'AUTH_APP', probe: undefined },
+  { name: 'proxy', prefix: 'PROXY', probe: '/.well-known/gatehouse/jwks.json' },
+] as const;
+
+describe('gatehouse <service> server', () => {
+  let redis: SpawnedServer;
+  let nats: SpawnedServer;
+  beforeAll(async () => {
+    [redis, nats] = await Promise.all([startRedis(), startNats()]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), nats?.stop()]);
+  });
+
+  it.each(SERVICES)('runs $name alone: ready against Redis and NATS, exits 0 on SIGTERM', async ({ name, prefix, probe }) => {
+    const [http, grpc, debug] = await Promise.all([freePort(), freePort(), freePort()]);
+    const child = spawn(process.execPath, [MAIN, name, 'server'], {
+      env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), REDIS_URL: redis.url, NATS_URL: nats.url, [`${prefix}_HTTP_ADDR`]: `127.0.0.1:${http}`, [`${prefix}_GRPC_ADDR`]: `127.0.0.1:${grpc}`, [`${prefix}_DEBUG_ADDR`]: `127.0.0.1:${debug}`, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      await waitFor(async () => (await statusOf(`http://127.0.0.1:${debug}/readyz`)) === 200, 15_000);
+      if (probe) expect(await statusOf(`http://127.0.0.1:${http}${probe}`)).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(stderr).toBe('');
+  }, 30_000);
+
+  it.each(SERVICES)('refuses to run $name alone without REDIS_URL and NATS_URL', async ({ name }) => {
+    const child = spawn(process.execPath, [MAIN, name, 'server'], { env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/REDIS_URL[\s\S]*NATS_URL/);
+  });
+
+  it('lists every bad or missing variable at once', async () => {
+    const child = spawn(process.execPath, [MAIN, 'auth-bearer', 'server'], { env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon', AUTH_BEARER_HTTP_ADDR: 'nowhere' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/GATEHOUSE_SECRET/);
+    expect(stderr).toMatch(/ACCESS_TOKEN_TTL/);
+    expect(stderr).toMatch(/AUTH_BEARER_HTTP_ADDR/);
+  });
+});
