@@ -35,6 +35,8 @@ import { userServiceHandlers } from './grpc/user-service.js';
 import { authRoutes } from './http/auth-routes.js';
 import { graphqlRoutes } from './http/graphql.js';
 import { usersRoutes } from './http/users-routes.js';
+import { loginPage } from './http/pages/login-page.js';
+import { resetPasswordPage } from './http/pages/reset-password-page.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { HashPool } from './passwords/hash-pool.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
@@ -102,6 +104,9 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   http.use(authRoutes({ login, reset, cookies, clock, providers: [] }));
   http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, logger }));
   http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
+  // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
+  http.use(loginPage());
+  http.use(resetPasswordPage({ path: config.PASSWORD_RESET_PATH, minLength: config.PASSWORD_MIN_LENGTH, maxLength: config.PASSWORD_MAX_LENGTH }));
   http.use(notFoundHandler());
   http.use(errorMiddleware(logger));
 

@@ -12,6 +12,7 @@ import {
   systemClock,
   type Clock,
   type KeyValueStore,
+  type Logger,
   type UserClient,
 } from '@gatehouse/shared';
 import { testKeyPair } from '@gatehouse/shared/testing';
@@ -62,7 +63,7 @@ export function bearer(token: string): Metadata {
   return md;
 }
 
-export async function startHarness(redisUrl: string, env: Record<string, string> = {}, opts: { clock?: Clock; mailer?: Mailer; limiterStore?: KeyValueStore } = {}): Promise<Harness> {
+export async function startHarness(redisUrl: string, env: Record<string, string> = {}, opts: { clock?: Clock; mailer?: Mailer; limiterStore?: KeyValueStore; logger?: Logger } = {}): Promise<Harness> {
   const clock = opts.clock ?? systemClock;
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -88,7 +89,7 @@ export async function startHarness(redisUrl: string, env: Record<string, string>
     store,
     bus,
     clock,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     sessionIssuer: issuer,
     identityKeys: new StaticKeySource({ keys: [identityKey.publicJwk] }),
     accessTokenKeys: new StaticKeySource({ keys: [accessKey.publicJwk] }),

@@ -1,0 +1,56 @@
+import { DEFAULT_REDIRECT, safeRedirect } from './safe-redirect.js';
+
+describe('safeRedirect', () => {
+  it.each([
+    ['a plain path', '/apps/files'],
+    ['the root', '/'],
+    ['a path with a query and an encoded slash inside the query', '/apps/files?dir=%2Fdocs&x=1'],
+    ['a path with a fragment', '/settings#security'],
+    ['a percent-encoded non-ASCII path', '/caf%C3%A9'],
+    ['an encoded space', '/my%20files'],
+    ['dot segments that stay on the origin', '/a/../b'],
+    ['a literal percent sign that is no escape', '/100%'],
+    ['HTML-special characters (escaped when rendered)', '/x"><script>alert(1)</script>'],
+  ])('keeps %s', (_name, path) => {
+    expect(safeRedirect(path)).toBe(path);
+  });
+
+  it.each([
+    ['a missing parameter', undefined],
+    ['an empty parameter', ''],
+    ['a repeated parameter (an array)', ['/a', '//evil.example']],
+    ['an object parameter (redirect[x]=...)', { x: '/a' }],
+    ['an absolute http URL', 'http://evil.example/'],
+    ['an absolute https URL', 'https://evil.example/'],
+    ['a scheme without slashes (https:evil.example)', 'https:evil.example'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a data: URL', 'data:text/html,<script>alert(1)</script>'],
+    ['a protocol-relative URL (//evil.example)', '//evil.example'],
+    ['a triple slash (///evil.example)', '///evil.example'],
+    ['a backslash-escaped forward slash (/\\evil.example)', '/\\evil.example'],
+    ['a leading backslash (\\\\evil.example)', '\\\\evil.example'],
+    ['a backslash later in the path (/a/..\\..\\\\evil.example)', '/a/..\\..\\\\evil.example'],
+    ['a tab that browsers strip (/\\t/evil.example)', '/\t/evil.example'],
+    ['a newline that browsers strip (/\\n/evil.example)', '/\n/evil.example'],
+    ['a carriage return (/\\r/evil.example)', '/\r/evil.example'],
+    ['a NUL byte', '/\0/evil.example'],
+    ['a DEL character', '/\x7f/evil.example'],
+    ['a leading space ( //evil.example)', ' //evil.example'],
+    ['a relative path without a leading slash', 'evil.example'],
+    ['a user-info trick (/@evil.example is fine, @evil.example is not)', '@evil.example'],
+    ['an encoded second slash (/%2F/evil.example)', '/%2F/evil.example'],
+    ['an encoded second slash in lower case (/%2f/evil.example)', '/%2f/evil.example'],
+    ['an encoded backslash (/%5Cevil.example)', '/%5Cevil.example'],
+    ['a double-encoded slash (/%252F/evil.example)', '/%252F/evil.example'],
+    ['a triple-encoded backslash (/%25255Cevil.example)', '/%25255Cevil.example'],
+    ['an encoded tab (/%09/evil.example)', '/%09/evil.example'],
+    ['an encoded newline (/%0a/evil.example)', '/%0a/evil.example'],
+    ['a fully encoded protocol-relative URL (%2F%2Fevil.example)', '%2F%2Fevil.example'],
+    ['an encoded backslash later in the path', '/a%5C..%5Cevil.example'],
+    ['non-ASCII (a full-width solidus, /／evil.example)', '/／evil.example'],
+    ['encoding nested deeper than any honest path', '/%2525252525'],
+    ['an overlong value', '/' + 'a'.repeat(2048)],
+  ])('refuses %s', (_name, input) => {
+    expect(safeRedirect(input)).toBe(DEFAULT_REDIRECT);
+  });
+});
