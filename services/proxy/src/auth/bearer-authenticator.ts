@@ -1,12 +1,13 @@
+import { hash } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { sha256, type AccessTokenVerifier, type Clock } from '@gatehouse/shared';
+import type { AccessTokenVerifier, Clock } from '@gatehouse/shared';
 import { principalFromClaims, type AuthPrincipal } from '../domain/principal.js';
 import type { AuthCache } from './auth-cache.js';
 import { parseAuthorization, type AuthInput, type Authenticator } from './authenticator.js';
 
 /**
  * Bearer JWT access tokens, verified locally (cached JWKS, never a call per request). Verified
- * tokens are cached by their SHA-256 until they expire. `issuers` lets several instances share the
+ * tokens are cached by their SHA-256 (base64url) until they expire. `issuers` lets several instances share the
  * chain (the own issuer now, trusted external OIDC issuers later): a token whose unverified `iss`
  * is not one of them falls through to the next authenticator.
  */
@@ -27,7 +28,8 @@ export function createBearerAuthenticator(opts: { verify: AccessTokenVerifier; c
         }
         if (typeof iss !== 'string' || !opts.issuers.includes(iss)) return null;
       }
-      const key = sha256(a.value);
+      // One-shot digest (no Hash object per request); the key is never the token itself.
+      const key = hash('sha256', a.value, 'base64url');
       const hit = opts.cache.get(key);
       if (hit) return hit;
       const p = principalFromClaims(await opts.verify(a.value));

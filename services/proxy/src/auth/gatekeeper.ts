@@ -69,7 +69,8 @@ export class Gatekeeper {
     }
     const identityHeader = principal ? await this.signer.sign(principal.identity) : undefined;
     this.metrics.authDecision(method, 'allow', started);
-    this.logger.info({ decision: 'allow', route: rule.route, auth_method: method, sub: principal?.identity.sub, sid: principal?.identity.sid, ip: input.ip }, 'access decision');
+    // Skip building the log record when info is off (the decision log is per request).
+    if (this.logger.isLevelEnabled('info')) this.logger.info({ decision: 'allow', route: rule.route, auth_method: method, sub: principal?.identity.sub, sid: principal?.identity.sid, ip: input.ip }, 'access decision');
     return { allowed: true, principal, method, identityHeader };
   }
 }

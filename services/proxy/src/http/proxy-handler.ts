@@ -19,15 +19,23 @@ export interface Admitted {
   decision: Extract<Decision, { allowed: true }>;
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** The header set last built for an identity object (cached principals come back as the same object). */
+const headerSets = new WeakMap<Identity, { signed: string; headers: Readonly<Record<string, string>> }>();
+
 /** Identity headers added for simple upstreams, always overwriting anything else. */
-export function identityHeaders(identity: Identity | undefined, signed: string | undefined): Record<string, string> {
-  if (!identity || !signed) return {};
-  return {
+export function identityHeaders(identity: Identity | undefined, signed: string | undefined): Readonly<Record<string, string>> {
+  if (!identity || !signed) return NO_HEADERS;
+  const known = headerSets.get(identity);
+  if (known?.signed === signed) return known.headers;
+  const headers = Object.freeze({
     [IDENTITY_HEADER]: signed,
     'x-user-id': identity.sub,
     ...(identity.email ? { 'x-user-email': identity.email } : {}),
     'x-user-roles': identity.roles.join(','),
-  };
+  });
+  headerSets.set(identity, { signed, headers });
+  return headers;
 }
 
 /**
@@ -104,10 +112,9 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
     admit(ctx, req, refuse, trace).then(
       (ok) => {
         if (!ok) return;
-        const headers = {
-          ...upstreamRequestHeaders(req.rawHeaders, req.headers, { remoteAddress: req.socket.remoteAddress ?? '', trusted: ctx.isTrusted(req.socket.remoteAddress ?? ''), encrypted: Boolean((req.socket as TLSSocket).encrypted), passAuthorization: ok.route.passAuthorization }),
-          ...identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
-        };
+        const remoteAddress = req.socket.remoteAddress ?? '';
+        const headers = upstreamRequestHeaders(req.rawHeaders, req.headers, { remoteAddress, trusted: ctx.isTrusted(remoteAddress), encrypted: Boolean((req.socket as TLSSocket).encrypted), passAuthorization: ok.route.passAuthorization });
+        Object.assign(headers, identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader));
         forwardHttp(req, res, {
           base: ok.route.upstream,
           path: upstreamPath(ok.route.upstream, ok.path, ok.query),

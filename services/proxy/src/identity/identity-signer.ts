@@ -37,6 +37,12 @@ export async function loadIdentityKey(alg: string, pemFile?: string): Promise<Id
  */
 export class IdentitySigner {
   private readonly cache: LRUCache<string, { token: string; reuseUntil: number }>;
+  /**
+   * The same entries by identity object: a cached authentication hands out the same Identity on
+   * every hit, so the common case skips serializing and hashing it. Identities are not mutated once
+   * authenticated; entries go when the identity object does.
+   */
+  private readonly byObject = new WeakMap<Identity, { token: string; reuseUntil: number }>();
   hits = 0;
   misses = 0;
 
@@ -54,16 +60,24 @@ export class IdentitySigner {
   }
 
   async sign(identity: Identity): Promise<string> {
-    const id = sha256(JSON.stringify(identity));
     const now = this.clock.now();
+    const same = this.byObject.get(identity);
+    if (same && same.reuseUntil > now) {
+      this.hits++;
+      return same.token;
+    }
+    const id = sha256(JSON.stringify(identity));
     const hit = this.cache.get(id);
     if (hit && hit.reuseUntil > now) {
       this.hits++;
+      this.byObject.set(identity, hit);
       return hit.token;
     }
     this.misses++;
     const token = await signIdentity(identity, this.key, this.ttlSec, this.clock);
-    this.cache.set(id, { token, reuseUntil: now + this.ttlSec * 900 });
+    const entry = { token, reuseUntil: now + this.ttlSec * 900 };
+    this.cache.set(id, entry);
+    this.byObject.set(identity, entry);
     return token;
   }
 }
