@@ -47,16 +47,34 @@ export class ProxyMetrics {
     });
   }
 
+  /**
+   * Label-bound children by label values: prom-client hashes a label object on every inc/observe;
+   * a child is bound once. Label values are route, upstream and method names from config plus
+   * statuses and error codes, so these maps stay small.
+   */
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly authChildren = new Map<string, { observe(v: number): void }>();
+  private readonly upstreamChildren = new Map<string, { observe(v: number): void }>();
+
   request(route: string, status: number, authMethod: string): void {
-    this.requests.inc({ route, status: String(status), auth_method: authMethod });
+    const k = `${route}\n${status}\n${authMethod}`;
+    let c = this.requestChildren.get(k);
+    if (!c) this.requestChildren.set(k, (c = this.requests.labels({ route, status: String(status), auth_method: authMethod })));
+    c.inc();
   }
 
   authDecision(authMethod: string, outcome: string, startedNs: bigint): void {
-    this.authSeconds.observe({ auth_method: authMethod, outcome }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+    const k = `${authMethod}\n${outcome}`;
+    let c = this.authChildren.get(k);
+    if (!c) this.authChildren.set(k, (c = this.authSeconds.labels({ auth_method: authMethod, outcome })));
+    c.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
   }
 
   upstream(upstream: string, status: number | string, startedNs: bigint): void {
-    this.upstreamSeconds.observe({ upstream, status: String(status) }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+    const k = `${upstream}\n${status}`;
+    let c = this.upstreamChildren.get(k);
+    if (!c) this.upstreamChildren.set(k, (c = this.upstreamSeconds.labels({ upstream, status: String(status) })));
+    c.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
   }
 
   lag(ms: number): void {
