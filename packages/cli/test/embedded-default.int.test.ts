@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +45,31 @@ describe('gatehouse server (embedded default, real process)', () => {
     expect(me.data.identity.email).toBe('admin@example.com');
     expect(me.data.identity.roles).toContain('admin');
     expect(me.data.headers['x-user-email']).toBe('admin@example.com');
+  });
+
+  it('sends a browser to the login page, whose session login then opens /whoami', async () => {
+    const base = `http://${addrs.PROXY_HTTP_ADDR}`;
+    // What a browser sends when the user opens the URL (node's fetch would add sec-fetch-mode: cors).
+    const nav = await new Promise<{ status: number; location: string | undefined }>((done, fail) =>
+      get(`${base}/whoami`, { agent: false, headers: { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate' } }, (res) => {
+        res.resume();
+        done({ status: res.statusCode ?? 0, location: res.headers.location });
+      }).on('error', fail),
+    );
+    expect(nav.status).toBe(302);
+    const location = nav.location!;
+    expect(location).toBe('/admin/login?redirect=%2Fwhoami');
+    const page = await fetch(`${base}${location}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(await page.text()).toMatch(/<form/);
+    // What the page's script does: a session-mode login, then back to the redirect target.
+    const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password, mode: 'session' }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('gatehouse_session_token='))!.split(';')[0]!;
+    const who = await fetch(`${base}/whoami`, { headers: { cookie, accept: 'text/html' } });
+    expect(who.status).toBe(200);
+    expect((await json(who)).data.identity.email).toBe('admin@example.com');
   });
 
   it('refuses /whoami without credentials', async () => {
