@@ -46,9 +46,12 @@ export default tseslint.config(
     },
   },
   {
-    // Plain JS (configs, scripts) has no type information worth checking.
+    // Plain JS (configs, bench scripts) has no type information worth checking; it runs on Node.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' },
+    },
   },
   prettier,
 );
