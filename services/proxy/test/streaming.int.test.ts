@@ -82,6 +82,23 @@ describe('proxy HTTP entry: streaming and WebSocket', () => {
     process.stdout.write(`100 MB upload through the proxy: ${ms} ms, peak heap+buffers growth ${(peak / 1024 / 1024).toFixed(1)} MB\n`);
   });
 
+  it('answers Expect: 100-continue itself and forwards the body sent after it', async () => {
+    const result = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const r = request(`${proxy.url}/api/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, expect: '100-continue', 'content-length': '5' } }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b, continued }));
+      });
+      r.on('continue', () => {
+        continued = true;
+        r.end('hello');
+      });
+      r.on('error', reject);
+    });
+    expect(result).toEqual({ status: 200, body: JSON.stringify({ bytes: 5 }), continued: true });
+  });
+
   it('upgrades an authenticated WebSocket and relays messages both ways', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.http}/api/ws`, { headers: { authorization: `Bearer ${token}`, 'x-user-id': 'root' } });
     const reply = await new Promise<string>((resolve, reject) => {

@@ -1,26 +1,29 @@
-import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
 import { GatehouseError } from '@gatehouse/shared';
 import { clientResponseHeaders } from './upstream-headers.js';
 import { sendJsonError } from './responses.js';
 
-/** Keep-alive connection pools, one per upstream origin. */
+/** Keep-alive connection pools (undici), one per upstream origin. */
 export class UpstreamPools {
-  private readonly agents = new Map<string, Agent>();
+  private readonly pools = new Map<string, Pool>();
   constructor(private readonly maxSockets: number) {}
 
-  agentFor(url: URL): Agent {
-    let a = this.agents.get(url.origin);
-    if (!a) {
-      const opts = { keepAlive: true, maxSockets: this.maxSockets, maxFreeSockets: 32, scheduling: 'lifo' as const };
-      a = url.protocol === 'https:' ? new HttpsAgent(opts) : new Agent(opts);
-      this.agents.set(url.origin, a);
+  poolFor(url: URL): Pool {
+    let p = this.pools.get(url.origin);
+    if (!p) {
+      // No undici timeouts: forwardHttp bounds the wait for response headers itself (→ 504), and a
+      // streamed response (server-sent events) may stay quiet for as long as it likes, as before.
+      p = new Pool(url.origin, { connections: this.maxSockets, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+      this.pools.set(url.origin, p);
     }
-    return a;
+    return p;
   }
 
   destroy(): void {
-    for (const a of this.agents.values()) a.destroy();
+    for (const p of this.pools.values()) void p.destroy().catch(() => undefined);
+    this.pools.clear();
   }
 }
 
@@ -41,72 +44,106 @@ export interface ForwardOptions {
 
 /**
  * Streams a request to the upstream and the answer back, without buffering either body
- * (backpressure through pipe). No response headers within `timeoutMs` → 504; connection failure →
- * 502; a body over `maxBodyBytes` → 413 and both sides closed.
+ * (backpressure both ways: the request body through pipe, the response by pausing the upstream
+ * while the client socket is full). No response headers within `timeoutMs` → 504; connection
+ * failure → 502; a body over `maxBodyBytes` → 413 and both sides closed.
  */
 export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: ForwardOptions): void {
-  const isHttps = o.base.protocol === 'https:';
-  const upReq = (isHttps ? httpsRequest : request)({
-    protocol: o.base.protocol,
-    hostname: o.base.hostname,
-    port: o.base.port || (isHttps ? 443 : 80),
-    method: req.method,
-    path: o.path,
-    headers: o.headers,
-    agent: o.pools.agentFor(o.base),
-  });
   let finished = false;
   const finish = (status: number) => {
     if (finished) return;
     finished = true;
     o.done(status);
   };
+  let controller: Dispatcher.DispatchController | undefined;
+  /** Why the proxy gave up on the upstream call; applied as soon as undici hands out its controller. */
+  let abortReason: Error | undefined;
+  const abort = (reason: Error) => {
+    if (abortReason) return;
+    abortReason = reason;
+    controller?.abort(reason);
+  };
   let timedOut = false;
+  let tooLarge = false;
+  let responded = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    upReq.destroy(new Error('upstream timeout'));
+    fail(new Error('upstream timeout'));
   }, o.timeoutMs);
-  let received = 0;
-  let tooLarge = false;
-  req.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > o.maxBodyBytes && !tooLarge) {
-      tooLarge = true;
-      clearTimeout(timer);
-      upReq.destroy();
-      if (!res.headersSent) res.setHeader('connection', 'close');
-      sendJsonError(res, new GatehouseError('PAYLOAD_TOO_LARGE'));
-      finish(413);
-      req.unpipe(upReq);
-      req.resume();
-    }
-  });
-  upReq.on('error', () => {
+  /** Upstream failure: 502/504 before the answer started, a cut connection after. */
+  const fail = (err: Error) => {
     clearTimeout(timer);
-    if (tooLarge) return;
+    abort(err);
+    if (tooLarge || finished) {
+      if (responded && !res.writableFinished) res.destroy();
+      return;
+    }
     if (res.headersSent) {
       res.destroy();
       finish(502);
       return;
     }
-    const err = timedOut ? new GatehouseError('GATEWAY_TIMEOUT') : new GatehouseError('BAD_GATEWAY');
-    sendJsonError(res, err);
-    finish(err.httpStatus);
-  });
-  upReq.on('response', (upRes) => {
-    clearTimeout(timer);
-    const status = upRes.statusCode ?? 502;
-    res.writeHead(status, upRes.statusMessage, clientResponseHeaders(upRes.headers));
-    // Server-sent events and other streams: send headers now, chunks as they come.
-    res.flushHeaders();
-    upRes.pipe(res);
-    upRes.on('error', () => res.destroy());
-    upRes.on('aborted', () => res.destroy());
-    finish(status);
-  });
+    const e = timedOut ? new GatehouseError('GATEWAY_TIMEOUT') : new GatehouseError('BAD_GATEWAY');
+    sendJsonError(res, e);
+    finish(e.httpStatus);
+  };
+
+  // The body goes through a PassThrough undici may destroy without touching the client's socket
+  // (a 413 or 502 must still reach the client). No body announced: none sent.
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  let body: PassThrough | null = null;
+  if (hasBody) {
+    body = new PassThrough();
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > o.maxBodyBytes && !tooLarge) {
+        tooLarge = true;
+        clearTimeout(timer);
+        abort(new Error('request body too large'));
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        sendJsonError(res, new GatehouseError('PAYLOAD_TOO_LARGE'));
+        finish(413);
+        req.unpipe(body!);
+        req.resume();
+      }
+    });
+    req.pipe(body);
+  }
+
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      if (abortReason) c.abort(abortReason);
+    },
+    onResponseStart(c, statusCode, headers, statusMessage) {
+      if (tooLarge || finished) return c.abort(abortReason ?? new Error('request already answered'));
+      clearTimeout(timer);
+      responded = true;
+      res.writeHead(statusCode, statusMessage, clientResponseHeaders(headers));
+      // Server-sent events and other streams: send headers now, chunks as they come.
+      res.flushHeaders();
+      finish(statusCode);
+    },
+    onResponseData(c, chunk) {
+      if (!res.write(chunk)) {
+        c.pause();
+        res.once('drain', () => c.resume());
+      }
+    },
+    onResponseEnd() {
+      res.end();
+    },
+    onResponseError(_c, err) {
+      fail(err);
+    },
+  };
   res.on('close', () => {
     clearTimeout(timer);
-    if (!res.writableFinished) upReq.destroy();
+    if (!res.writableFinished) abort(new Error('client went away'));
   });
-  req.pipe(upReq);
+  // Request headers were built by upstreamRequestHeaders (hop-by-hop and Host removed). Expect was
+  // answered by this server already (node sends 100 Continue); undici refuses to send it on.
+  const { expect: _expect, ...headers } = o.headers;
+  o.pools.poolFor(o.base).dispatch({ origin: o.base.origin, method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body }, handler);
 }
