@@ -27,7 +27,10 @@ export interface AllInOneOptions {
  * REDIS_URL / NATS_URL are set.
  */
 export async function startAllInOne(rawEnv: Record<string, string | undefined>, opts: AllInOneOptions = {}): Promise<RunningRuntime> {
-  const logger = opts.logger ?? createLogger({ service: 'gatehouse', level: rawEnv.LOG_LEVEL ?? 'info' });
+  const level = rawEnv.LOG_LEVEL ?? 'info';
+  const logger = opts.logger ?? createLogger({ service: 'gatehouse', level });
+  // Each service logs under its own `service` name (a child logger would repeat the key).
+  const serviceLogger = (name: string) => (opts.logger ? opts.logger.child({ component: name }) : createLogger({ service: name, level }));
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const names = resolveRunSet(rawEnv);
   const env = withDerivedEndpoints(rawEnv);
@@ -69,7 +72,7 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
 
   try {
     for (const name of names) {
-      const app = SERVICES[name].createApp(configs.get(name), { store, bus, clock: { now: () => Date.now() }, logger: logger.child({ service: name }) });
+      const app = SERVICES[name].createApp(configs.get(name), { store, bus, clock: { now: () => Date.now() }, logger: serviceLogger(name) });
       ports[name] = await app.start();
       started.push({ name, app });
       if (name === 'auth-basic') {
