@@ -3,7 +3,7 @@ import { get } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freeAddrs, json, waitFor } from './helpers.js';
+import { json, onFreePorts, waitFor } from './helpers.js';
 
 // `make run` in miniature: the real `gatehouse server` process on the embedded default
 // (in-memory store and bus), driven over HTTP as a newcomer would, then stopped with SIGTERM.
@@ -14,16 +14,24 @@ describe('gatehouse server (embedded default, real process)', () => {
   const password = 'correct horse battery staple 42';
 
   beforeAll(async () => {
-    addrs = await freeAddrs();
-    child = spawn(process.execPath, [resolve(process.cwd(), 'packages/cli/dist/src/main.js'), 'server'], {
-      env: { PATH: process.env.PATH, ...addrs, GATEHOUSE_ADMIN_PASSWORD: password, GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-')), LOG_LEVEL: 'warn', LOGIN_STALL_TIME: '50ms', BCRYPT_COST: '8' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stdout += d.toString()));
-    await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200, 30_000).catch((err: unknown) => {
-      throw new Error(`runtime not ready: ${String(err)}\n${stdout}`);
-    });
+    ({ addrs, value: child } = await onFreePorts(async (a) => {
+      stdout = '';
+      const c = spawn(process.execPath, [resolve(process.cwd(), 'packages/cli/dist/src/main.js'), 'server'], {
+        env: { PATH: process.env.PATH, ...a, GATEHOUSE_ADMIN_PASSWORD: password, GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-')), LOG_LEVEL: 'warn', LOGIN_STALL_TIME: '50ms', BCRYPT_COST: '8' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+      await waitFor(async () => {
+        if (c.exitCode !== null) throw new Error(`exited: ${stdout}`);
+        return (await fetch(`http://${a.PROXY_DEBUG_ADDR}/readyz`)).status === 200;
+      }, 30_000).catch((err: unknown) => {
+        c.kill('SIGKILL');
+        // A port taken by a parallel test between choice and bind: onFreePorts chooses again.
+        throw new Error(`runtime not ready: ${err instanceof Error ? err.message : String(err)}\n${stdout}`);
+      });
+      return c;
+    }));
   }, 40_000);
 
   afterAll(() => {

@@ -37,3 +37,19 @@ export const json = async (res: Response): Promise<any> => {
     return text;
   }
 };
+
+/**
+ * Starts something on freshly chosen free ports, choosing again when a port was taken between the
+ * choice and the bind (another test file running in parallel may grab it): EADDRINUSE is retried.
+ */
+export async function onFreePorts<T>(start: (addrs: Record<string, string>) => Promise<T>, attempts = 3): Promise<{ addrs: Record<string, string>; value: T }> {
+  for (let i = 1; ; i++) {
+    const addrs = await freeAddrs();
+    try {
+      return { addrs, value: await start(addrs) };
+    } catch (err) {
+      const inUse = /EADDRINUSE|address already in use/i.test(String((err as Error)?.message ?? err));
+      if (!inUse || i >= attempts) throw err;
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { createLogger, createUserClient, loadProtos } from '@gatehouse/shared';
 import { createTestPki, type TestPki } from '@gatehouse/shared/testing';
 import * as grpc from '@grpc/grpc-js';
 import { startAllInOne, type RunningRuntime } from '../src/index.js';
-import { freeAddrs, json, waitFor } from './helpers.js';
+import { json, onFreePorts, waitFor } from './helpers.js';
 
 // GATEHOUSE_GRPC_TLS_*: every internal gRPC hop (auth-basic → auth-bearer, proxy → auth-basic,
 // the bootstrap, the proxy's gRPC entry) under mutual TLS, certificates made at test start.
@@ -17,8 +17,8 @@ describe('all-in-one with mTLS between the services', () => {
 
   beforeAll(async () => {
     pki = createTestPki();
-    addrs = await freeAddrs();
-    rt = await startAllInOne(
+    ({ addrs, value: rt } = await onFreePorts((addrs) =>
+      startAllInOne(
       {
         ...addrs,
         GATEHOUSE_GRPC_TLS_ENABLED: 'true',
@@ -34,7 +34,8 @@ describe('all-in-one with mTLS between the services', () => {
         BCRYPT_COST: '8',
       },
       { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
-    );
+      ),
+    ));
     await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200);
   }, 60_000);
 
@@ -51,8 +52,9 @@ describe('all-in-one with mTLS between the services', () => {
     expect(who.status).toBe(200);
   });
 
-  it('serves LoginService at the proxy gRPC entry over TLS', async () => {
-    const creds = grpc.credentials.createSsl(readFileSync(pki.caCert), readFileSync(pki.clientKey), readFileSync(pki.clientCert));
+  it('serves LoginService at the proxy gRPC entry over TLS to a public client without a certificate', async () => {
+    // Services require each other's certificates; the public entry (PROXY_GRPC_TLS_CLIENT_AUTH unset) does not.
+    const creds = grpc.credentials.createSsl(readFileSync(pki.caCert));
     const client = new (loadProtos().login.v1.LoginService)(`localhost:${addrs.PROXY_GRPC_ADDR!.split(':')[1]}`, creds);
     const res = await new Promise<any>((resolve, reject) =>
       client.Login({ email: 'admin@example.com', password }, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, r: unknown) => (err ? reject(err) : resolve(r))),

@@ -5,7 +5,7 @@ import { createLogger, createTokenClient, loadProtos } from '@gatehouse/shared';
 import { startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import * as grpc from '@grpc/grpc-js';
 import { parseCommand, startAllInOne, type RunningRuntime } from '../src/index.js';
-import { freeAddrs, json, waitFor } from './helpers.js';
+import { json, onFreePorts, waitFor } from './helpers.js';
 
 // The whole path with the production backends: real Redis and NATS, every service (auth-app
 // included) in one process talking gRPC on loopback, driven only through the proxy.
@@ -31,8 +31,8 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
 
   beforeAll(async () => {
     [redis, nats] = await Promise.all([startRedis(), startNats()]);
-    addrs = await freeAddrs();
-    rt = await startAllInOne(
+    ({ addrs, value: rt } = await onFreePorts((addrs) =>
+      startAllInOne(
       {
         ...addrs,
         REDIS_URL: redis.url,
@@ -47,7 +47,8 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
         LOG_LEVEL: 'silent',
       },
       { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
-    );
+      ),
+    ));
     base = `http://${addrs.PROXY_HTTP_ADDR}`;
     await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200);
   }, 60_000);

@@ -192,7 +192,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         server!.listen(port, host, () => resolve());
       });
       const a = server.address();
-      grpcEntry = new GrpcEntry({ owners: deps.grpcOwners ?? grpcOwners(config), gatekeeper, metrics: proxyMetrics, logger, tls, accessLog: config.PROXY_ACCESS_LOG });
+      grpcEntry = new GrpcEntry({ owners: deps.grpcOwners ?? grpcOwners(config), gatekeeper, metrics: proxyMetrics, logger, tls, entryRequiresClientCert: config.PROXY_GRPC_TLS_CLIENT_AUTH, accessLog: config.PROXY_ACCESS_LOG });
       const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
       await loadRevocation();
       return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };

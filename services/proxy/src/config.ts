@@ -12,6 +12,11 @@ export const configSchema = z.object({
   ...cookieEnv,
   PROXY_HTTP_ADDR: env.addr('127.0.0.1:9200'),
   PROXY_GRPC_ADDR: env.addr('127.0.0.1:9201'),
+  /**
+   * Require client certificates at the public gRPC entry. Separate from GATEHOUSE_GRPC_TLS_CLIENT_AUTH
+   * (mTLS between services): public callers authenticate with tokens, not certificates.
+   */
+  PROXY_GRPC_TLS_CLIENT_AUTH: env.bool(false),
   PROXY_DEBUG_ADDR: env.addr('127.0.0.1:9205'),
   PROXY_ENABLE_APP_AUTH: env.bool(false),
   PROXY_ENABLE_BASIC_AUTH: env.bool(false),

@@ -79,7 +79,7 @@ describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
   });
 });
 
-describe('proxy gRPC entry with mTLS (GATEHOUSE_GRPC_TLS_CLIENT_AUTH)', () => {
+describe('proxy gRPC entry with mTLS (PROXY_GRPC_TLS_CLIENT_AUTH)', () => {
   let pki: TestPki;
   let jwks: Jwks;
   let upstream: Upstream;
@@ -97,7 +97,7 @@ describe('proxy gRPC entry with mTLS (GATEHOUSE_GRPC_TLS_CLIENT_AUTH)', () => {
       jwksUrl: jwks.url,
       upstream: upstream.url,
       backends,
-      env: { GATEHOUSE_GRPC_TLS_ENABLED: 'true', GATEHOUSE_GRPC_TLS_CERT: pki.serverCert, GATEHOUSE_GRPC_TLS_KEY: pki.serverKey, GATEHOUSE_GRPC_TLS_CA: pki.caCert, GATEHOUSE_GRPC_TLS_CLIENT_AUTH: 'true' },
+      env: { GATEHOUSE_GRPC_TLS_ENABLED: 'true', GATEHOUSE_GRPC_TLS_CERT: pki.serverCert, GATEHOUSE_GRPC_TLS_KEY: pki.serverKey, GATEHOUSE_GRPC_TLS_CA: pki.caCert, PROXY_GRPC_TLS_CLIENT_AUTH: 'true' },
     });
   });
   afterAll(async () => {

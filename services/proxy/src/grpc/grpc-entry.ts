@@ -12,7 +12,10 @@ export interface GrpcEntryOptions {
   gatekeeper: Gatekeeper;
   metrics: ProxyMetrics;
   logger: Logger;
+  /** TLS of the entry (server side) and of the connections to the owning services (client side). */
   tls: GrpcTlsConfig;
+  /** PROXY_GRPC_TLS_CLIENT_AUTH: whether public callers must present a certificate. */
+  entryRequiresClientCert?: boolean;
   /** One line per finished call (service, method, status, auth method). */
   accessLog: boolean;
 }
@@ -44,8 +47,9 @@ export class GrpcEntry {
     const t = this.o.tls;
     if (t.enabled && (!t.certFile || !t.keyFile)) throw new Error('GATEHOUSE_GRPC_TLS_CERT and GATEHOUSE_GRPC_TLS_KEY are required when TLS is enabled');
     // Without a CA there is nothing to verify client certificates against: refuse rather than run open.
-    if (t.enabled && t.requireClientCert && !t.caFile) throw new Error('GATEHOUSE_GRPC_TLS_CA is required when GATEHOUSE_GRPC_TLS_CLIENT_AUTH is true');
-    this.server = t.enabled ? createSecureServer({ cert: readFileSync(t.certFile!), key: readFileSync(t.keyFile!), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}), requestCert: t.requireClientCert === true, rejectUnauthorized: t.requireClientCert === true, allowHTTP1: false }) : createServer();
+    const requireCert = this.o.entryRequiresClientCert === true;
+    if (t.enabled && requireCert && !t.caFile) throw new Error('GATEHOUSE_GRPC_TLS_CA is required when PROXY_GRPC_TLS_CLIENT_AUTH is true');
+    this.server = t.enabled ? createSecureServer({ cert: readFileSync(t.certFile!), key: readFileSync(t.keyFile!), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}), requestCert: requireCert, rejectUnauthorized: requireCert, allowHTTP1: false }) : createServer();
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
     this.server.on('sessionError', () => undefined);
     const [host, port] = splitAddr(addr);
