@@ -1,3 +1,5 @@
+import { parseRoutes } from '../routes/routes-file.js';
+import { matchRoute } from './match-route.js';
 import { normalizePath } from './normalize-path.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -17,6 +19,7 @@ describe('normalizePath', () => {
     ['/public/../admin', '/admin'],
     ['/a/./b/', '/a/b/'],
     ['/users/caf%C3%A9', '/users/caf%C3%A9'],
+    ['/%61dmin/%7Eme', '/admin/~me'],
   ])('canonicalizes %s to %s', (input, expected) => {
     expect(normalizePath(input).path).toBe(expected);
   });
@@ -42,5 +45,13 @@ describe('normalizePath', () => {
     ['invalid UTF-8', '/a%c3%28'],
   ])('refuses %s', (_name, input) => {
     expect(codeOf(() => normalizePath(input))).toBe('INVALID_REQUEST');
+  });
+
+  it('attack: percent-encoded letters (/public/%61dmin) cannot dodge a protected route under a public prefix', () => {
+    const routes = parseRoutes('routes:\n  - { prefix: /public, upstream: "http://u", public: true }\n  - { prefix: /public/admin, upstream: "http://u", roles: [admin] }\n', {});
+    for (const target of ['/public/%61dmin/x', '/public/%61%64%6D%69%6E', '/%70ublic/admin']) {
+      const { path } = normalizePath(target);
+      expect(matchRoute(routes, 'GET', path).path).toBe('/public/admin');
+    }
   });
 });

@@ -7,7 +7,8 @@ const bad = (detail: string) => new GatehouseError('INVALID_REQUEST', { message:
  * `/admin;x=1` or `/admin%2fx` cannot dodge a route rule. Anything a backend could read two ways is
  * refused (encoded slashes and backslashes, encoded dot segments, NUL and control bytes, `;params`,
  * dot segments that climb above the root, a non-origin-form target).
- * Returns the canonical path (percent-encoding of other bytes preserved) and the raw query.
+ * Returns the canonical path (encoded unreserved characters decoded, percent-encoding of other bytes
+ * preserved) and the raw query.
  */
 export function normalizePath(target: string): { path: string; query: string } {
   if (target.length === 0 || target[0] !== '/') throw bad('request target is not in origin form');
@@ -29,8 +30,14 @@ export function normalizePath(target: string): { path: string; query: string } {
   }
   // eslint-disable-next-line no-control-regex -- refusing control bytes is the point
   if (/[\x00-\x1f\x7f]/.test(decoded)) throw bad('encoded control byte in path');
+  // RFC 3986 §6.2.2.2: encoded unreserved characters mean the characters themselves, and upstreams
+  // decode them, so `/public/%61dmin` must meet the rules of `/public/admin`.
+  const canonical = rawPath.replace(/%([0-9a-fA-F]{2})/g, (m, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16));
+    return /^[A-Za-z0-9_~-]$/.test(c) ? c : m;
+  });
   const out: string[] = [];
-  const segments = rawPath.split('/').slice(1);
+  const segments = canonical.split('/').slice(1);
   for (const [i, seg] of segments.entries()) {
     const last = i === segments.length - 1;
     if (seg === '' && !last) continue; // collapse doubled slashes

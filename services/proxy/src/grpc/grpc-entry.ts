@@ -23,10 +23,13 @@ export interface GrpcEntryOptions {
 const DROP = new Set([':method', ':path', ':scheme', ':authority', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'x-forwarded-for']);
 const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
-/** grpc-timeout (`100m`, `2S`) → ms, or undefined. */
+/** setTimeout's ceiling (~24.8 days): a longer delay would fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** grpc-timeout (`100m`, `2S`) → ms (capped at what a timer can wait), or undefined. */
 export function parseGrpcTimeout(v: string | string[] | undefined): number | undefined {
   const m = typeof v === 'string' ? /^(\d{1,8})([HMSmun])$/.exec(v) : null;
-  return m ? Number(m[1]) * TIMEOUT_UNITS[m[2]!]! : undefined;
+  return m ? Math.min(Number(m[1]) * TIMEOUT_UNITS[m[2]!]!, MAX_TIMER_MS - 100) : undefined;
 }
 
 /**
