@@ -61,12 +61,15 @@ export interface RemoteKeySourceOptions {
 
 /**
  * A JWKS fetched from a configured URL and cached. An unknown kid triggers at most one refetch per
- * cooldown, so a flood of tokens with random kids cannot turn into a flood of fetches.
+ * cooldown, so a flood of tokens with random kids cannot turn into a flood of fetches; while the
+ * endpoint fails, the last keys keep serving and it is retried at most once per cooldown.
  * `refresh()` is called on a key-rotation event so verifiers pick new keys up at once.
  */
 export class RemoteKeySource implements KeySource {
   private keys = new Map<string, { alg: string; key: CryptoKey }>();
   private fetchedAt = 0;
+  /** Last fetch attempt, failed ones included: a failing JWKS endpoint is retried once per cooldown. */
+  private attemptedAt = 0;
   private inflight: Promise<void> | undefined;
   private readonly opts: Required<Omit<RemoteKeySourceOptions, 'fetch'>> & { fetch: typeof fetch };
 
@@ -77,6 +80,7 @@ export class RemoteKeySource implements KeySource {
   /** Fetches now (coalescing concurrent calls). */
   refresh(): Promise<void> {
     this.inflight ??= (async () => {
+      this.attemptedAt = Date.now();
       try {
         const res = await this.opts.fetch(this.opts.url, { signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'error' });
         if (!res.ok) throw new Error(`JWKS ${this.opts.url} answered ${res.status}`);
@@ -97,8 +101,10 @@ export class RemoteKeySource implements KeySource {
 
   async getKey(kid: string | undefined, alg: string): Promise<CryptoKey | undefined> {
     if (!kid) return undefined;
-    const age = Date.now() - this.fetchedAt;
-    if (this.fetchedAt === 0 || age > this.opts.maxAgeMs || (!this.keys.has(kid) && age > this.opts.cooldownMs)) {
+    const now = Date.now();
+    const age = now - this.fetchedAt;
+    const stale = age > this.opts.maxAgeMs || (!this.keys.has(kid) && age > this.opts.cooldownMs);
+    if (this.fetchedAt === 0 || (stale && now - this.attemptedAt > this.opts.cooldownMs)) {
       try {
         await this.refresh();
       } catch (err) {

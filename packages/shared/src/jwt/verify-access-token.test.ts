@@ -173,4 +173,28 @@ describe('createAccessTokenVerifier: attack battery', () => {
     const raw = `${b64({ alg: 'ES256', kid: es.kid, typ: 'at+jwt' })}.${b64('not json')}`;
     await rejects(`${raw}.${b64('x'.repeat(64))}`);
   });
+
+  it('attack: random kids while the JWKS endpoint fails cause one fetch per cooldown, not one per token (refresh storm)', async () => {
+    let calls = 0;
+    let up = true;
+    const fetchStub = (async () => {
+      calls++;
+      if (!up) throw new Error('connect ECONNREFUSED');
+      return new Response(JSON.stringify({ keys: [es.publicJwk] }), { status: 200, headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const remote = new RemoteKeySource({ url: 'http://jwks.invalid/jwks.json', cooldownMs: 40, maxAgeMs: 40, fetch: fetchStub });
+    const v = createAccessTokenVerifier({ issuer: ISS, audience: AUD, keys: remote, clock });
+    await expect(v(await sign(claims()))).resolves.toBeTruthy();
+    expect(calls).toBe(1);
+    up = false;
+    await new Promise((r) => setTimeout(r, 60)); // keys now older than maxAge and cooldown
+    const attacker = await testKeyPair('ES256');
+    for (let i = 0; i < 20; i++) {
+      const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: `random-${i}`, typ: 'at+jwt' }).sign(attacker.privateKey);
+      await expect(v(forged)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    }
+    // Valid tokens keep verifying with the last keys, without a fetch each.
+    for (let i = 0; i < 5; i++) await expect(v(await sign(claims()))).resolves.toBeTruthy();
+    expect(calls).toBe(2);
+  });
 });
