@@ -83,6 +83,16 @@ describe('TOTP', () => {
     expect(await errorCode(await h.post('/auth/login', { email: 'replay@example.com', password: PW, otp }))).toBe('INVALID_OTP');
   });
 
+  it('rejects an older code of the window once a newer one was used (TOTP replay of an earlier code)', async () => {
+    const { secret } = await enroll('older-code@example.com');
+    clock.advance(30_000);
+    const login = (otp: string) => h.post('/auth/login', { email: 'older-code@example.com', password: PW, otp });
+    expect((await login(totpCode(secret, clock.now()))).status).toBe(200);
+    // The previous step's code is still inside the ±1 window, but a later code was already accepted.
+    expect(await errorCode(await login(totpCode(secret, clock.now() - 30_000)))).toBe('INVALID_OTP');
+    expect((await login(totpCode(secret, clock.now() + 30_000))).status).toBe(200);
+  });
+
   it('rejects a replay over gRPC Authenticate too (same rules: TOTP users cannot use Basic without a code)', async () => {
     await enroll('basic-totp@example.com');
     await expect(h.users.Authenticate({ email: 'basic-totp@example.com', password: PW, ip: '10.1.1.1' })).rejects.toMatchObject({ code: 'INVALID_OTP' });

@@ -10,20 +10,21 @@ const resetUserKey = (userId: string) => `basic:reset-user:${userId}`;
 export class ResetTokenStore {
   constructor(private readonly kv: KeyValueStore) {}
 
-  async put(userId: string, digest: string, ttlMs: number): Promise<void> {
+  async put(userId: string, digest: string, ttlMs: number, issuedAtMs: number): Promise<void> {
     const previous = await this.kv.get(resetUserKey(userId));
     if (previous) await this.kv.del(resetKey(previous));
-    await this.kv.set(resetKey(digest), userId, { ttlMs });
+    await this.kv.set(resetKey(digest), `${userId} ${issuedAtMs}`, { ttlMs });
     await this.kv.set(resetUserKey(userId), digest, { ttlMs });
   }
 
-  /** The user id of a live token, consuming it; null when unknown, used, expired or superseded. */
-  async take(digest: string): Promise<string | null> {
-    const userId = await this.kv.take(resetKey(digest));
-    if (!userId) return null;
+  /** The user id and issue time of a live token, consuming it; null when unknown, used, expired or superseded. */
+  async take(digest: string): Promise<{ userId: string; issuedAtMs: number } | null> {
+    const value = await this.kv.take(resetKey(digest));
+    if (!value) return null;
+    const [userId = '', issued = ''] = value.split(' ');
     // Clears the user's pointer only if it still names this token.
     const current = await this.kv.compareAndSet(resetUserKey(userId), digest, null);
-    return current ? userId : null;
+    return current ? { userId, issuedAtMs: Number(issued) || 0 } : null;
   }
 }
 
@@ -31,9 +32,18 @@ export class ResetTokenStore {
 export class TotpStore {
   constructor(private readonly kv: KeyValueStore) {}
 
-  /** Marks a step used; false when it already was (a replayed code). */
-  markStepUsed(userId: string, step: number, ttlMs: number): Promise<boolean> {
-    return this.kv.set(`basic:totp-used:${userId}:${step}`, '1', { ttlMs, onlyIfAbsent: true });
+  /**
+   * Marks a step used; false when it, or a later step, already was (a replayed code, or an older
+   * code of the window after a newer one). One high-water mark per user, moved by compare-and-set.
+   */
+  async markStepUsed(userId: string, step: number, ttlMs: number): Promise<boolean> {
+    const key = `basic:totp-used:${userId}`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const last = await this.kv.get(key);
+      if (last !== null && Number(last) >= step) return false;
+      if (await this.kv.compareAndSet(key, last, String(step), { ttlMs })) return true;
+    }
+    return false;
   }
 
   putPending(userId: string, sealedSecret: string, ttlMs: number): Promise<boolean> {
