@@ -85,7 +85,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
   const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
   const reset = new PasswordReset(
-    { users, directory, tokens: new ResetTokenStore(store), mailer, limiter, policy, logger },
+    { users, directory, tokens: new ResetTokenStore(store), mailer, limiter, policy, clock, logger },
     { defaultResetUrl: new URL(config.PUBLIC_URL + config.PASSWORD_RESET_PATH), allowList: config.PASSWORD_RESET_URL_ALLOW_LIST, ttlMs: config.PASSWORD_RESET_TTL, stallMs: config.LOGIN_STALL_TIME },
   );
 

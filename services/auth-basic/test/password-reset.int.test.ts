@@ -87,6 +87,14 @@ describe('password reset', () => {
     expect((await h.post('/auth/password/reset', { token: second, password: NEW_PW })).status).toBe(204);
   });
 
+  it('refuses a reset token issued before the password was changed another way (stale reset link)', async () => {
+    const { id } = await h.createUser('stale-link@example.com', PW);
+    const token = tokenOf(await requestLink('stale-link@example.com'));
+    await h.users.SetPassword({ id, password: 'admin chose this one' });
+    expect(await errorCode(await h.post('/auth/password/reset', { token, password: NEW_PW }))).toBe('INVALID_TOKEN');
+    expect((await h.post('/auth/login', { email: 'stale-link@example.com', password: 'admin chose this one' })).status).toBe(200);
+  });
+
   it('rejects an unknown token', async () => {
     expect(await errorCode(await h.post('/auth/password/reset', { token: 'A'.repeat(43), password: NEW_PW }))).toBe('INVALID_TOKEN');
     expect(await errorCode(await h.post('/auth/password/reset', { password: NEW_PW }))).toBe('INVALID_PAYLOAD');

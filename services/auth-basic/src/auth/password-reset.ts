@@ -1,4 +1,4 @@
-import { GatehouseError, randomToken, sha256, type Logger } from '@gatehouse/shared';
+import { GatehouseError, randomToken, sha256, type Clock, type Logger } from '@gatehouse/shared';
 import { checkPasswordPolicy, type PasswordPolicy } from '../domain/password-policy.js';
 import { buildResetLink, checkResetUrl } from '../domain/reset-url.js';
 import { LOCAL_PROVIDER, normalizeEmail } from '../domain/user.js';
@@ -20,13 +20,13 @@ export interface PasswordResetOptions {
 /**
  * Password reset (Directus shapes). request: same answer and timing for every e-mail; the mail
  * goes out in the background so SMTP latency cannot tell either. reset: policy first, then the
- * single-use token; all sessions revoked (via setPassword), the account's login delay cleared.
+ * single-use token, void once the password changed after it was issued; all sessions revoked (via setPassword), the account's login delay cleared.
  */
 export class PasswordReset {
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
-    private readonly deps: { users: UserStore; directory: UserDirectory; tokens: ResetTokenStore; mailer: Mailer; limiter: LoginLimiter; policy: PasswordPolicy; logger: Logger },
+    private readonly deps: { users: UserStore; directory: UserDirectory; tokens: ResetTokenStore; mailer: Mailer; limiter: LoginLimiter; policy: PasswordPolicy; clock: Clock; logger: Logger },
     private readonly opts: PasswordResetOptions,
   ) {}
 
@@ -37,7 +37,7 @@ export class PasswordReset {
       const user = await this.deps.users.getByEmail(email);
       if (!user || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) return;
       const token = randomToken(32);
-      await this.deps.tokens.put(user.id, sha256(token), this.opts.ttlMs);
+      await this.deps.tokens.put(user.id, sha256(token), this.opts.ttlMs, this.deps.clock.now());
       const link = buildResetLink(base, token);
       const mail = this.deps.mailer
         .send({ to: user.email, subject: 'Reset your password', text: `Someone asked to reset the password of ${user.email}.\n\nTo choose a new password, open:\n${link}\n\nThe link expires in ${Math.round(this.opts.ttlMs / 60_000)} minutes. If you did not ask for this, ignore this message.\n`, link })
@@ -50,10 +50,12 @@ export class PasswordReset {
   async reset(token: unknown, password: unknown): Promise<void> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) throw new GatehouseError('INVALID_PAYLOAD', { message: '"token" is required.', extensions: { field: 'token' } });
     checkPasswordPolicy(password, this.deps.policy);
-    const userId = await this.deps.tokens.take(sha256(token));
-    if (!userId) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
-    const user = await this.deps.users.get(userId);
-    if (!user || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
+    const taken = await this.deps.tokens.take(sha256(token));
+    if (!taken) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
+    const user = await this.deps.users.get(taken.userId);
+    // A password changed since the link went out (admin, CLI, another reset) voids the link.
+    const stale = (user?.password_changed_at_ms ?? 0) > taken.issuedAtMs;
+    if (!user || stale || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
     await this.deps.directory.setPassword(user.id, password);
     await this.deps.limiter.resetAccount(user.email);
   }
