@@ -86,6 +86,15 @@ describe('admin REST /users', () => {
     expect(await errorCode(await call('GET', '/nowhere', adminAuth))).toBe('ROUTE_NOT_FOUND');
   });
 
+  it('refuses a duplicate e-mail spelled with decomposed Unicode (unique constraint bypass), and logs it in either form', async () => {
+    const composed = 'jos\u00e9@example.com';
+    const decomposed = 'JOSE\u0301@example.com';
+    const created = await call('POST', '/users', adminAuth, { email: composed, password: PW });
+    expect(created.status).toBe(200);
+    expect(await errorCode(await call('POST', '/users', adminAuth, { email: decomposed }))).toBe('CONFLICT');
+    expect((await h.post('/auth/login', { email: decomposed, password: PW })).status).toBe(200);
+  });
+
   it('pages through the list with a cursor', async () => {
     for (let i = 0; i < 3; i++) await call('POST', '/users', adminAuth, { email: `page${i}@example.com` });
     const seen = new Set<string>();

@@ -56,10 +56,10 @@ export function toPublicUser(u: UserRecord): PublicUser {
 // Deliberately simple: one @, no spaces or control characters, a dot in the domain. Deliverability is the mailer's problem.
 const EMAIL = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 
-/** Lower-cased, trimmed e-mail; INVALID_PAYLOAD when it is not one. Unique case-insensitively. */
+/** Lower-cased, trimmed, NFC e-mail; INVALID_PAYLOAD when it is not one. Unique case-insensitively (and whatever the Unicode composition). */
 export function normalizeEmail(input: unknown): string {
   if (typeof input !== 'string') throw new GatehouseError('INVALID_PAYLOAD', { message: '"email" is required.', extensions: { field: 'email' } });
-  const email = input.trim().toLowerCase();
+  const email = input.trim().toLowerCase().normalize('NFC');
   if (email.length > 254 || !EMAIL.test(email)) throw new GatehouseError('INVALID_PAYLOAD', { message: '"email" must be a valid e-mail address.', extensions: { field: 'email' } });
   return email;
 }
