@@ -4,8 +4,8 @@ export const LABEL_API = 'Generated via API';
 export const LABEL_IMPERSONATION = 'Generated via Impersonation API';
 export const LABEL_CLI = 'Generated via CLI';
 
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Every control character, C1 included (U+009B is CSI to 8-bit terminals).
+const CONTROL = /\p{Cc}/u;
 
 /** A label as given (trimmed), or the default when empty; control characters and overlong labels are refused. */
 export function normalizeLabel(label: string | undefined, fallback: string, maxLength: number): string {

@@ -30,5 +30,8 @@ describe('normalizeLabel', () => {
     expect(codeOf(() => normalizeLabel('a\nb', 'x', 200))).toBe('INVALID_PAYLOAD');
     expect(codeOf(() => normalizeLabel('a\u0000', 'x', 200))).toBe('INVALID_PAYLOAD');
     expect(codeOf(() => normalizeLabel('x'.repeat(201), 'x', 200))).toBe('INVALID_PAYLOAD');
+    // C1 controls: U+009B is CSI for 8-bit terminals (escape injection in `gatehouse auth-app list`), U+0085 is NEL.
+    expect(codeOf(() => normalizeLabel('a\u009b31mred', 'x', 200))).toBe('INVALID_PAYLOAD');
+    expect(codeOf(() => normalizeLabel('a\u0085b', 'x', 200))).toBe('INVALID_PAYLOAD');
   });
 });
