@@ -103,7 +103,8 @@ export class TokenAuthority {
       if (!(await this.deps.sessions.get(claims.sid))) throw new GatehouseError('INVALID_TOKEN', { detail: 'session revoked' });
     } else {
       const nbf = await this.deps.sessions.userNotBefore(claims.sub);
-      if (nbf !== null && claims.iat * 1000 < nbf) throw new GatehouseError('INVALID_TOKEN', { detail: 'user credentials revoked' });
+      // iat has whole seconds: a token minted later in the second of the revocation must stay valid.
+      if (nbf !== null && claims.iat < Math.floor(nbf / 1000)) throw new GatehouseError('INVALID_TOKEN', { detail: 'user credentials revoked' });
     }
     return claims;
   }

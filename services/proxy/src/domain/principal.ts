@@ -7,6 +7,8 @@ export interface AuthPrincipal {
   expiresAtMs: number;
   /** When the credential was issued or, for looked-up credentials, checked (epoch ms). */
   issuedAtMs: number;
+  /** Precision of issuedAtMs: 1000 for JWT `iat` (whole seconds), 1 for a lookup's clock. */
+  issuedAtPrecisionMs: number;
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -30,6 +32,7 @@ export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
     },
     expiresAtMs: c.exp * 1000,
     issuedAtMs: c.iat * 1000,
+    issuedAtPrecisionMs: 1000,
   };
 }
 
@@ -52,5 +55,6 @@ export function principalFromMessage(p: Principal__Output, method: string, nowMs
     },
     expiresAtMs: Number(p.expires_at_ms),
     issuedAtMs: nowMs,
+    issuedAtPrecisionMs: 1,
   };
 }

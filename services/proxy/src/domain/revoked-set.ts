@@ -28,7 +28,11 @@ export class RevokedSet {
     if (sid && (this.sessions.get(sid) ?? 0) > now) return 'session revoked';
     if (tokenId && (this.tokens.get(tokenId) ?? 0) > now) return 'credential revoked';
     const u = this.users.get(sub);
-    if (u && u.exp > now && p.issuedAtMs < u.notBefore) return 'user revoked';
+    // Compare at the precision the credential's issue time has: JWT iat has whole seconds, so a
+    // token issued later in the very second of a "revoke all" (the login right after a password
+    // change) must not be refused until it expires. Earlier tokens of that second stay void by sid.
+    const cutoff = u ? Math.floor(u.notBefore / p.issuedAtPrecisionMs) * p.issuedAtPrecisionMs : 0;
+    if (u && u.exp > now && p.issuedAtMs < cutoff) return 'user revoked';
     return null;
   }
 
