@@ -58,6 +58,8 @@ export interface AppOverrides {
   /** Store of the login limiter's counters; default: the service store. */
   limiterStore?: KeyValueStore;
   metrics?: Metrics;
+  /** Called for every bcrypt comparison (login, TOTP password checks, dummy checks). */
+  onPasswordCompare?: () => void;
 }
 
 export interface AuthBasicApp extends ServiceApp {
@@ -72,16 +74,16 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const trustProxy = config.AUTH_BASIC_TRUST_PROXY !== '' && config.AUTH_BASIC_TRUST_PROXY !== 'false';
 
   const pool = new HashPool({ size: config.AUTH_BASIC_HASH_WORKERS, queueMax: config.AUTH_BASIC_HASH_QUEUE_MAX });
-  const hasher = new PasswordHasher(pool, config.GATEHOUSE_SECRET, config.BCRYPT_COST);
+  const hasher = new PasswordHasher(pool, config.GATEHOUSE_SECRET, config.BCRYPT_COST, deps.onPasswordCompare);
   const policy = defaultPolicy(config.PASSWORD_MIN_LENGTH, config.PASSWORD_MAX_LENGTH);
   const users = new UserStore(store);
   const issuer = deps.sessionIssuer ?? createGrpcSessionIssuer(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const mailer = deps.mailer ?? (config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.EMAIL_FROM) : createOutboxMailer(config.AUTH_BASIC_OUTBOX_DIR, config.EMAIL_FROM, logger));
-  const limiter = new LoginLimiter(new StoreFailureCounters(deps.limiterStore ?? store, clock), new BoundedFailureCounters(clock, config.LOGIN_FALLBACK_MAX_ENTRIES), clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX }, logger);
+  const limiter = new LoginLimiter(new StoreFailureCounters(deps.limiterStore ?? store, clock), new BoundedFailureCounters(clock, config.LOGIN_FALLBACK_MAX_ENTRIES), clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX, leaseMs: config.LOGIN_ATTEMPT_LEASE }, logger);
   const publish = createUserEventPublisher(bus, clock, logger);
 
   const directory = new UserDirectory({ users, hasher, policy, issuer, publish, clock, logger });
-  const totp = new TotpService({ users, store: new TotpStore(store), hasher, clock, issuer: config.TOTP_ISSUER, recoveryCodes: config.TOTP_RECOVERY_CODES, enrollmentTtlMs: config.TOTP_ENROLLMENT_TTL }, config.GATEHOUSE_SECRET);
+  const totp = new TotpService({ users, store: new TotpStore(store), hasher, limiter, clock, issuer: config.TOTP_ISSUER, recoveryCodes: config.TOTP_RECOVERY_CODES, enrollmentTtlMs: config.TOTP_ENROLLMENT_TTL }, config.GATEHOUSE_SECRET);
   const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
   const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
   const reset = new PasswordReset(

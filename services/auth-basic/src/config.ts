@@ -37,6 +37,11 @@ export const configSchema = z.object({
   LOGIN_DELAY_BASE: env.duration('1s'),
   LOGIN_DELAY_MAX: env.duration('15m'),
   /**
+   * How long a login attempt stays reserved (counted as in flight) without a verdict: covers the
+   * hash queue and bcrypt; a crashed instance's reservations end after it.
+   */
+  LOGIN_ATTEMPT_LEASE: env.duration('30s'),
+  /**
    * Cap on the subjects (accounts + IPs) the in-memory fallback limiter tracks while the limiter's
    * store is down. When full it evicts the least recently failed entry not in a delay; when every
    * entry is in a delay, new subjects get REQUESTS_EXCEEDED until one ends (fails closed).

@@ -26,7 +26,8 @@ const invalid = () => new GatehouseError('INVALID_CREDENTIALS');
 /**
  * Checks an e-mail + password (+ TOTP). One generic INVALID_CREDENTIALS for an unknown e-mail,
  * a wrong password, an inactive user or an SSO user; INVALID_OTP once the password is right
- * and the enrolled TOTP is missing or wrong. Failures feed the limiter; the limiter is asked first.
+ * and the enrolled TOTP is missing or wrong. The limiter reserves the attempt before any check;
+ * a wrong password or code counts as a failure, a missing code counts for nothing.
  */
 export class PasswordAuthenticator {
   constructor(private readonly deps: { users: UserStore; hasher: PasswordHasher; limiter: LoginLimiter; totp: TotpService; logger: Logger }) {}
@@ -39,26 +40,33 @@ export class PasswordAuthenticator {
       throw invalid();
     }
     if (typeof a.password !== 'string' || a.password === '' || Buffer.byteLength(a.password) > MAX_PASSWORD_BYTES) throw invalid();
-    await this.deps.limiter.check(email, a.ip);
-
-    const user = await this.deps.users.getByEmail(email);
-    const ok = user?.password_hash ? await this.deps.hasher.verify(a.password, user.password_hash) : await this.deps.hasher.verifyDummy(a.password);
-    if (!user || !ok || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) {
-      await this.deps.limiter.recordFailure(email, a.ip);
-      throw invalid();
-    }
-
+    const attempt = await this.deps.limiter.begin(email, a.ip);
+    let user!: UserRecord;
     const amr = ['pwd'];
-    if (user.totp_secret_enc) {
-      if (a.otp === undefined || a.otp === null || a.otp === '') throw new GatehouseError('INVALID_OTP', { message: 'A one-time password is required.' });
-      if (!(await this.deps.totp.verify(user, a.otp))) {
-        await this.deps.limiter.recordFailure(email, a.ip);
-        throw new GatehouseError('INVALID_OTP');
+    try {
+      const found = await this.deps.users.getByEmail(email);
+      const ok = found?.password_hash ? await this.deps.hasher.verify(a.password, found.password_hash) : await this.deps.hasher.verifyDummy(a.password);
+      if (!found || !ok || found.status !== 'active' || found.provider !== LOCAL_PROVIDER) {
+        await attempt.failed();
+        throw invalid();
       }
-      amr.push('otp');
+      user = found;
+      if (user.totp_secret_enc) {
+        // A missing code is not counted: only the right password gets here, and the two-step
+        // form (password, then code) would otherwise spend the user's free attempts.
+        if (a.otp === undefined || a.otp === null || a.otp === '') throw new GatehouseError('INVALID_OTP', { message: 'A one-time password is required.' });
+        if (!(await this.deps.totp.verify(user, a.otp))) {
+          await attempt.failed();
+          throw new GatehouseError('INVALID_OTP');
+        }
+        amr.push('otp');
+      }
+      await attempt.succeeded();
+    } finally {
+      // Any other ending (busy hash queue, missing code, an error) counts for nothing. No-op after a verdict.
+      await attempt.released();
     }
 
-    await this.deps.limiter.resetAccount(email);
     await this.upgradeHash(user, a.password);
     return { user, amr };
   }

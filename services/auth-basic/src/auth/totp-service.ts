@@ -2,6 +2,7 @@ import { GatehouseError, decrypt, deriveKey, encrypt, safeEqual, type Clock } fr
 import { TOTP_STEP_MS, generateTotpSecret, isRecoveryCodeShape, matchTotpStep, totpUri } from '../domain/totp.js';
 import { LOCAL_PROVIDER, type UserRecord } from '../domain/user.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
+import type { LoginLimiter } from './login-limiter.js';
 import type { TotpStore } from '../store/token-store.js';
 import type { UserStore } from '../store/user-store.js';
 import { digestRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
@@ -16,7 +17,7 @@ export class TotpService {
   private readonly recoveryKey: Buffer;
 
   constructor(
-    private readonly deps: { users: UserStore; store: TotpStore; hasher: PasswordHasher; clock: Clock; issuer: string; recoveryCodes: number; enrollmentTtlMs: number },
+    private readonly deps: { users: UserStore; store: TotpStore; hasher: PasswordHasher; limiter: LoginLimiter; clock: Clock; issuer: string; recoveryCodes: number; enrollmentTtlMs: number },
     secret: string,
   ) {
     this.key = deriveKey(secret, 'totp');
@@ -31,13 +32,35 @@ export class TotpService {
     return decrypt(this.key, sealed, `totp:${userId}`).toString('utf8');
   }
 
-  private async requirePassword(u: UserRecord, password: unknown): Promise<void> {
-    const ok = typeof password === 'string' && u.password_hash !== undefined && u.provider === LOCAL_PROVIDER && (await this.deps.hasher.verify(password, u.password_hash));
-    if (!ok) throw new GatehouseError('INVALID_CREDENTIALS');
+  /**
+   * Runs a check of the user's password or code under the login limiter (account + IP): a stolen
+   * session must not be a free guessing oracle. A wrong answer counts as a login failure.
+   */
+  private async limited(u: UserRecord, ip: string, check: () => Promise<boolean>, wrong: () => GatehouseError): Promise<void> {
+    const attempt = await this.deps.limiter.begin(u.email, ip);
+    try {
+      if (!(await check())) {
+        await attempt.failed();
+        throw wrong();
+      }
+      await attempt.succeeded();
+    } finally {
+      await attempt.released();
+    }
   }
 
-  async generate(u: UserRecord, password: unknown): Promise<{ secret: string; otpauth_url: string }> {
-    await this.requirePassword(u, password);
+  private async requirePassword(u: UserRecord, password: unknown, ip: string): Promise<void> {
+    if (typeof password !== 'string' || password === '' || Buffer.byteLength(password) > 4096) throw new GatehouseError('INVALID_CREDENTIALS');
+    await this.limited(
+      u,
+      ip,
+      async () => u.password_hash !== undefined && u.provider === LOCAL_PROVIDER && (await this.deps.hasher.verify(password, u.password_hash)),
+      () => new GatehouseError('INVALID_CREDENTIALS'),
+    );
+  }
+
+  async generate(u: UserRecord, password: unknown, ip: string): Promise<{ secret: string; otpauth_url: string }> {
+    await this.requirePassword(u, password, ip);
     if (u.totp_secret_enc) throw new GatehouseError('INVALID_PAYLOAD', { message: 'TOTP is already enabled for this user.' });
     const secret = generateTotpSecret();
     await this.deps.store.putPending(u.id, this.seal(u.id, secret), this.deps.enrollmentTtlMs);
@@ -59,12 +82,12 @@ export class TotpService {
     return { recovery_codes: codes };
   }
 
-  async disable(u: UserRecord, input: { otp?: unknown; password?: unknown }): Promise<void> {
+  async disable(u: UserRecord, input: { otp?: unknown; password?: unknown }, ip: string): Promise<void> {
     if (!u.totp_secret_enc) throw new GatehouseError('INVALID_PAYLOAD', { message: 'TOTP is not enabled for this user.' });
     if (input.otp !== undefined) {
-      if (!(await this.verify(u, input.otp))) throw new GatehouseError('INVALID_OTP');
+      await this.limited(u, ip, () => this.verify(u, input.otp), () => new GatehouseError('INVALID_OTP'));
     } else {
-      await this.requirePassword(u, input.password);
+      await this.requirePassword(u, input.password, ip);
     }
     const now = this.deps.clock.now();
     await this.deps.users.update(u.id, (x) => {

@@ -21,7 +21,7 @@ export function usersRoutes(deps: { directory: UserDirectory; totp: TotpService;
   // Self-service TOTP (Directus: /users/me/tfa/generate, /enable, /disable).
   r.post('/users/me/tfa/generate', signedIn, async (req, res) => {
     const u = await directory.get({ id: callerId(req) });
-    res.json({ data: await totp.generate(u, bodyOf(req).password) });
+    res.json({ data: await totp.generate(u, bodyOf(req).password, req.ip ?? '') });
   });
   r.post('/users/me/tfa/enable', signedIn, async (req, res) => {
     const body = bodyOf(req);
@@ -31,7 +31,7 @@ export function usersRoutes(deps: { directory: UserDirectory; totp: TotpService;
   });
   r.post('/users/me/tfa/disable', signedIn, async (req, res) => {
     const body = bodyOf(req);
-    await totp.disable(await directory.get({ id: callerId(req) }), { otp: body.otp, password: body.password });
+    await totp.disable(await directory.get({ id: callerId(req) }), { otp: body.otp, password: body.password }, req.ip ?? '');
     res.status(204).end();
   });
   r.get('/users/me', signedIn, async (req, res) => {

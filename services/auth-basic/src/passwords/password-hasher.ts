@@ -15,6 +15,8 @@ export class PasswordHasher {
     private readonly pool: HashPool,
     secret: string,
     readonly cost: number,
+    /** Called for every bcrypt comparison started (a metric or test hook: how many guesses reached bcrypt). */
+    private readonly onCompare?: () => void,
   ) {
     this.pepper = deriveKey(secret, 'password-pepper');
   }
@@ -28,6 +30,7 @@ export class PasswordHasher {
   }
 
   async verify(password: string, hash: string): Promise<boolean> {
+    this.onCompare?.();
     return (await this.pool.run({ op: 'compare', input: this.prehash(password), hash })) === true;
   }
 

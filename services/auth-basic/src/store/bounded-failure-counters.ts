@@ -1,27 +1,24 @@
 import type { Clock } from '@gatehouse/shared';
+import { clearFailures, fail, holdEnds, isHolding, isIdle, release, reserve, type AttemptRules, type AttemptState } from '../domain/attempt-state.js';
 import type { FailureCounters } from './failure-counters.js';
 
-interface Entry {
-  failures: number;
-  windowEnd: number;
-  delayEnd: number;
-}
-
 /**
- * In-process failure counters with a hard cap on entries: the limiter's fallback while its store
- * is down. The table must stay bounded (an attacker can mint endless e-mails and addresses) and a
- * full table must never mean "unlimited". So, when a new subject needs a slot:
- *  1. entries whose window and delay are both over are dropped;
- *  2. else the least recently failed entry that is not in a delay is evicted (it restrains nobody
- *     right now; flushing a given one takes `maxEntries` fresh failures, themselves IP-limited);
- *  3. else every entry is holding someone back: the table fails closed. A subject without a slot is
- *     reported as delayed until the first delay in the table ends (→ REQUESTS_EXCEEDED with
- *     Retry-After), and entries in a delay are never evicted.
+ * In-process brute-force counters with a hard cap on entries: the limiter's fallback while its
+ * store is down. Each change runs synchronously (no await between read and write), so it is as
+ * atomic as the store's compare-and-set. The table must stay bounded (an attacker can mint endless
+ * e-mails and addresses) and a full table must never mean "unlimited". So, when a new subject
+ * needs a slot:
+ *  1. entries with nothing left to remember (window and delay over, no attempt in flight) are dropped;
+ *  2. else the least recently changed entry that holds nobody back (no delay, no attempt in
+ *     flight) is evicted (flushing a given one takes `maxEntries` fresh failures, themselves IP-limited);
+ *  3. else every entry is holding someone back: the table fails closed. A subject without a slot
+ *     is refused until the first hold in the table ends (→ REQUESTS_EXCEEDED with Retry-After), and
+ *     entries in a delay or with an attempt in flight are never evicted.
  */
 export class BoundedFailureCounters implements FailureCounters {
-  /** Map order is recency: a failure moves its entry to the end. */
-  private readonly entries = new Map<string, Entry>();
-  /** While the table is known to be full of delayed entries: when the first delay ends (skips rescans under attack). */
+  /** Map order is recency: a change moves its entry to the end. */
+  private readonly entries = new Map<string, AttemptState>();
+  /** While the table is known to be full of holding entries: when the first hold ends (skips rescans under attack). */
   private saturatedUntil = 0;
 
   constructor(
@@ -35,68 +32,65 @@ export class BoundedFailureCounters implements FailureCounters {
     return this.entries.size;
   }
 
-  async delayEnds(subjects: readonly string[]): Promise<number[]> {
+  async reserve(subject: string, rules: AttemptRules, leaseId: string): Promise<number> {
     const now = this.clock.now();
-    return subjects.map((s) => {
-      const e = this.entries.get(s);
-      if (e) return e.delayEnd;
-      return this.hasRoom(now) ? 0 : this.saturatedUntil;
-    });
+    const current = this.entries.get(subject);
+    if (!current && !this.makeRoom(now)) return Math.max(1, this.saturatedUntil - now);
+    const r = reserve(current, now, rules, leaseId);
+    if (r.waitMs === 0) this.put(subject, r.state, now);
+    return r.waitMs;
   }
 
-  async recordFailure(subject: string, windowMs: number, delayFor: (failures: number) => number): Promise<void> {
+  async fail(subject: string, rules: AttemptRules, leaseId: string): Promise<void> {
     const now = this.clock.now();
-    let e = this.entries.get(subject);
-    if (e) {
-      this.entries.delete(subject);
-      if (e.windowEnd <= now) e = { failures: 0, windowEnd: now + windowMs, delayEnd: e.delayEnd };
-    } else {
-      // No slot: the failure is not recorded, but the subject is refused until a slot frees (delayEnds).
-      if (!this.makeRoom(now)) return;
-      e = { failures: 0, windowEnd: now + windowMs, delayEnd: 0 };
-    }
-    e.failures++;
-    const delay = delayFor(e.failures);
-    if (delay > 0) e.delayEnd = Math.max(e.delayEnd, now + delay);
-    this.entries.set(subject, e);
+    const current = this.entries.get(subject);
+    // No slot: the failure is not recorded, but the subject is refused until a slot frees (reserve).
+    if (!current && !this.makeRoom(now)) return;
+    this.put(subject, fail(current, now, rules, leaseId), now);
   }
 
-  async clear(subject: string): Promise<void> {
-    if (this.entries.delete(subject)) this.saturatedUntil = 0;
+  async release(subject: string, leaseId: string): Promise<void> {
+    const current = this.entries.get(subject);
+    if (current) this.put(subject, release(current, this.clock.now(), leaseId), this.clock.now());
   }
 
-  private hasRoom(now: number): boolean {
-    if (this.entries.size < this.maxEntries) return true;
-    if (now < this.saturatedUntil) return false;
-    return this.scan(now, false);
+  async clear(subject: string, leaseId?: string): Promise<void> {
+    const current = this.entries.get(subject);
+    if (current) this.put(subject, clearFailures(current, this.clock.now(), leaseId), this.clock.now());
+  }
+
+  private put(subject: string, state: AttemptState, now: number): void {
+    this.entries.delete(subject);
+    if (isIdle(state, now)) this.saturatedUntil = 0;
+    else this.entries.set(subject, state);
   }
 
   private makeRoom(now: number): boolean {
     if (this.entries.size < this.maxEntries) return true;
     if (now < this.saturatedUntil) return false;
-    return this.scan(now, true);
+    return this.scan(now);
   }
 
   /**
-   * Finds a slot: a dead entry (window and delay over) anywhere, else the least recently failed
-   * entry not in a delay. With `evict`, frees it. O(entries), only when the table is full.
+   * Frees a slot: a dead entry anywhere, else the least recently changed entry that holds nobody
+   * back. O(entries), only when the table is full.
    */
-  private scan(now: number, evict: boolean): boolean {
+  private scan(now: number): boolean {
     let candidate: string | undefined;
-    let firstDelayEnd = Infinity;
+    let firstHoldEnd = Infinity;
     for (const [key, e] of this.entries) {
-      if (e.windowEnd <= now && e.delayEnd <= now) {
-        if (evict) this.entries.delete(key);
+      if (isIdle(e, now)) {
+        this.entries.delete(key);
         return true;
       }
-      if (e.delayEnd <= now) candidate ??= key;
-      else firstDelayEnd = Math.min(firstDelayEnd, e.delayEnd);
+      if (!isHolding(e, now)) candidate ??= key;
+      else firstHoldEnd = Math.min(firstHoldEnd, holdEnds(e, now));
     }
     if (candidate === undefined) {
-      this.saturatedUntil = firstDelayEnd;
+      this.saturatedUntil = firstHoldEnd;
       return false;
     }
-    if (evict) this.entries.delete(candidate);
+    this.entries.delete(candidate);
     return true;
   }
 }

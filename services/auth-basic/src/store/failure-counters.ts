@@ -1,36 +1,67 @@
-import type { Clock, KeyValueStore } from '@gatehouse/shared';
+import { GatehouseError, type Clock, type KeyValueStore } from '@gatehouse/shared';
+import { clearFailures, expiresAt, fail, isIdle, parseState, release, reserve, type AttemptRules, type AttemptState } from '../domain/attempt-state.js';
 
 /**
- * Login-failure counters per subject (`acct:<sha256(email)>`, `ip:<addr>`): a count within a
- * window, and the end of the delay the last failure started.
+ * Brute-force counters per subject (`acct:<sha256(email)>`, `ip:<addr>`): failures in a window,
+ * the current delay, and the attempts in flight (leases). Every change is atomic per subject, so
+ * concurrent attempts cannot all pass a check before any of them is counted (attempt-state.ts).
  */
 export interface FailureCounters {
-  /** When each subject's current delay ends (epoch ms); 0 or a past time when there is none. */
-  delayEnds(subjects: readonly string[]): Promise<number[]>;
-  /** Counts one failure (the window starts at the first one) and starts the delay `delayFor(count)` if > 0. */
-  recordFailure(subject: string, windowMs: number, delayFor: (failures: number) => number): Promise<void>;
-  clear(subject: string): Promise<void>;
+  /** Reserves an attempt: 0 when it may go on (holding `leaseId`), else the ms to wait. */
+  reserve(subject: string, rules: AttemptRules, leaseId: string): Promise<number>;
+  /** The attempt failed: counts it (with or without a lease still held) and starts the delay it earns. */
+  fail(subject: string, rules: AttemptRules, leaseId: string): Promise<void>;
+  /** The attempt ended without a verdict: drops the lease. */
+  release(subject: string, leaseId: string): Promise<void>;
+  /** Forgets the subject's failures and delay (and `leaseId`); other attempts in flight stay counted. */
+  clear(subject: string, leaseId?: string): Promise<void>;
 }
 
-/** The counters in the service store (Redis in production), shared by every instance. */
+/** Compare-and-set rounds before a change gives up (only writers race: reservations, verdicts). */
+const MAX_ROUNDS = 64;
+/** A malformed stored value refuses for this long, then expires (fail closed, never permanent). */
+const MALFORMED_WAIT_MS = 60_000;
+
+/**
+ * The counters in the service store (Redis in production), shared by every instance: one JSON
+ * value per subject (`basic:lim:<subject>`), changed only by compare-and-set, with a TTL that ends
+ * with its window, delay and leases.
+ */
 export class StoreFailureCounters implements FailureCounters {
   constructor(
     private readonly kv: KeyValueStore,
     private readonly clock: Clock,
   ) {}
 
-  async delayEnds(subjects: readonly string[]): Promise<number[]> {
-    const ends = await this.kv.mget(subjects.map((s) => `basic:fail:until:${s}`));
-    return ends.map((e) => (e ? Number(e) : 0));
+  private async update<T>(subject: string, change: (s: AttemptState | undefined, now: number) => { next: AttemptState; result: T }): Promise<T> {
+    const key = `basic:lim:${subject}`;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const raw = await this.kv.get(key);
+      const now = this.clock.now();
+      const { next, result } = change(parseState(raw, now, MALFORMED_WAIT_MS), now);
+      const value = isIdle(next, now) ? null : JSON.stringify(next);
+      if (value === raw) return result;
+      if (await this.kv.compareAndSet(key, raw, value, { ttlMs: Math.max(1, expiresAt(next) - now) })) return result;
+    }
+    throw new GatehouseError('REQUESTS_EXCEEDED', { message: 'Too many concurrent login attempts; try again later.', retryAfter: 1, detail: `limiter contention on ${subject.slice(0, 5)}` });
   }
 
-  async recordFailure(subject: string, windowMs: number, delayFor: (failures: number) => number): Promise<void> {
-    const n = await this.kv.incr(`basic:fail:${subject}`, windowMs);
-    const delay = delayFor(n);
-    if (delay > 0) await this.kv.set(`basic:fail:until:${subject}`, String(this.clock.now() + delay), { ttlMs: delay });
+  reserve(subject: string, rules: AttemptRules, leaseId: string): Promise<number> {
+    return this.update(subject, (s, now) => {
+      const r = reserve(s, now, rules, leaseId);
+      return { next: r.state, result: r.waitMs };
+    });
   }
 
-  async clear(subject: string): Promise<void> {
-    await this.kv.del(`basic:fail:${subject}`, `basic:fail:until:${subject}`);
+  fail(subject: string, rules: AttemptRules, leaseId: string): Promise<void> {
+    return this.update(subject, (s, now) => ({ next: fail(s, now, rules, leaseId), result: undefined }));
+  }
+
+  release(subject: string, leaseId: string): Promise<void> {
+    return this.update(subject, (s, now) => ({ next: release(s, now, leaseId), result: undefined }));
+  }
+
+  clear(subject: string, leaseId?: string): Promise<void> {
+    return this.update(subject, (s, now) => ({ next: clearFailures(s, now, leaseId), result: undefined }));
   }
 }

@@ -63,7 +63,7 @@ export function bearer(token: string): Metadata {
   return md;
 }
 
-export async function startHarness(redisUrl: string, env: Record<string, string> = {}, opts: { clock?: Clock; mailer?: Mailer; limiterStore?: KeyValueStore; logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(redisUrl: string, env: Record<string, string> = {}, opts: { clock?: Clock; mailer?: Mailer; limiterStore?: KeyValueStore; logger?: Logger; onPasswordCompare?: () => void } = {}): Promise<Harness> {
   const clock = opts.clock ?? systemClock;
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -95,6 +95,7 @@ export async function startHarness(redisUrl: string, env: Record<string, string>
     accessTokenKeys: new StaticKeySource({ keys: [accessKey.publicJwk] }),
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
     ...(opts.limiterStore ? { limiterStore: opts.limiterStore } : {}),
+    ...(opts.onPasswordCompare ? { onPasswordCompare: opts.onPasswordCompare } : {}),
   });
   const ports = await app.start();
   const base = `http://127.0.0.1:${ports.http}`;
