@@ -189,12 +189,18 @@ describe('createAccessTokenVerifier: attack battery', () => {
     up = false;
     await new Promise((r) => setTimeout(r, 60)); // keys now older than maxAge and cooldown
     const attacker = await testKeyPair('ES256');
+    const started = Date.now();
     for (let i = 0; i < 20; i++) {
       const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: `random-${i}`, typ: 'at+jwt' }).sign(attacker.privateKey);
       await expect(v(forged)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     }
     // Valid tokens keep verifying with the last keys, without a fetch each.
     for (let i = 0; i < 5; i++) await expect(v(await sign(claims()))).resolves.toBeTruthy();
-    expect(calls).toBe(2);
+    // At most one failing fetch per 40 ms cooldown over the time the 25 tokens took (a loaded CI
+    // box may take several cooldowns), never one per token.
+    const failedFetches = calls - 1;
+    expect(failedFetches).toBeGreaterThanOrEqual(1);
+    expect(failedFetches).toBeLessThanOrEqual(Math.floor((Date.now() - started) / 40) + 1);
+    expect(failedFetches).toBeLessThan(25);
   });
 });
