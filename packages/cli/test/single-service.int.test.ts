@@ -18,12 +18,23 @@ const statusOf = (url: string): Promise<number | undefined> =>
     req.on('error', () => done(undefined));
   });
 
+// `peer`: the service it calls, whose absence keeps /readyz at 503 (the services run alone here).
 const SERVICES = [
-  { name: 'auth-bearer', prefix: 'AUTH_BEARER', probe: '/.well-known/jwks.json' },
-  { name: 'auth-basic', prefix: 'AUTH_BASIC', probe: '/auth' },
-  { name: 'auth-app', prefix: 'AUTH_APP', probe: undefined },
-  { name: 'proxy', prefix: 'PROXY', probe: '/.well-known/gatehouse/jwks.json' },
+  { name: 'auth-bearer', prefix: 'AUTH_BEARER', probe: '/.well-known/jwks.json', peer: 'auth-basic' },
+  { name: 'auth-basic', prefix: 'AUTH_BASIC', probe: '/auth', peer: 'auth-bearer' },
+  { name: 'auth-app', prefix: 'AUTH_APP', probe: undefined, peer: 'auth-basic' },
+  { name: 'proxy', prefix: 'PROXY', probe: '/.well-known/gatehouse/jwks.json', peer: 'auth-bearer' },
 ] as const;
+
+/** Status and JSON body of a GET without keep-alive. */
+const getJson = (url: string): Promise<{ status: number; body: any }> =>
+  new Promise((done, fail) => {
+    get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(text || 'null') }));
+    }).on('error', fail);
+  });
 
 describe('gatehouse <service> server', () => {
   let redis: SpawnedServer;
@@ -35,18 +46,27 @@ describe('gatehouse <service> server', () => {
     await Promise.all([redis?.stop(), nats?.stop()]);
   });
 
-  it.each(SERVICES)('runs $name alone: ready against Redis and NATS, exits 0 on SIGTERM', async ({ name, prefix, probe }) => {
-    const [http, grpc, debug] = await Promise.all([freePort(), freePort(), freePort()]);
+  it.each(SERVICES)('runs $name alone against Redis and NATS: serving, not ready without $peer, exits 0 on SIGTERM', async ({ name, prefix, probe, peer }) => {
+    const [http, grpc, debug, deadPeer] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const peerEndpoint = `${peer.replace('-', '_').toUpperCase()}_GRPC_ENDPOINT`;
     const child = spawn(process.execPath, [MAIN, name, 'server'], {
-      env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), REDIS_URL: redis.url, NATS_URL: nats.url, [`${prefix}_HTTP_ADDR`]: `127.0.0.1:${http}`, [`${prefix}_GRPC_ADDR`]: `127.0.0.1:${grpc}`, [`${prefix}_DEBUG_ADDR`]: `127.0.0.1:${debug}`, LOG_LEVEL: 'silent' },
+      env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), REDIS_URL: redis.url, NATS_URL: nats.url, [`${prefix}_HTTP_ADDR`]: `127.0.0.1:${http}`, [`${prefix}_GRPC_ADDR`]: `127.0.0.1:${grpc}`, [`${prefix}_DEBUG_ADDR`]: `127.0.0.1:${debug}`, [peerEndpoint]: `127.0.0.1:${deadPeer}`, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     try {
-      await waitFor(async () => (await statusOf(`http://127.0.0.1:${debug}/readyz`)) === 200, 15_000);
-      if (probe) expect(await statusOf(`http://127.0.0.1:${http}${probe}`)).toBe(200);
+      await waitFor(async () => (await statusOf(`http://127.0.0.1:${debug}/healthz`)) === 200, 15_000);
+      if (probe) await waitFor(async () => (await statusOf(`http://127.0.0.1:${http}${probe}`)) === 200, 15_000);
+      // /readyz names what is missing: the service it calls. Redis (and NATS where it matters) are fine.
+      const ready = await waitFor(async () => {
+        const r = await getJson(`http://127.0.0.1:${debug}/readyz`);
+        return r.body?.checks?.store === 'ok' && r;
+      }, 15_000);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks[peer]).toMatch(/^fail/);
+      if ('bus' in ready.body.checks) expect(ready.body.checks.bus).toBe('ok');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

@@ -34,3 +34,4 @@ export * from './jwt/jws.js';
 export * from './users/user-directory.js';
 export type * from './grpc/proto-types.js';
 export * from './runtime/run-service.js';
+export * from './observability/readiness.js';

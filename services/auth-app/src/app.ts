@@ -1,4 +1,7 @@
 import {
+  busCheck,
+  grpcPeerCheck,
+  storeCheck,
   GrpcServer,
   Metrics,
   RemoteKeySource,
@@ -49,6 +52,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
   const userClient = deps.userDirectory ? undefined : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, grpcTlsFrom(config)) : undefined;
   const directory = new CachedUserDirectory(deps.userDirectory ?? grpcUserDirectory(userClient!), clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
 
   const tokens = new AppTokens(
@@ -91,13 +95,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       debug = await startDebugServer({
         addr: config.AUTH_APP_DEBUG_ADDR,
         metrics,
-        checks: [
-          { name: 'store', check: () => store.ping() },
-          {
-            name: 'bus',
-            check: () => (bus.disconnectedSince() === null ? Promise.resolve() : Promise.reject(new Error('disconnected'))),
-          },
-        ],
+        // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
+        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
       });
       logger.info({ http: listener.port, grpc: grpcPort, debug: debug.port }, 'auth-app started');
       return { http: listener.port, grpc: grpcPort, debug: debug.port };
@@ -107,6 +106,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       await Promise.all([listener?.close(), grpc.stop()]);
       await debug?.close();
       userClient?.close();
+      peer?.close();
     },
   };
 }

@@ -1,4 +1,7 @@
 import {
+  busCheck,
+  grpcPeerCheck,
+  storeCheck,
   GrpcServer,
   Metrics,
   RemoteKeySource,
@@ -78,6 +81,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const policy = defaultPolicy(config.PASSWORD_MIN_LENGTH, config.PASSWORD_MAX_LENGTH);
   const users = new UserStore(store);
   const issuer = deps.sessionIssuer ?? createGrpcSessionIssuer(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const peer = deps.sessionIssuer ? undefined : grpcPeerCheck('auth-bearer', config.AUTH_BEARER_GRPC_ENDPOINT, tls);
   const mailer = deps.mailer ?? (config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.EMAIL_FROM) : createOutboxMailer(config.AUTH_BASIC_OUTBOX_DIR, config.EMAIL_FROM, logger));
   const limiter = new LoginLimiter(new StoreFailureCounters(deps.limiterStore ?? store, clock), new BoundedFailureCounters(clock, config.LOGIN_FALLBACK_MAX_ENTRIES), clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX, leaseMs: config.LOGIN_ATTEMPT_LEASE }, logger);
   const publish = createUserEventPublisher(bus, clock, logger);
@@ -138,7 +142,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     async start() {
       httpListener = await listenHttp(http, config.AUTH_BASIC_HTTP_ADDR);
       const grpcPort = await grpcServer.listen(config.AUTH_BASIC_GRPC_ADDR);
-      debug = await startDebugServer({ addr: config.AUTH_BASIC_DEBUG_ADDR, metrics, checks: [{ name: 'store', check: () => store.ping() }] });
+      // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
+      debug = await startDebugServer({ addr: config.AUTH_BASIC_DEBUG_ADDR, metrics, checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])] });
       logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port }, 'auth-basic listening');
       return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
     },
@@ -148,6 +153,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       await debug?.close();
       await pool.close();
       if (!deps.sessionIssuer) issuer.close();
+      peer?.close();
       if (!deps.mailer) mailer.close();
     },
     drainMail: () => reset.drain(),

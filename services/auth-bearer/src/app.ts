@@ -1,5 +1,8 @@
 import cookieParser from 'cookie-parser';
 import {
+  busCheck,
+  grpcPeerCheck,
+  storeCheck,
   GrpcServer,
   Metrics,
   cookieSettingsFrom,
@@ -48,6 +51,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
 
   const userClient = deps.users ? undefined : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const users = deps.users ?? grpcUserDirectory(userClient!);
+  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
 
   const keys = new KeyRing({ store, clock, secret: config.GATEHOUSE_SECRET, alg: config.AUTH_BEARER_SIGNING_ALG, pem: config.AUTH_BEARER_SIGNING_KEY, retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL, cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL });
   const events = new EventPublisher({ store, bus, clock, logger, retentionMs });
@@ -106,15 +110,8 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       debug = await startDebugServer({
         addr: config.AUTH_BEARER_DEBUG_ADDR,
         metrics,
-        checks: [
-          { name: 'store', check: () => store.ping() },
-          {
-            name: 'bus',
-            check: async () => {
-              if (bus.disconnectedSince() !== null) throw new Error('bus disconnected');
-            },
-          },
-        ],
+        // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
+        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
       });
       logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG }, 'auth-bearer started');
       return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
@@ -124,6 +121,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       subs = [];
       await Promise.all([httpListener?.close(), grpc.stop(), debug?.close()]);
       userClient?.close();
+      peer?.close();
     },
   };
 }

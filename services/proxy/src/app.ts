@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  grpcPeerCheck,
+  storeCheck,
   createAccessTokenVerifier,
   createAppTokenClient,
   createTokenClient,
@@ -84,16 +86,21 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   const caches = [tokenCache, basicCache, sessionCache];
 
   const chain: Authenticator[] = [createBearerAuthenticator({ verify, cache: tokenCache, clock })];
+  /** The auth services this proxy calls: /readyz needs each to answer grpc.health.v1. */
+  const peers: Array<ReturnType<typeof grpcPeerCheck>> = [];
   if (config.PROXY_ENABLE_APP_AUTH) {
     const client = deps.appTokenClient ?? own(createAppTokenClient(config.AUTH_APP_GRPC_ENDPOINT, grpcOpts));
+    if (!deps.appTokenClient) peers.push(own(grpcPeerCheck('auth-app', config.AUTH_APP_GRPC_ENDPOINT, tls)));
     chain.push(createAppTokenAuthenticator({ client, cache: basicCache, cacheKey, ttlMs: config.PROXY_BASIC_CACHE_TTL, clock }));
   }
   if (config.PROXY_ENABLE_BASIC_AUTH) {
     const client = deps.userClient ?? own(createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts));
+    if (!deps.userClient) peers.push(own(grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls)));
     chain.push(createBasicAuthenticator({ client, cache: basicCache, cacheKey, ttlMs: config.PROXY_BASIC_CACHE_TTL, clock }));
   }
   if (config.PROXY_ENABLE_SESSION_AUTH) {
     const client = deps.tokenClient ?? own(createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, grpcOpts));
+    if (!deps.tokenClient) peers.push(own(grpcPeerCheck('auth-bearer', config.AUTH_BEARER_GRPC_ENDPOINT, tls)));
     chain.push(createSessionAuthenticator({ client, cookieName: config.SESSION_COOKIE_NAME, cache: sessionCache, ttlMs: config.PROXY_SESSION_CACHE_TTL, clock }));
   }
   chain.push(...(deps.extraAuthenticators?.({ clock }) ?? []));
@@ -140,7 +147,9 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         metrics,
         checks: [
           { name: 'revocation', check: () => (revocation.loaded ? Promise.resolve() : Promise.reject(new Error('revocation lists not loaded'))) },
-          { name: 'store', check: () => deps.store.ping() },
+          storeCheck(deps.store),
+          // NATS is not a readiness condition: without it the proxy checks revocation in Redis.
+          ...peers,
         ],
       });
       // Not ready until the revocation lists are loaded; retried until they are.

@@ -266,6 +266,8 @@ export async function startProxy(opts: { jwksUrl: string; upstream: string; back
     AUTH_APP_GRPC_ENDPOINT: endpoint,
     GATEHOUSE_GRPC_DEADLINE: '500ms',
     PROXY_LOGIN_URL: 'https://gatehouse.test/admin/login',
+    // Without auth backends there is no auth-bearer to check session cookies with (nor to be ready for).
+    ...(opts.backends ? {} : { PROXY_ENABLE_SESSION_AUTH: 'false' }),
     ...opts.env,
   });
   const store = opts.store ?? new MemoryStore(systemClock);
