@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse/shared';
 import { authAppCommand } from './commands/auth-app.js';
 import { keysCommand } from './commands/keys.js';
+import { sessionsCommand } from './commands/sessions.js';
 import { usersCommand } from './commands/users.js';
 import { startAllInOne, type RunningRuntime } from './runtime/all-in-one.js';
 import { runSingleService } from './runtime/single-service.js';
@@ -13,6 +14,7 @@ export const USAGE = `gatehouse: authentication services
                                         services: ${SERVICE_NAMES.join(', ')}
   gatehouse keys rotate                 new active signing key (auth-bearer)
   gatehouse users create|list|disable|delete|set-password
+  gatehouse sessions list|revoke|revoke-all
   gatehouse auth-app create|list|delete`;
 
 /**
@@ -28,6 +30,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (first && isServiceName(first) && second === 'server') return { kind: 'service', run: () => runSingleService(first, env) };
   if (first === 'keys') return { kind: 'once', run: () => keysCommand([second ?? '', ...rest], env, out) };
   if (first === 'users') return { kind: 'once', run: () => usersCommand([second ?? '', ...rest], env, out) };
+  if (first === 'sessions') return { kind: 'once', run: () => sessionsCommand([second ?? '', ...rest], env, out) };
   if (first === 'auth-app' && second !== 'server') return { kind: 'once', run: () => authAppCommand([second ?? '', ...rest], env, out) };
   throw new Error(USAGE);
 }

@@ -108,6 +108,21 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       await waitFor(async () => (await whoami(basic('dave@example.com', created.token))).status === 401, 5000, 50);
     });
 
+    it('lists and revokes sessions (`gatehouse sessions list|revoke|revoke-all`)', async () => {
+      await run('users', 'create', '--email=erin@example.com', '--password=erin has a password');
+      const a = await login('erin@example.com', 'erin has a password');
+      const b = await login('erin@example.com', 'erin has a password');
+      const sidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+      const listed = await run('sessions', 'list', '--email=erin@example.com');
+      expect(listed).toContain(sidOf(a.access_token));
+      expect(listed).toContain(sidOf(b.access_token));
+      expect(await run('sessions', 'revoke', `--session-id=${sidOf(a.access_token)}`)).toBe('revoked');
+      await waitFor(async () => (await whoami({ authorization: `Bearer ${a.access_token}` })).status === 401, 5000, 50);
+      expect((await whoami({ authorization: `Bearer ${b.access_token}` })).status).toBe(200);
+      expect(await run('sessions', 'revoke-all', '--email=erin@example.com')).toMatch(/^revoked \d+ session/);
+      await waitFor(async () => (await whoami({ authorization: `Bearer ${b.access_token}` })).status === 401, 5000, 50);
+    });
+
     it('rotates the signing key (`gatehouse keys rotate`)', async () => {
       const out = JSON.parse(await run('keys', 'rotate')) as { active_kid: string; published_kids: string[] };
       expect(out.published_kids).toContain(out.active_kid);
