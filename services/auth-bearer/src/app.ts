@@ -5,8 +5,10 @@ import {
   storeCheck,
   GrpcServer,
   Metrics,
+  RemoteKeySource,
   cookieSettingsFrom,
   createHttpApp,
+  createIdentityVerifier,
   createUserClient,
   errorMiddleware,
   grpcTlsFrom,
@@ -17,6 +19,7 @@ import {
   startDebugServer,
   type DebugServer,
   type HttpListener,
+  type KeySource,
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
@@ -30,6 +33,7 @@ import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
 import { tokenServiceImpl } from './grpc/token-service.js';
+import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
@@ -40,6 +44,8 @@ export interface AuthBearerOverrides {
   /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
   users?: UserDirectory;
   metrics?: Metrics;
+  /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
+  identityKeys?: KeySource;
 }
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
@@ -84,14 +90,16 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     },
   });
 
+  const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxySetting(config));
   http.use(cookieParser());
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
   http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
+  http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
   http.use(notFoundHandler());
-  http.use(AUTH_PATHS, noStoreOnError);
+  http.use([...AUTH_PATHS, SESSIONS_PATH], noStoreOnError);
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createLogger, createTokenClient, NatsBus, RedisStore, type DirectoryUser, type EventBus, type TokenClient, type UserDirectory, type UserKey } from '@gatehouse/shared';
-import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import { createLogger, createTokenClient, NatsBus, RedisStore, StaticKeySource, signIdentity, type DirectoryUser, type Identity, type EventBus, type TokenClient, type UserDirectory, type UserKey } from '@gatehouse/shared';
+import { FakeClock, startNats, startRedis, testKeyPair, type SpawnedServer } from '@gatehouse/shared/testing';
 import { createApp, loadConfig, type Config } from '../src/index.js';
 
 /** Test double of the UserDirectory port (auth-basic's GetUser), held in memory. */
@@ -42,8 +42,14 @@ export interface Running {
   grpc: TokenClient;
   http: string;
   ports: { http?: number; grpc?: number; debug: number };
+  /** The proxy's identity key this instance trusts (X-Gatehouse-Identity). */
+  proxyKey: ProxyKey;
+  /** An `X-Gatehouse-Identity` header value for `identity`, signed with `key` (default: the trusted proxy key). */
+  identityHeader(identity: Identity, key?: ProxyKey): Promise<string>;
   stop(): Promise<void>;
 }
+
+export type ProxyKey = Awaited<ReturnType<typeof testKeyPair>>;
 
 export const SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
@@ -71,7 +77,8 @@ export async function startAuthBearer(b: Backends, env: Record<string, string> =
     events.push({ subject, payload });
   });
   await observer.flush();
-  const app = createApp(config, { store, bus, logger, clock, users });
+  const proxyKey = await testKeyPair('ES256');
+  const app = createApp(config, { store, bus, logger, clock, users, identityKeys: new StaticKeySource({ keys: [proxyKey.publicJwk] }) });
   const ports = await app.start();
   const grpc = createTokenClient(`127.0.0.1:${ports.grpc}`);
   return {
@@ -85,6 +92,8 @@ export async function startAuthBearer(b: Backends, env: Record<string, string> =
     grpc,
     http: `http://127.0.0.1:${ports.http}`,
     ports,
+    proxyKey,
+    identityHeader: (identity, key = proxyKey) => signIdentity(identity, key, 60, clock),
     stop: async () => {
       grpc.close();
       await app.stop();
