@@ -76,3 +76,15 @@ export function createIdentityVerifier(opts: { keys: KeySource; algorithms?: str
     }
   };
 }
+
+/** Credential kinds derived from a delegated secret (app tokens, API keys). */
+export const DELEGATED_CREDENTIALS: readonly string[] = ['app', 'apikey'];
+
+/**
+ * Whether the caller authenticated with a delegated credential (app token, API key). Such callers
+ * never manage credentials or sessions: a leaked app token must not mint, list or end others.
+ */
+export function isDelegatedCredential(identity: Pick<Identity, 'auth_method' | 'amr'>): boolean {
+  const amr = Array.isArray(identity.amr) ? identity.amr : [];
+  return DELEGATED_CREDENTIALS.includes(identity.auth_method) || amr.some((m) => DELEGATED_CREDENTIALS.includes(m));
+}

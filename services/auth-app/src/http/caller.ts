@@ -1,8 +1,5 @@
-import { GatehouseError, type IdentityClaims } from '@gatehouse/shared';
+import { GatehouseError, isDelegatedCredential, type IdentityClaims } from '@gatehouse/shared';
 import type { Request } from 'express';
-
-/** Credentials derived from a delegated secret; they never manage app tokens. */
-const DELEGATED = ['app', 'apikey'];
 
 /**
  * The authenticated caller, refused when it authenticated with an app token (or an API key):
@@ -11,8 +8,7 @@ const DELEGATED = ['app', 'apikey'];
 export function tokenManager(req: Request): IdentityClaims {
   const id = req.identity;
   if (!id) throw new GatehouseError('UNAUTHENTICATED');
-  const amr = Array.isArray(id.amr) ? id.amr : [];
-  if (DELEGATED.includes(id.auth_method) || amr.some((m) => DELEGATED.includes(m))) {
+  if (isDelegatedCredential(id)) {
     throw new GatehouseError('FORBIDDEN', { message: 'App tokens cannot be managed with an app token or API key.' });
   }
   return id;

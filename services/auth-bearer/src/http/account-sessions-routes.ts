@@ -1,13 +1,11 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { GatehouseError, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
+import { GatehouseError, isDelegatedCredential, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { SessionRecord } from '../store/session-store.js';
 
 /** The caller's own sessions (account console): list, end one, end all. */
 export const SESSIONS_PATH = '/auth/sessions';
 
-/** Credentials derived from a delegated secret: they never see or end the user's sessions. */
-const DELEGATED = ['app', 'apikey'];
 /** Session ids are UUIDs; anything else is not looked up (and answers as an unknown id does). */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,8 +22,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 function sessionOwner(req: Request): IdentityClaims {
   const id = req.identity;
   if (!id || typeof id.sub !== 'string' || id.sub === '') throw new GatehouseError('UNAUTHENTICATED');
-  const amr = Array.isArray(id.amr) ? id.amr : [];
-  if (DELEGATED.includes(id.auth_method) || amr.some((m) => DELEGATED.includes(m))) {
+  if (isDelegatedCredential(id)) {
     throw new GatehouseError('FORBIDDEN', { message: 'Sessions cannot be managed with an app token or API key.' });
   }
   if (id.act !== undefined) throw new GatehouseError('FORBIDDEN', { message: 'Sessions cannot be managed on behalf of another user.' });
