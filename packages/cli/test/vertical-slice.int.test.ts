@@ -222,6 +222,20 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       await waitFor(async () => (await whoami({ cookie })).status === 401, 10_000, 100);
     });
 
+    it('shows a user their sessions through the proxy and signs them out everywhere', async () => {
+      const a = await login('bob@example.com', bobPassword);
+      const b = await login('bob@example.com', bobPassword);
+      const auth = { authorization: `Bearer ${b.access_token}` };
+      const list = await fetch(`${base}/auth/sessions`, { headers: auth });
+      expect(list.status).toBe(200);
+      const sessions = (await json(list)).data as Array<{ id: string; current: boolean }>;
+      expect(sessions.filter((x) => x.current)).toHaveLength(1);
+      expect(JSON.stringify(sessions)).not.toContain(b.refresh_token);
+      expect((await fetch(`${base}/auth/sessions`, { method: 'DELETE', headers: auth })).status).toBe(204);
+      for (const t of [a, b]) await waitFor(async () => (await whoami({ authorization: `Bearer ${t.access_token}` })).status === 401, 5000, 50);
+      expect((await post('/auth/refresh', { refresh_token: a.refresh_token })).status).toBe(401);
+    });
+
     it('keeps old tokens valid across a key rotation', async () => {
       const t = await login('bob@example.com', bobPassword);
       const tokens = createTokenClient(addrs.AUTH_BEARER_GRPC_ADDR!);
