@@ -46,7 +46,7 @@ import { PasswordHasher } from './passwords/password-hasher.js';
 import { createGrpcSessionIssuer, type SessionIssuer } from './sessions/session-issuer.js';
 import { BoundedFailureCounters } from './store/bounded-failure-counters.js';
 import { StoreFailureCounters } from './store/failure-counters.js';
-import { ResetTokenStore, TotpStore } from './store/token-store.js';
+import { ResetThrottle, ResetTokenStore, TotpStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
 
 /** What tests (and the all-in-one runtime) may replace. */
@@ -91,8 +91,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
   const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
   const reset = new PasswordReset(
-    { users, directory, tokens: new ResetTokenStore(store), mailer, limiter, policy, clock, logger },
-    { defaultResetUrl: new URL(config.PUBLIC_URL + config.PASSWORD_RESET_PATH), allowList: config.PASSWORD_RESET_URL_ALLOW_LIST, ttlMs: config.PASSWORD_RESET_TTL, stallMs: config.LOGIN_STALL_TIME },
+    { users, directory, tokens: new ResetTokenStore(store), throttle: new ResetThrottle(store), mailer, limiter, policy, clock, logger },
+    { defaultResetUrl: new URL(config.PUBLIC_URL + config.PASSWORD_RESET_PATH), allowList: config.PASSWORD_RESET_URL_ALLOW_LIST, ttlMs: config.PASSWORD_RESET_TTL, stallMs: config.LOGIN_STALL_TIME, minIntervalMs: config.PASSWORD_RESET_MIN_INTERVAL },
   );
 
   const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });

@@ -56,6 +56,11 @@ export const configSchema = z.object({
 
   // Password reset
   PASSWORD_RESET_TTL: env.duration('1h'),
+  /**
+   * At most one reset e-mail per address within this interval (mailbox flooding); requests inside
+   * it get the usual answer but send nothing and leave the live token alone. 0 disables.
+   */
+  PASSWORD_RESET_MIN_INTERVAL: env.duration('60s'),
   PASSWORD_RESET_URL_ALLOW_LIST: env.list(''),
   /** Path of the default reset page under PUBLIC_URL. */
   PASSWORD_RESET_PATH: z.string().regex(/^\/[^/\\]/, 'must be an absolute path').default('/admin/reset-password'),

@@ -21,7 +21,8 @@ const ALLOWED = 'https://app.example/auth/reset';
 beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtpSink();
-  h = await startHarness(redis.url, { SMTP_URL: smtp.url, EMAIL_FROM: 'Gatehouse <noreply@gatehouse.example>', PASSWORD_RESET_URL_ALLOW_LIST: `${ALLOWED},https://other.example/x?y=1` });
+  // Throttle off here (0 disables it): several tests ask twice for one address; it is tested below.
+  h = await startHarness(redis.url, { SMTP_URL: smtp.url, EMAIL_FROM: 'Gatehouse <noreply@gatehouse.example>', PASSWORD_RESET_URL_ALLOW_LIST: `${ALLOWED},https://other.example/x?y=1`, PASSWORD_RESET_MIN_INTERVAL: '0' });
 });
 afterAll(async () => {
   await h?.stop();
@@ -169,6 +170,117 @@ describe('password reset', () => {
       await smtp.next();
     } finally {
       await padded.stop();
+    }
+  });
+});
+
+describe('reset e-mail throttle (mailbox flooding)', () => {
+  const STALL = 150;
+  let t: Harness;
+  beforeAll(async () => {
+    // A long interval: every request of a test falls inside it however slow the machine is.
+    t = await startHarness(redis.url, { SMTP_URL: smtp.url, PASSWORD_RESET_MIN_INTERVAL: '1m', LOGIN_STALL_TIME: `${STALL}ms`, PASSWORD_RESET_URL_ALLOW_LIST: ALLOWED });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const gqlRequest = (email: string) => t.post('/graphql/system', { query: 'mutation R($e: String!) { auth_password_request(email: $e) }', variables: { e: email } });
+  /** Status, body and every header but the per-response ones. */
+  const shape = async (res: Response) => ({
+    status: res.status,
+    body: await res.text(),
+    headers: [...res.headers.entries()].filter(([k]) => k !== 'date' && k !== 'x-request-id'),
+  });
+  async function expectNoMoreMail(): Promise<void> {
+    await t.app.drainMail();
+    expect(smtp.mails).toHaveLength(0);
+  }
+
+  it('sends one e-mail for two requests in a row (any spelling of the address); the mailed link stays valid', async () => {
+    await t.createUser('flood@example.com', PW);
+    expect((await t.post('/auth/password/request', { email: 'flood@example.com' })).status).toBe(204);
+    expect((await t.post('/auth/password/request', { email: '  FLOOD@Example.COM ' })).status).toBe(204);
+    expect((await gqlRequest('flood@example.com')).status).toBe(200);
+    await t.app.drainMail();
+    const mail = await smtp.next();
+    expect(mail.to).toEqual(['flood@example.com']);
+    await expectNoMoreMail();
+    // The throttled requests created no token: the first link was not superseded.
+    expect((await t.post('/auth/password/reset', { token: tokenOf(linkIn(mail.raw)), password: NEW_PW })).status).toBe(204);
+  });
+
+  it('sends one e-mail for 10 concurrent requests (REST and GraphQL)', async () => {
+    await t.createUser('storm@example.com', PW);
+    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? gqlRequest('storm@example.com') : t.post('/auth/password/request', { email: 'storm@example.com' }))));
+    expect(res.map((r) => r.status).sort()).toEqual([...Array(5).fill(200), ...Array(5).fill(204)]);
+    await t.app.drainMail();
+    const mail = await smtp.next();
+    await expectNoMoreMail();
+    expect((await t.post('/auth/password/reset', { token: tokenOf(linkIn(mail.raw)), password: NEW_PW })).status).toBe(204);
+  });
+
+  it('answers a throttled request exactly like a sending one and like an unknown address (no enumeration)', async () => {
+    await t.createUser('same@example.com', PW);
+    await t.createUser('same-gql@example.com', PW);
+    const timed = async (p: () => Promise<Response>) => {
+      const t0 = performance.now();
+      const res = await p();
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(STALL - 5);
+      return shape(res);
+    };
+    for (const send of [(e: string) => t.post('/auth/password/request', { email: e }), gqlRequest]) {
+      const email = send === gqlRequest ? 'same-gql@example.com' : 'same@example.com';
+      const sending = await timed(() => send(email));
+      const throttled = await timed(() => send(email));
+      const unknown = await timed(() => send(`nobody-${email}`));
+      expect(throttled).toEqual(sending);
+      expect(unknown).toEqual(sending);
+      await t.app.drainMail();
+      expect((await smtp.next()).to).toEqual([email]);
+      await expectNoMoreMail();
+    }
+    // Validation still runs first: a bad reset_url is refused the same, throttled or not.
+    expect(await errorCode(await t.post('/auth/password/request', { email: 'same@example.com', reset_url: '//evil.example/auth/reset' }))).toBe('INVALID_PAYLOAD');
+  });
+
+  it('lets the next e-mail out after PASSWORD_RESET_MIN_INTERVAL; it supersedes the first link', async () => {
+    const short = await startHarness(redis.url, { SMTP_URL: smtp.url, PASSWORD_RESET_MIN_INTERVAL: '300ms' });
+    try {
+      await short.createUser('later@example.com', PW);
+      const ask = async () => {
+        expect((await short.post('/auth/password/request', { email: 'later@example.com' })).status).toBe(204);
+        await short.app.drainMail();
+      };
+      await ask();
+      const first = tokenOf(linkIn((await smtp.next()).raw));
+      await ask(); // inside the interval
+      expect(smtp.mails).toHaveLength(0);
+      await new Promise((r) => setTimeout(r, 350));
+      await ask();
+      const second = tokenOf(linkIn((await smtp.next()).raw));
+      expect(smtp.mails).toHaveLength(0);
+      expect(await errorCode(await short.post('/auth/password/reset', { token: first, password: NEW_PW }))).toBe('INVALID_TOKEN');
+      expect((await short.post('/auth/password/reset', { token: second, password: NEW_PW })).status).toBe(204);
+    } finally {
+      await short.stop();
+    }
+  });
+
+  it('gives the slot back when the e-mail cannot be sent', async () => {
+    let fail = true;
+    const sent: string[] = [];
+    const flaky = await startHarness(redis.url, { PASSWORD_RESET_MIN_INTERVAL: '1m' }, { mailer: { send: async (m) => { if (fail) throw new Error('smtp down'); sent.push(m.to); }, close: () => undefined } });
+    try {
+      await flaky.createUser('retry@example.com', PW);
+      expect((await flaky.post('/auth/password/request', { email: 'retry@example.com' })).status).toBe(204);
+      await flaky.app.drainMail();
+      fail = false;
+      expect((await flaky.post('/auth/password/request', { email: 'retry@example.com' })).status).toBe(204);
+      await flaky.app.drainMail();
+      expect(sent).toEqual(['retry@example.com']);
+    } finally {
+      await flaky.stop();
     }
   });
 });

@@ -3,7 +3,7 @@ import { checkPasswordPolicy, type PasswordPolicy } from '../domain/password-pol
 import { buildResetLink, checkResetUrl } from '../domain/reset-url.js';
 import { LOCAL_PROVIDER, normalizeEmail } from '../domain/user.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { ResetTokenStore } from '../store/token-store.js';
+import type { ResetThrottle, ResetTokenStore } from '../store/token-store.js';
 import type { UserStore } from '../store/user-store.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { stall } from './stall.js';
@@ -15,18 +15,23 @@ export interface PasswordResetOptions {
   allowList: string[];
   ttlMs: number;
   stallMs: number;
+  /** PASSWORD_RESET_MIN_INTERVAL: at most one e-mail per address within it; 0 disables. */
+  minIntervalMs: number;
 }
 
 /**
  * Password reset (Directus shapes). request: same answer and timing for every e-mail; the mail
  * goes out in the background so SMTP latency cannot tell either. reset: policy first, then the
  * single-use token, void once the password changed after it was issued; all sessions revoked (via setPassword), the account's login delay cleared.
+ * Mailbox flooding: one e-mail per address per `minIntervalMs`; a throttled request answers the
+ * same, but creates no token (the mailed link stays valid) and sends nothing. Store errors
+ * propagate as everywhere else on this path (SERVICE_UNAVAILABLE).
  */
 export class PasswordReset {
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
-    private readonly deps: { users: UserStore; directory: UserDirectory; tokens: ResetTokenStore; mailer: Mailer; limiter: LoginLimiter; policy: PasswordPolicy; clock: Clock; logger: Logger },
+    private readonly deps: { users: UserStore; directory: UserDirectory; tokens: ResetTokenStore; throttle: ResetThrottle; mailer: Mailer; limiter: LoginLimiter; policy: PasswordPolicy; clock: Clock; logger: Logger },
     private readonly opts: PasswordResetOptions,
   ) {}
 
@@ -36,12 +41,27 @@ export class PasswordReset {
       const email = normalizeEmail(emailInput);
       const user = await this.deps.users.getByEmail(email);
       if (!user || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) return;
+      let claim: string | null = null;
+      if (this.opts.minIntervalMs > 0) {
+        claim = await this.deps.throttle.claim(email, this.opts.minIntervalMs);
+        if (claim === null) return; // throttled: same answer, no token, no mail
+      }
+      // Without a mail the address may ask again at once (best effort: the claim expires anyway).
+      const release = () => (claim === null ? Promise.resolve() : this.deps.throttle.release(email, claim).catch((err: unknown) => this.deps.logger.warn({ err, user_id: user.id }, 'could not release the password reset throttle')));
       const token = randomToken(32);
-      await this.deps.tokens.put(user.id, sha256(token), this.opts.ttlMs, this.deps.clock.now());
+      try {
+        await this.deps.tokens.put(user.id, sha256(token), this.opts.ttlMs, this.deps.clock.now());
+      } catch (err) {
+        await release();
+        throw err;
+      }
       const link = buildResetLink(base, token);
       const mail = this.deps.mailer
         .send({ to: user.email, subject: 'Reset your password', text: `Someone asked to reset the password of ${user.email}.\n\nTo choose a new password, open:\n${link}\n\nThe link expires in ${Math.round(this.opts.ttlMs / 60_000)} minutes. If you did not ask for this, ignore this message.\n`, link })
-        .catch((err: unknown) => this.deps.logger.error({ err, user_id: user.id }, 'could not send the password reset e-mail'))
+        .catch(async (err: unknown) => {
+          this.deps.logger.error({ err, user_id: user.id }, 'could not send the password reset e-mail');
+          await release();
+        })
         .finally(() => this.inflight.delete(mail));
       this.inflight.add(mail);
     });

@@ -1,7 +1,8 @@
-import type { KeyValueStore } from '@gatehouse/shared';
+import { randomToken, sha256, type KeyValueStore } from '@gatehouse/shared';
 
 const resetKey = (digest: string) => `basic:reset:${digest}`;
 const resetUserKey = (userId: string) => `basic:reset-user:${userId}`;
+const throttleKey = (email: string) => `basic:reset-throttle:${sha256(email)}`;
 
 /**
  * Password-reset tokens, stored only as SHA-256 digests. One live token per user: a newer
@@ -25,6 +26,25 @@ export class ResetTokenStore {
     // Clears the user's pointer only if it still names this token.
     const current = await this.kv.compareAndSet(resetUserKey(userId), digest, null);
     return current ? { userId, issuedAtMs: Number(issued) || 0 } : null;
+  }
+}
+
+/**
+ * Per-address throttle of reset e-mails: one SET NX with a TTL, so concurrent requests (on any
+ * instance) let exactly one through per interval. Keyed on the SHA-256 of the normalised e-mail.
+ */
+export class ResetThrottle {
+  constructor(private readonly kv: KeyValueStore) {}
+
+  /** A claim id when this request may send (the interval starts now); null while throttled. */
+  async claim(email: string, intervalMs: number): Promise<string | null> {
+    const id = randomToken(16);
+    return (await this.kv.set(throttleKey(email), id, { onlyIfAbsent: true, ttlMs: intervalMs })) ? id : null;
+  }
+
+  /** Gives the slot back (the mail could not go out), only if it is still this claim's. */
+  async release(email: string, id: string): Promise<void> {
+    await this.kv.compareAndSet(throttleKey(email), id, null);
   }
 }
 
