@@ -179,6 +179,15 @@ describe('AppTokens', () => {
     await t.done();
   });
 
+  it('holds AUTH_APP_MAX_TOKENS_PER_USER under concurrent creates on the memory store too', async () => {
+    const t = setup({ maxTokensPerUser: 5 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => codeOf(t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))));
+    expect(results.filter((c) => c === undefined)).toHaveLength(5);
+    expect(results.filter((c) => c === 'CONFLICT')).toHaveLength(15);
+    expect(await t.tokens.list('u-alice')).toHaveLength(5);
+    await t.done();
+  });
+
   it('refuses to create a token for an unknown or inactive user', async () => {
     const t = setup();
     expect(await codeOf(t.tokens.create({ user: { id: 'nobody' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))).toBe('NOT_FOUND');

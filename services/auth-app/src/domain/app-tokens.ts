@@ -54,14 +54,15 @@ export class AppTokens {
     const scopes = parseScopes(input.scopes, this.opts.maxScopes);
     const owner = await this.resolveUser(input.user);
     assertActiveOwner(owner);
-    await this.assertBelowLimit(owner.id);
 
     const now = this.deps.clock.now();
     for (let attempt = 0; attempt < 3; attempt++) {
       const { id, token } = mintToken();
       const actor = input.actorId && input.actorId !== owner.id ? input.actorId : '';
       const record: AppTokenRecord = { id, user_id: owner.id, digest: tokenDigest(this.opts.digestKey, token), label, created: now, expires: now + ttlMs, last_used: 0, scopes, created_by: actor };
-      if (!(await this.deps.tokens.insert(record))) continue; // 64-bit id collision: mint another
+      const inserted = await this.deps.tokens.insert(record, this.opts.maxTokensPerUser);
+      if (inserted === 'limit') throw this.limitReached();
+      if (inserted === 'taken') continue; // 64-bit id collision: mint another
       await this.deps.audit.record({ action: actor ? 'app_token.impersonated_create' : 'app_token.create', actor: actor || owner.id, subject: owner.id, token_id: id, label, expires: record.expires });
       return { token, record };
     }
@@ -144,10 +145,8 @@ export class AppTokens {
     return live;
   }
 
-  private async assertBelowLimit(userId: string): Promise<void> {
+  private limitReached(): GatehouseError {
     const max = this.opts.maxTokensPerUser;
-    if ((await this.deps.tokens.idsOf(userId)).length < max) return;
-    if ((await this.liveTokens(userId)).length < max) return;
-    throw new GatehouseError('CONFLICT', { message: `A user may have at most ${max} app tokens; delete unused ones first.` });
+    return new GatehouseError('CONFLICT', { message: `A user may have at most ${max} app tokens; delete unused ones first.` });
   }
 }

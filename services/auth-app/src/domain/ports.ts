@@ -26,9 +26,15 @@ export interface VersionedRecord {
   version: string;
 }
 
+/** `taken`: the id is in use (mint another); `limit`: the owner already holds `maxPerUser` live tokens. */
+export type InsertResult = 'inserted' | 'taken' | 'limit';
+
 export interface TokenRepository {
-  /** Stores a new token (never overwrites); false when the id is taken. */
-  insert(record: AppTokenRecord): Promise<boolean>;
+  /**
+   * Stores a new token (never overwrites) unless its owner already holds `maxPerUser` live tokens,
+   * atomically with respect to concurrent inserts: the limit holds however many run at once.
+   */
+  insert(record: AppTokenRecord, maxPerUser: number): Promise<InsertResult>;
   /** One lookup by id. */
   get(id: string): Promise<VersionedRecord | null>;
   /** Replaces the record only if it is still `previous` (a deleted token is never resurrected). */
