@@ -20,35 +20,56 @@ async function callLogin(address: string, creds: grpc.ChannelCredentials, method
   }
 }
 
+interface TlsRig {
+  pki: TestPki;
+  jwks: Jwks;
+  backends: AuthBackends;
+  proxy: ProxyUnderTest;
+  ca: Buffer;
+  stop(): Promise<void>;
+}
+
+/** A proxy whose gRPC entry and owning services speak TLS with certificates made now. */
+async function startTlsRig(extraEnv: Record<string, string>): Promise<TlsRig> {
+  const pki = createTestPki();
+  const jwks: Jwks = await startJwks();
+  const upstream: Upstream = await startUpstream();
+  // The owner speaks TLS too: the proxy reaches it with the same GATEHOUSE_GRPC_TLS_* settings.
+  const backends = await startAuthBackends({ tls: { enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey } });
+  const proxy = await startProxy({
+    jwksUrl: jwks.url,
+    upstream: upstream.url,
+    backends,
+    env: { GATEHOUSE_GRPC_TLS_ENABLED: 'true', GATEHOUSE_GRPC_TLS_CERT: pki.serverCert, GATEHOUSE_GRPC_TLS_KEY: pki.serverKey, GATEHOUSE_GRPC_TLS_CA: pki.caCert, ...extraEnv },
+  });
+  return {
+    pki,
+    jwks,
+    backends,
+    proxy,
+    ca: readFileSync(pki.caCert),
+    stop: async () => {
+      await proxy.stop();
+      await backends.stop();
+      await upstream.close();
+      await jwks.close();
+      pki.cleanup();
+    },
+  };
+}
+
 describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
   let pki: TestPki;
-  let jwks: Jwks;
-  let upstream: Upstream;
   let backends: AuthBackends;
   let proxy: ProxyUnderTest;
   let ca: Buffer;
+  let rig: TlsRig;
 
   beforeAll(async () => {
-    pki = createTestPki();
-    ca = readFileSync(pki.caCert);
-    jwks = await startJwks();
-    upstream = await startUpstream();
-    // The owner speaks TLS too: the proxy reaches it with the same GATEHOUSE_GRPC_TLS_* settings.
-    backends = await startAuthBackends({ tls: { enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey } });
-    proxy = await startProxy({
-      jwksUrl: jwks.url,
-      upstream: upstream.url,
-      backends,
-      env: { GATEHOUSE_GRPC_TLS_ENABLED: 'true', GATEHOUSE_GRPC_TLS_CERT: pki.serverCert, GATEHOUSE_GRPC_TLS_KEY: pki.serverKey, GATEHOUSE_GRPC_TLS_CA: pki.caCert },
-    });
+    rig = await startTlsRig({});
+    ({ pki, backends, proxy, ca } = rig);
   });
-  afterAll(async () => {
-    await proxy.stop();
-    await backends.stop();
-    await upstream.close();
-    await jwks.close();
-    pki.cleanup();
-  });
+  afterAll(() => rig.stop());
 
   it('forwards a public Login call from a TLS client that trusts the CA', async () => {
     const { err, res } = await callLogin(`localhost:${proxy.grpc}`, grpc.credentials.createSsl(ca), 'Login', { email: 'ada@example.com', password: 'pw' });
@@ -58,7 +79,7 @@ describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
 
   it('forwards an authenticated call over TLS with the signed identity', async () => {
     const md = new grpc.Metadata();
-    md.set('authorization', `Bearer ${await mintToken(jwks.key, { sub: 'tls-user' })}`);
+    md.set('authorization', `Bearer ${await mintToken(rig.jwks.key, { sub: 'tls-user' })}`);
     const { err } = await callLogin(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createSsl(ca), 'Logout', {}, md);
     expect(err).toBeNull();
     const seen = backends.seenMetadata.at(-1)!;
@@ -81,32 +102,15 @@ describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
 
 describe('proxy gRPC entry with mTLS (PROXY_GRPC_TLS_CLIENT_AUTH)', () => {
   let pki: TestPki;
-  let jwks: Jwks;
-  let upstream: Upstream;
-  let backends: AuthBackends;
   let proxy: ProxyUnderTest;
   let ca: Buffer;
+  let rig: TlsRig;
 
   beforeAll(async () => {
-    pki = createTestPki();
-    ca = readFileSync(pki.caCert);
-    jwks = await startJwks();
-    upstream = await startUpstream();
-    backends = await startAuthBackends({ tls: { enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey } });
-    proxy = await startProxy({
-      jwksUrl: jwks.url,
-      upstream: upstream.url,
-      backends,
-      env: { GATEHOUSE_GRPC_TLS_ENABLED: 'true', GATEHOUSE_GRPC_TLS_CERT: pki.serverCert, GATEHOUSE_GRPC_TLS_KEY: pki.serverKey, GATEHOUSE_GRPC_TLS_CA: pki.caCert, PROXY_GRPC_TLS_CLIENT_AUTH: 'true' },
-    });
+    rig = await startTlsRig({ PROXY_GRPC_TLS_CLIENT_AUTH: 'true' });
+    ({ pki, proxy, ca } = rig);
   });
-  afterAll(async () => {
-    await proxy.stop();
-    await backends.stop();
-    await upstream.close();
-    await jwks.close();
-    pki.cleanup();
-  });
+  afterAll(() => rig.stop());
 
   const login = { email: 'ada@example.com', password: 'pw' };
 
