@@ -25,18 +25,10 @@ export interface UserRecord {
   password_changed_at_ms?: number;
 }
 
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string;
-  roles: string[];
-  groups: string[];
-  status: UserStatus;
-  provider: string;
+/** What leaves the service: the record without its secrets, plus whether TOTP is on. */
+export type PublicUser = Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'groups' | 'status' | 'provider' | 'created_at_ms' | 'updated_at_ms'> & {
   totp_enabled: boolean;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
+};
 
 export function toPublicUser(u: UserRecord): PublicUser {
   return {
