@@ -45,7 +45,9 @@ async function waitReady(url, ms = 30_000) {
 
 const run = (title, opts) =>
   new Promise((res, rej) => {
-    autocannon({ duration: DURATION, connections: CONNECTIONS, pipelining: 1, ...opts }, (err, r) => (err ? rej(err) : res({ title, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors })));
+    autocannon({ duration: DURATION, connections: CONNECTIONS, pipelining: 1, ...opts }, (err, r) =>
+      err ? rej(err) : res({ title, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors }),
+    );
   });
 
 const upstream = fork(join(here, 'echo-upstream.js'), ['0'], { stdio: 'ignore' });
@@ -60,16 +62,40 @@ writeFileSync(
 );
 
 const ports = {};
-for (const k of ['PROXY_HTTP_ADDR', 'PROXY_GRPC_ADDR', 'PROXY_DEBUG_ADDR', 'AUTH_BEARER_HTTP_ADDR', 'AUTH_BEARER_GRPC_ADDR', 'AUTH_BEARER_DEBUG_ADDR', 'AUTH_BASIC_HTTP_ADDR', 'AUTH_BASIC_GRPC_ADDR', 'AUTH_BASIC_DEBUG_ADDR', 'WHOAMI_HTTP_ADDR']) ports[k] = `127.0.0.1:${await freePort()}`;
+for (const k of [
+  'PROXY_HTTP_ADDR',
+  'PROXY_GRPC_ADDR',
+  'PROXY_DEBUG_ADDR',
+  'AUTH_BEARER_HTTP_ADDR',
+  'AUTH_BEARER_GRPC_ADDR',
+  'AUTH_BEARER_DEBUG_ADDR',
+  'AUTH_BASIC_HTTP_ADDR',
+  'AUTH_BASIC_GRPC_ADDR',
+  'AUTH_BASIC_DEBUG_ADDR',
+  'WHOAMI_HTTP_ADDR',
+])
+  ports[k] = `127.0.0.1:${await freePort()}`;
 const password = 'benchmark admin password 1';
 const runtime = spawn(process.execPath, [join(root, 'packages/cli/dist/src/main.js'), 'server'], {
-  env: { PATH: process.env.PATH, ...ports, PROXY_ROUTES_FILE: routesFile, GATEHOUSE_ADMIN_PASSWORD: password, GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-bench-data-')), LOG_LEVEL: 'error', LOGIN_STALL_TIME: '0ms' },
+  env: {
+    PATH: process.env.PATH,
+    ...ports,
+    PROXY_ROUTES_FILE: routesFile,
+    GATEHOUSE_ADMIN_PASSWORD: password,
+    GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-bench-data-')),
+    LOG_LEVEL: 'error',
+    LOGIN_STALL_TIME: '0ms',
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 
 try {
   await waitReady(`http://${ports.PROXY_DEBUG_ADDR}/readyz`);
-  const login = await fetch(`http://${ports.PROXY_HTTP_ADDR}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password }) });
+  const login = await fetch(`http://${ports.PROXY_HTTP_ADDR}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@example.com', password }),
+  });
   const token = (await login.json()).data.access_token;
   const proxy = `http://${ports.PROXY_HTTP_ADDR}`;
 
@@ -78,7 +104,11 @@ try {
   const scenarios = [
     { key: 'reference', title: 'reference: echo upstream directly', opts: { url: `http://127.0.0.1:${upstreamPort}/bench/public` } },
     { key: 'public', title: 'proxy, public route', opts: { url: `${proxy}/bench/public` } },
-    { key: 'bearer', title: 'proxy, bearer token (cached verification)', opts: { url: `${proxy}/bench/protected`, headers: { authorization: `Bearer ${token}` } } },
+    {
+      key: 'bearer',
+      title: 'proxy, bearer token (cached verification)',
+      opts: { url: `${proxy}/bench/protected`, headers: { authorization: `Bearer ${token}` } },
+    },
   ];
   const runs = Object.fromEntries(scenarios.map((s) => [s.key, []]));
   for (let i = 0; i < ROUNDS; i++) for (const s of scenarios) runs[s.key].push(await run(s.title, s.opts));
@@ -88,13 +118,35 @@ try {
   const pub = results[1].rps;
   // ratio: against the upstream measured directly; vs_public: the bearer route against the public
   // one, i.e. what authentication (cached verification, revocation check, signed identity) costs.
-  const table = results.map((r, i) => ({ ...r, rps: Math.round(r.rps), ratio: Number((r.rps / ref).toFixed(3)), vs_public: i === 0 ? null : Number((r.rps / pub).toFixed(3)) }));
+  const table = results.map((r, i) => ({
+    ...r,
+    rps: Math.round(r.rps),
+    ratio: Number((r.rps / ref).toFixed(3)),
+    vs_public: i === 0 ? null : Number((r.rps / pub).toFixed(3)),
+  }));
   // Failures in any run make the figures incomparable, not only in the best one.
-  const failed = Object.values(runs).flat().some((r) => r.non2xx > 0 || r.errors > 0);
+  const failed = Object.values(runs)
+    .flat()
+    .some((r) => r.non2xx > 0 || r.errors > 0);
   console.table(table);
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `proxy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, durationSec: DURATION, connections: CONNECTIONS, rounds: ROUNDS, results: table, all: runs }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        durationSec: DURATION,
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        results: table,
+        all: runs,
+      },
+      null,
+      2,
+    ),
+  );
   console.log(`written to ${file}`);
   if (failed) {
     console.error('some requests failed: the figures are not comparable');

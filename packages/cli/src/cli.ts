@@ -21,7 +21,10 @@ export const USAGE = `gatehouse: authentication services
  * server: the all-in-one runtime (main.ts handles its signals); service: one service, whose
  * lifecycle runService owns; once: an admin command that exits when done.
  */
-export type Command = { kind: 'server'; start: () => Promise<RunningRuntime> } | { kind: 'service'; run: () => Promise<void> } | { kind: 'once'; run: () => Promise<void> };
+export type Command =
+  | { kind: 'server'; start: () => Promise<RunningRuntime> }
+  | { kind: 'service'; run: () => Promise<void> }
+  | { kind: 'once'; run: () => Promise<void> };
 
 /** Parses argv into what to do; main.ts does the side effects (signals, exit codes). */
 export function parseCommand(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Command {

@@ -10,7 +10,8 @@ const compose = parse(readFileSync(resolve(process.cwd(), 'docker-compose.yml'),
   services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
 };
 
-const schemaKeys = (name: keyof typeof CONFIG_SCHEMAS): string[] => Object.keys((CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, unknown> }).shape);
+const schemaKeys = (name: keyof typeof CONFIG_SCHEMAS): string[] =>
+  Object.keys((CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, unknown> }).shape);
 const fileVariant = (k: string) => (k.endsWith('_FILE') ? k.slice(0, -5) : k);
 
 describe('docker-compose.yml', () => {

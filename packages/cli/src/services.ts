@@ -16,9 +16,21 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Started in this order (proxy last: it needs the others' JWKS and revocation lists). */
 export const SERVICES: Record<ServiceName, ServiceModule> = {
-  'auth-bearer': { name: 'auth-bearer', loadConfig: (e) => authBearer.loadConfig(e), createApp: (c, d) => authBearer.createApp(c as authBearer.Config, d) },
-  'auth-basic': { name: 'auth-basic', loadConfig: (e) => authBasic.loadConfig(e), createApp: (c, d) => authBasic.createApp(c as authBasic.Config, d) },
-  'auth-app': { name: 'auth-app', loadConfig: (e) => authApp.loadConfig(e), createApp: (c, d) => authApp.createApp(c as authApp.Config, d) },
+  'auth-bearer': {
+    name: 'auth-bearer',
+    loadConfig: (e) => authBearer.loadConfig(e),
+    createApp: (c, d) => authBearer.createApp(c as authBearer.Config, d),
+  },
+  'auth-basic': {
+    name: 'auth-basic',
+    loadConfig: (e) => authBasic.loadConfig(e),
+    createApp: (c, d) => authBasic.createApp(c as authBasic.Config, d),
+  },
+  'auth-app': {
+    name: 'auth-app',
+    loadConfig: (e) => authApp.loadConfig(e),
+    createApp: (c, d) => authApp.createApp(c as authApp.Config, d),
+  },
   proxy: { name: 'proxy', loadConfig: (e) => proxy.loadConfig(e), createApp: (c, d) => proxy.createApp(c as proxy.Config, d) },
 };
 

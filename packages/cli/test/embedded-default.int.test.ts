@@ -17,7 +17,15 @@ describe('gatehouse server (embedded default, real process)', () => {
     ({ addrs, value: child } = await onFreePorts(async (a) => {
       stdout = '';
       const c = spawn(process.execPath, [resolve(process.cwd(), 'packages/cli/dist/src/main.js'), 'server'], {
-        env: { PATH: process.env.PATH, ...a, GATEHOUSE_ADMIN_PASSWORD: password, GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-')), LOG_LEVEL: 'warn', LOGIN_STALL_TIME: '50ms', BCRYPT_COST: '8' },
+        env: {
+          PATH: process.env.PATH,
+          ...a,
+          GATEHOUSE_ADMIN_PASSWORD: password,
+          GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-')),
+          LOG_LEVEL: 'warn',
+          LOGIN_STALL_TIME: '50ms',
+          BCRYPT_COST: '8',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -43,7 +51,11 @@ describe('gatehouse server (embedded default, real process)', () => {
   });
 
   it('lets the bootstrap admin log in through the proxy and see itself at /whoami', async () => {
-    const login = await fetch(`http://${addrs.PROXY_HTTP_ADDR}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password }) });
+    const login = await fetch(`http://${addrs.PROXY_HTTP_ADDR}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', password }),
+    });
     const body = await json(login);
     expect(login.status).toBe(200);
     expect(typeof body.data.access_token).toBe('string');
@@ -59,10 +71,14 @@ describe('gatehouse server (embedded default, real process)', () => {
     const base = `http://${addrs.PROXY_HTTP_ADDR}`;
     // What a browser sends when the user opens the URL (node's fetch would add sec-fetch-mode: cors).
     const nav = await new Promise<{ status: number; location: string | undefined }>((done, fail) =>
-      get(`${base}/whoami`, { agent: false, headers: { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate' } }, (res) => {
-        res.resume();
-        done({ status: res.statusCode ?? 0, location: res.headers.location });
-      }).on('error', fail),
+      get(
+        `${base}/whoami`,
+        { agent: false, headers: { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate' } },
+        (res) => {
+          res.resume();
+          done({ status: res.statusCode ?? 0, location: res.headers.location });
+        },
+      ).on('error', fail),
     );
     expect(nav.status).toBe(302);
     const location = nav.location!;
@@ -72,9 +88,16 @@ describe('gatehouse server (embedded default, real process)', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     expect(await page.text()).toMatch(/<form/);
     // What the page's script does: a session-mode login, then back to the redirect target.
-    const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password, mode: 'session' }) });
+    const login = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', password, mode: 'session' }),
+    });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('gatehouse_session_token='))!.split(';')[0]!;
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('gatehouse_session_token='))!
+      .split(';')[0]!;
     const who = await fetch(`${base}/whoami`, { headers: { cookie, accept: 'text/html' } });
     expect(who.status).toBe(200);
     expect((await json(who)).data.identity.email).toBe('admin@example.com');

@@ -3,10 +3,18 @@ import { freePort } from '@gatehouse/shared/testing';
 /** Every listen address of the all-in-one runtime on a free loopback port. */
 export async function freeAddrs(): Promise<Record<string, string>> {
   const names = [
-    'PROXY_HTTP_ADDR', 'PROXY_GRPC_ADDR', 'PROXY_DEBUG_ADDR',
-    'AUTH_BEARER_HTTP_ADDR', 'AUTH_BEARER_GRPC_ADDR', 'AUTH_BEARER_DEBUG_ADDR',
-    'AUTH_BASIC_HTTP_ADDR', 'AUTH_BASIC_GRPC_ADDR', 'AUTH_BASIC_DEBUG_ADDR',
-    'AUTH_APP_HTTP_ADDR', 'AUTH_APP_GRPC_ADDR', 'AUTH_APP_DEBUG_ADDR',
+    'PROXY_HTTP_ADDR',
+    'PROXY_GRPC_ADDR',
+    'PROXY_DEBUG_ADDR',
+    'AUTH_BEARER_HTTP_ADDR',
+    'AUTH_BEARER_GRPC_ADDR',
+    'AUTH_BEARER_DEBUG_ADDR',
+    'AUTH_BASIC_HTTP_ADDR',
+    'AUTH_BASIC_GRPC_ADDR',
+    'AUTH_BASIC_DEBUG_ADDR',
+    'AUTH_APP_HTTP_ADDR',
+    'AUTH_APP_GRPC_ADDR',
+    'AUTH_APP_DEBUG_ADDR',
     'WHOAMI_HTTP_ADDR',
   ];
   const out: Record<string, string> = {};
@@ -42,7 +50,10 @@ export const json = async (res: Response): Promise<any> => {
  * Starts something on freshly chosen free ports, choosing again when a port was taken between the
  * choice and the bind (another test file running in parallel may grab it): EADDRINUSE is retried.
  */
-export async function onFreePorts<T>(start: (addrs: Record<string, string>) => Promise<T>, attempts = 3): Promise<{ addrs: Record<string, string>; value: T }> {
+export async function onFreePorts<T>(
+  start: (addrs: Record<string, string>) => Promise<T>,
+  attempts = 3,
+): Promise<{ addrs: Record<string, string>; value: T }> {
   for (let i = 1; ; i++) {
     const addrs = await freeAddrs();
     try {

@@ -46,37 +46,54 @@ describe('gatehouse <service> server', () => {
     await Promise.all([redis?.stop(), nats?.stop()]);
   });
 
-  it.each(SERVICES)('runs $name alone against Redis and NATS: serving, not ready without $peer, exits 0 on SIGTERM', async ({ name, prefix, probe, peer }) => {
-    const [http, grpc, debug, deadPeer] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const peerEndpoint = `${peer.replace('-', '_').toUpperCase()}_GRPC_ENDPOINT`;
-    const child = spawn(process.execPath, [MAIN, name, 'server'], {
-      env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), REDIS_URL: redis.url, NATS_URL: nats.url, [`${prefix}_HTTP_ADDR`]: `127.0.0.1:${http}`, [`${prefix}_GRPC_ADDR`]: `127.0.0.1:${grpc}`, [`${prefix}_DEBUG_ADDR`]: `127.0.0.1:${debug}`, [peerEndpoint]: `127.0.0.1:${deadPeer}`, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    try {
-      await waitFor(async () => (await statusOf(`http://127.0.0.1:${debug}/healthz`)) === 200, 15_000);
-      if (probe) await waitFor(async () => (await statusOf(`http://127.0.0.1:${http}${probe}`)) === 200, 15_000);
-      // /readyz names what is missing: the service it calls. Redis (and NATS where it matters) are fine.
-      const ready = await waitFor(async () => {
-        const r = await getJson(`http://127.0.0.1:${debug}/readyz`);
-        return r.body?.checks?.store === 'ok' && r;
-      }, 15_000);
-      expect(ready.status).toBe(503);
-      expect(ready.body.checks[peer]).toMatch(/^fail/);
-      if ('bus' in ready.body.checks) expect(ready.body.checks.bus).toBe('ok');
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    expect(stderr).toBe('');
-  }, 30_000);
+  it.each(SERVICES)(
+    'runs $name alone against Redis and NATS: serving, not ready without $peer, exits 0 on SIGTERM',
+    async ({ name, prefix, probe, peer }) => {
+      const [http, grpc, debug, deadPeer] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const peerEndpoint = `${peer.replace('-', '_').toUpperCase()}_GRPC_ENDPOINT`;
+      const child = spawn(process.execPath, [MAIN, name, 'server'], {
+        env: {
+          PATH: process.env.PATH,
+          GATEHOUSE_SECRET: 's'.repeat(40),
+          REDIS_URL: redis.url,
+          NATS_URL: nats.url,
+          [`${prefix}_HTTP_ADDR`]: `127.0.0.1:${http}`,
+          [`${prefix}_GRPC_ADDR`]: `127.0.0.1:${grpc}`,
+          [`${prefix}_DEBUG_ADDR`]: `127.0.0.1:${debug}`,
+          [peerEndpoint]: `127.0.0.1:${deadPeer}`,
+          LOG_LEVEL: 'silent',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      try {
+        await waitFor(async () => (await statusOf(`http://127.0.0.1:${debug}/healthz`)) === 200, 15_000);
+        if (probe) await waitFor(async () => (await statusOf(`http://127.0.0.1:${http}${probe}`)) === 200, 15_000);
+        // /readyz names what is missing: the service it calls. Redis (and NATS where it matters) are fine.
+        const ready = await waitFor(async () => {
+          const r = await getJson(`http://127.0.0.1:${debug}/readyz`);
+          return r.body?.checks?.store === 'ok' && r;
+        }, 15_000);
+        expect(ready.status).toBe(503);
+        expect(ready.body.checks[peer]).toMatch(/^fail/);
+        if ('bus' in ready.body.checks) expect(ready.body.checks.bus).toBe('ok');
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      expect(stderr).toBe('');
+    },
+    30_000,
+  );
 
   it.each(SERVICES)('refuses to run $name alone without REDIS_URL and NATS_URL', async ({ name }) => {
-    const child = spawn(process.execPath, [MAIN, name, 'server'], { env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, name, 'server'], {
+      env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
@@ -85,7 +102,10 @@ describe('gatehouse <service> server', () => {
   });
 
   it('lists every bad or missing variable at once', async () => {
-    const child = spawn(process.execPath, [MAIN, 'auth-bearer', 'server'], { env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon', AUTH_BEARER_HTTP_ADDR: 'nowhere' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'auth-bearer', 'server'], {
+      env: { PATH: process.env.PATH, GATEHOUSE_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon', AUTH_BEARER_HTTP_ADDR: 'nowhere' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));

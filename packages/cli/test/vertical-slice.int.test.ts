@@ -33,20 +33,20 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
     [redis, nats] = await Promise.all([startRedis(), startNats()]);
     ({ addrs, value: rt } = await onFreePorts((addrs) =>
       startAllInOne(
-      {
-        ...addrs,
-        REDIS_URL: redis.url,
-        NATS_URL: nats.url,
-        GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
-        AUTH_APP_ENABLE_IMPERSONATION: 'true',
-        PROXY_ENABLE_APP_AUTH: 'true',
-        PROXY_ENABLE_BASIC_AUTH: 'true',
-        GATEHOUSE_ADMIN_PASSWORD: adminPassword,
-        LOGIN_STALL_TIME: '20ms',
-        BCRYPT_COST: '8',
-        LOG_LEVEL: 'silent',
-      },
-      { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
+        {
+          ...addrs,
+          REDIS_URL: redis.url,
+          NATS_URL: nats.url,
+          GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
+          AUTH_APP_ENABLE_IMPERSONATION: 'true',
+          PROXY_ENABLE_APP_AUTH: 'true',
+          PROXY_ENABLE_BASIC_AUTH: 'true',
+          GATEHOUSE_ADMIN_PASSWORD: adminPassword,
+          LOGIN_STALL_TIME: '20ms',
+          BCRYPT_COST: '8',
+          LOG_LEVEL: 'silent',
+        },
+        { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
       ),
     ));
     base = `http://${addrs.PROXY_HTTP_ADDR}`;
@@ -77,7 +77,16 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
   describe('the gatehouse command against the running services', () => {
     const run = async (...argv: string[]) => {
       const lines: string[] = [];
-      const cmd = parseCommand(argv, { ...addrs, AUTH_BEARER_GRPC_ENDPOINT: addrs.AUTH_BEARER_GRPC_ADDR, AUTH_BASIC_GRPC_ENDPOINT: addrs.AUTH_BASIC_GRPC_ADDR, AUTH_APP_GRPC_ENDPOINT: addrs.AUTH_APP_GRPC_ADDR }, (l) => lines.push(l));
+      const cmd = parseCommand(
+        argv,
+        {
+          ...addrs,
+          AUTH_BEARER_GRPC_ENDPOINT: addrs.AUTH_BEARER_GRPC_ADDR,
+          AUTH_BASIC_GRPC_ENDPOINT: addrs.AUTH_BASIC_GRPC_ADDR,
+          AUTH_APP_GRPC_ENDPOINT: addrs.AUTH_APP_GRPC_ADDR,
+        },
+        (l) => lines.push(l),
+      );
       if (cmd.kind !== 'once') throw new Error('expected a one-shot command');
       await cmd.run();
       return lines.join('\n');
@@ -100,7 +109,11 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
 
     it('creates, lists and deletes app tokens (oCIS `auth-app create --user-name --expiration`)', async () => {
       await run('users', 'create', '--email=dave@example.com', '--password=dave has a password');
-      const created = JSON.parse(await run('auth-app', 'create', '--user-name=dave@example.com', '--expiration=1h')) as { token: string; id: string; label: string };
+      const created = JSON.parse(await run('auth-app', 'create', '--user-name=dave@example.com', '--expiration=1h')) as {
+        token: string;
+        id: string;
+        label: string;
+      };
       expect(created.label).toBe('Generated via CLI');
       expect((await whoami(basic('dave@example.com', created.token))).status).toBe(200);
       expect(await run('auth-app', 'list', '--user-name=dave@example.com')).toContain(created.id);
@@ -136,7 +149,11 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
 
     beforeAll(async () => {
       admin = (await login('admin@example.com', adminPassword)).access_token;
-      const res = await post('/users', { email: 'bob@example.com', password: bobPassword, name: 'Bob' }, { authorization: `Bearer ${admin}` });
+      const res = await post(
+        '/users',
+        { email: 'bob@example.com', password: bobPassword, name: 'Bob' },
+        { authorization: `Bearer ${admin}` },
+      );
       const body = await json(res);
       expect([200, 201]).toContain(res.status);
       bobId = body.data?.id ?? body.id;
@@ -171,7 +188,10 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
 
     it('creates an app token (seed 004 flow), uses it over Basic, lists it, and deletes it', async () => {
       const bob = (await login('bob@example.com', bobPassword)).access_token;
-      const created = await fetch(`${base}/auth-app/tokens?expiry=72h`, { method: 'POST', headers: { accept: 'application/json', authorization: `Bearer ${bob}` } });
+      const created = await fetch(`${base}/auth-app/tokens?expiry=72h`, {
+        method: 'POST',
+        headers: { accept: 'application/json', authorization: `Bearer ${bob}` },
+      });
       const tok = await json(created);
       expect(created.status).toBe(201);
       expect(tok.token).toMatch(/^ghapp_/);
@@ -183,25 +203,37 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       // An app token can never manage app tokens.
       const sneaky = await fetch(`${base}/auth-app/tokens?expiry=1h`, { method: 'POST', headers: basic('bob@example.com', tok.token) });
       expect(sneaky.status).toBe(403);
-      const del = await fetch(`${base}/auth-app/tokens?token=${encodeURIComponent(tok.id)}`, { method: 'DELETE', headers: { authorization: `Bearer ${bob}` } });
+      const del = await fetch(`${base}/auth-app/tokens?token=${encodeURIComponent(tok.id)}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${bob}` },
+      });
       expect(del.status).toBe(204);
       await waitFor(async () => (await whoami(basic('bob@example.com', tok.token))).status === 401, 5000, 50);
     });
 
     it('lets an admin create an app token for another user only through the impersonation parameters', async () => {
-      const created = await fetch(`${base}/auth-app/tokens?expiry=1h&userName=bob@example.com`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+      const created = await fetch(`${base}/auth-app/tokens?expiry=1h&userName=bob@example.com`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+      });
       const tok = await json(created);
       expect(created.status).toBe(201);
       expect(tok.label).toBe('Generated via Impersonation API');
       const used = await json(await whoami(basic('bob@example.com', tok.token)));
       expect(used.data.identity.email).toBe('bob@example.com');
       // owncloud/ocis#11063: a miscased parameter is refused, never a token for the caller.
-      const miscased = await fetch(`${base}/auth-app/tokens?expiry=1h&username=bob@example.com`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+      const miscased = await fetch(`${base}/auth-app/tokens?expiry=1h&username=bob@example.com`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+      });
       expect(miscased.status).toBe(400);
       expect((await json(miscased)).errors[0].extensions.code).toBe('INVALID_PAYLOAD');
       // A non-admin cannot impersonate.
       const bob = (await login('bob@example.com', bobPassword)).access_token;
-      const refused = await fetch(`${base}/auth-app/tokens?expiry=1h&userName=admin@example.com`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } });
+      const refused = await fetch(`${base}/auth-app/tokens?expiry=1h&userName=admin@example.com`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bob}` },
+      });
       expect(refused.status).toBe(403);
     });
 
@@ -217,7 +249,11 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       const who = await whoami({ cookie });
       expect(who.status).toBe(200);
       expect((await json(who)).data.identity).toMatchObject({ email: 'bob@example.com', auth_method: 'session' });
-      const out = await fetch(`${base}/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'session' }) });
+      const out = await fetch(`${base}/auth/logout`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ mode: 'session' }),
+      });
       expect(out.status).toBeLessThan(300);
       await waitFor(async () => (await whoami({ cookie })).status === 401, 10_000, 100);
     });
@@ -232,7 +268,8 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       expect(sessions.filter((x) => x.current)).toHaveLength(1);
       expect(JSON.stringify(sessions)).not.toContain(b.refresh_token);
       expect((await fetch(`${base}/auth/sessions`, { method: 'DELETE', headers: auth })).status).toBe(204);
-      for (const t of [a, b]) await waitFor(async () => (await whoami({ authorization: `Bearer ${t.access_token}` })).status === 401, 5000, 50);
+      for (const t of [a, b])
+        await waitFor(async () => (await whoami({ authorization: `Bearer ${t.access_token}` })).status === 401, 5000, 50);
       expect((await post('/auth/refresh', { refresh_token: a.refresh_token })).status).toBe(401);
     });
 
@@ -250,13 +287,19 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       const protos = loadProtos();
       const client = new protos.login.v1.LoginService(addrs.PROXY_GRPC_ADDR!, grpc.credentials.createInsecure());
       const res = await new Promise<any>((resolve, reject) =>
-        client.Login({ email: 'bob@example.com', password: bobPassword }, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, r: unknown) => (err ? reject(err) : resolve(r))),
+        client.Login(
+          { email: 'bob@example.com', password: bobPassword },
+          { deadline: Date.now() + 10_000 },
+          (err: grpc.ServiceError | null, r: unknown) => (err ? reject(err) : resolve(r)),
+        ),
       );
       expect(res.claims.email).toBe('bob@example.com');
       expect((await whoami({ authorization: `Bearer ${res.id_token}` })).status).toBe(200);
       // Logout is not public: without credentials the proxy refuses it, with them it revokes the session.
       const call = (md: grpc.Metadata) =>
-        new Promise<void>((resolve, reject) => client.Logout({}, md, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null) => (err ? reject(err) : resolve())));
+        new Promise<void>((resolve, reject) =>
+          client.Logout({}, md, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null) => (err ? reject(err) : resolve())),
+        );
       await expect(call(new grpc.Metadata())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
       const md = new grpc.Metadata();
       md.set('authorization', `Bearer ${res.id_token}`);
@@ -266,7 +309,14 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       const unknown = new grpc.Client(addrs.PROXY_GRPC_ADDR!, grpc.credentials.createInsecure());
       await expect(
         new Promise((resolve, reject) =>
-          unknown.makeUnaryRequest('/no.such.Service/Call', (x: Buffer) => x, (x: Buffer) => x, Buffer.alloc(0), { deadline: Date.now() + 5000 }, (err, r) => (err ? reject(err) : resolve(r))),
+          unknown.makeUnaryRequest(
+            '/no.such.Service/Call',
+            (x: Buffer) => x,
+            (x: Buffer) => x,
+            Buffer.alloc(0),
+            { deadline: Date.now() + 5000 },
+            (err, r) => (err ? reject(err) : resolve(r)),
+          ),
         ),
       ).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
       unknown.close();
@@ -276,7 +326,9 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
     it('refuses every credential of a deleted user', async () => {
       const t = await login('bob@example.com', bobPassword);
       const bob = t.access_token;
-      const created = await json(await fetch(`${base}/auth-app/tokens?expiry=1h`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } }));
+      const created = await json(
+        await fetch(`${base}/auth-app/tokens?expiry=1h`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } }),
+      );
       expect((await whoami(basic('bob@example.com', created.token))).status).toBe(200);
       const del = await fetch(`${base}/users/${bobId}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
       expect(del.status).toBeLessThan(300);

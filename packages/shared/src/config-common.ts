@@ -10,9 +10,19 @@ export const commonEnv = {
   /** Master secret (≥ 32 chars): encrypts keys at rest, keys HMACs. `GATEHOUSE_SECRET_FILE` works too. */
   GATEHOUSE_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** The public base URL of the proxy: token issuer, links in e-mails. */
-  PUBLIC_URL: z.string().url().default('http://127.0.0.1:9200').transform((u) => u.replace(/\/+$/, '')),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss://').optional(),
-  NATS_URL: z.string().regex(/^nats:\/\//, 'expected nats://').optional(),
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .default('http://127.0.0.1:9200')
+    .transform((u) => u.replace(/\/+$/, '')),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected redis:// or rediss://')
+    .optional(),
+  NATS_URL: z
+    .string()
+    .regex(/^nats:\/\//, 'expected nats://')
+    .optional(),
   NATS_CREDS_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEHOUSE_GRPC_TLS_ENABLED: env.bool(false),
@@ -46,8 +56,14 @@ export function grpcTlsFrom(c: CommonConfig): GrpcTlsConfig {
 
 /** Cookie settings shared by the services that set or read auth cookies (auth-basic, auth-bearer). */
 export const cookieEnv = {
-  REFRESH_TOKEN_COOKIE_NAME: z.string().regex(/^[\w-]+$/).default('gatehouse_refresh_token'),
-  SESSION_COOKIE_NAME: z.string().regex(/^[\w-]+$/).default('gatehouse_session_token'),
+  REFRESH_TOKEN_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('gatehouse_refresh_token'),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('gatehouse_session_token'),
   /** Defaults to true when PUBLIC_URL is https. */
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   COOKIE_SAME_SITE: z.enum(['lax', 'strict', 'none']).default('lax'),

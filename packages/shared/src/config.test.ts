@@ -46,10 +46,19 @@ describe('loadConfig', () => {
 
   it('lists every bad or missing variable at once', () => {
     const problems = problemsOf(() =>
-      loadConfig(schema, { SVC_HTTP_ADDR: 'nope', SVC_TTL: '1x', SVC_FLAG: 'maybe', SVC_LIMIT: '1000', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' }),
+      loadConfig(schema, {
+        SVC_HTTP_ADDR: 'nope',
+        SVC_TTL: '1x',
+        SVC_FLAG: 'maybe',
+        SVC_LIMIT: '1000',
+        LOG_LEVEL: 'loud',
+        REDIS_URL: 'http://x',
+      }),
     );
     const names = problems.map((p) => p.split(':')[0]);
-    expect(names.sort()).toEqual(['GATEHOUSE_SECRET', 'LOG_LEVEL', 'REDIS_URL', 'SVC_FLAG', 'SVC_HTTP_ADDR', 'SVC_LIMIT', 'SVC_TTL'].sort());
+    expect(names.sort()).toEqual(
+      ['GATEHOUSE_SECRET', 'LOG_LEVEL', 'REDIS_URL', 'SVC_FLAG', 'SVC_HTTP_ADDR', 'SVC_LIMIT', 'SVC_TTL'].sort(),
+    );
     expect(problems.find((p) => p.startsWith('GATEHOUSE_SECRET'))).toMatch(/required/);
   });
 
@@ -108,7 +117,8 @@ describe('loadConfig', () => {
 });
 
 describe('env field helpers', () => {
-  const one = <T extends z.ZodType>(field: T, value: string | undefined) => (loadConfig(z.object({ V: field }), { V: value }) as { V: unknown }).V as z.output<T>;
+  const one = <T extends z.ZodType>(field: T, value: string | undefined) =>
+    (loadConfig(z.object({ V: field }), { V: value }) as { V: unknown }).V as z.output<T>;
 
   it('duration parses units to ms and rejects garbage', () => {
     expect(one(env.duration('1s'), '72h')).toBe(72 * 3_600_000);

@@ -111,12 +111,20 @@ export const env = {
   addr: (def: string) =>
     z
       .string()
-      .refine((v) => /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]*):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'expected host:port (port 0-65535)')
+      .refine(
+        (v) => /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]*):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535,
+        'expected host:port (port 0-65535)',
+      )
       .default(def),
   list: (def = '') =>
     z
       .string()
       .default(def)
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
   url: () => z.string().url(),
 };

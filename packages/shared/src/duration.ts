@@ -12,7 +12,8 @@ export function parseDuration(input: string, units: readonly string[] = ['ms', '
   const invalid = () => new GatehouseError('INVALID_PAYLOAD', { message: `Invalid duration "${input}".` });
   if (typeof input !== 'string' || input.length === 0 || input.length > 64) throw invalid();
   if (/^\d+$/.test(input)) {
-    if (!units.includes('ms')) throw new GatehouseError('INVALID_PAYLOAD', { message: `Duration "${input}" needs a unit (${units.join(', ')}).` });
+    if (!units.includes('ms'))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: `Duration "${input}" needs a unit (${units.join(', ')}).` });
     const n = Number(input);
     if (!Number.isSafeInteger(n)) throw invalid();
     return n;
@@ -23,7 +24,8 @@ export function parseDuration(input: string, units: readonly string[] = ['ms', '
   let m: RegExpExecArray | null;
   while ((m = re.exec(input)) !== null) {
     const [, n, unit] = m;
-    if (!unit || !units.includes(unit)) throw new GatehouseError('INVALID_PAYLOAD', { message: `Unsupported duration unit in "${input}".` });
+    if (!unit || !units.includes(unit))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: `Unsupported duration unit in "${input}".` });
     total += Number(n) * (UNIT_MS[unit] ?? 0);
     matched = re.lastIndex;
   }

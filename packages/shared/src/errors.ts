@@ -70,7 +70,14 @@ export class GatehouseError extends Error {
 }
 
 export function isGatehouseError(err: unknown): err is GatehouseError {
-  return err instanceof GatehouseError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'GatehouseError' && typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code in ERROR_CODES);
+  return (
+    err instanceof GatehouseError ||
+    (typeof err === 'object' &&
+      err !== null &&
+      (err as { name?: unknown }).name === 'GatehouseError' &&
+      typeof (err as { code?: unknown }).code === 'string' &&
+      (err as { code: string }).code in ERROR_CODES)
+  );
 }
 
 /**

@@ -23,7 +23,16 @@ describe('logger redaction', () => {
     log.info({ body: { password: PLANTED, new_password: PLANTED, email: 'bob@example.com' } }, 'change');
     log.info({ token: PLANTED, refresh_token: PLANTED, access_token: PLANTED, id_token: PLANTED }, 'tokens');
     log.info({ client: { client_secret: PLANTED, client_id: 'app-1' } }, 'client');
-    log.info({ req: { method: 'GET', url: '/whoami', headers: { authorization: `Bearer ${PLANTED}`, cookie: `s=${PLANTED}`, 'x-gatehouse-identity': PLANTED, host: 'h' } } }, 'request');
+    log.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/whoami',
+          headers: { authorization: `Bearer ${PLANTED}`, cookie: `s=${PLANTED}`, 'x-gatehouse-identity': PLANTED, host: 'h' },
+        },
+      },
+      'request',
+    );
     log.info({ res: { statusCode: 200, headers: { 'set-cookie': [`r=${PLANTED}`] } } }, 'response');
     log.info({ headers: { authorization: `Basic ${PLANTED}`, 'proxy-authorization': PLANTED } }, 'outbound');
     log.info({ key: PLANTED, privateKey: PLANTED, jwk: { d: 'not-a-field-we-know', key: PLANTED } }, 'keys');

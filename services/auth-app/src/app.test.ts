@@ -15,7 +15,12 @@ function capturedLogger() {
     },
   });
   const logger = createLogger({ service: 'auth-app', level: 'trace', destination });
-  const records = () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = () =>
+    lines
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { logger, text: () => lines.join(''), records };
 }
 
@@ -26,7 +31,10 @@ function failableStore(inner: KeyValueStore): { store: KeyValueStore; fail: (on:
     get(target, prop, receiver) {
       const v: unknown = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => (failing && prop !== 'close' ? Promise.reject(new Error('store unavailable')) : (v as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) =>
+        failing && prop !== 'close'
+          ? Promise.reject(new Error('store unavailable'))
+          : (v as (...a: unknown[]) => unknown).apply(target, args);
     },
   });
   return { store, fail: (on) => void (failing = on) };
@@ -87,7 +95,9 @@ describe('auth-app logging', () => {
 
       // The lines a URL would be in were written: one per request, the 500's error and the failed RPC.
       const records = log.records();
-      expect(records.filter((r) => r.msg === 'request' && r.method === 'DELETE').map((r) => r.status)).toEqual([204, 404, 400, 400, 404, 401, 500]);
+      expect(records.filter((r) => r.msg === 'request' && r.method === 'DELETE').map((r) => r.status)).toEqual([
+        204, 404, 400, 400, 404, 401, 500,
+      ]);
       expect(records.some((r) => r.msg === 'unhandled error')).toBe(true);
       expect(records.some((r) => r.msg === 'rpc failed' && r.code === 'NOT_FOUND')).toBe(true);
       const text = log.text();

@@ -51,9 +51,16 @@ export interface AuthApp extends ServiceApp {
 export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
-  const userClient = deps.userDirectory ? undefined : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const userClient = deps.userDirectory
+    ? undefined
+    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, grpcTlsFrom(config)) : undefined;
-  const directory = new CachedUserDirectory(deps.userDirectory ?? grpcUserDirectory(userClient!), clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
+  const directory = new CachedUserDirectory(
+    deps.userDirectory ?? grpcUserDirectory(userClient!),
+    clock,
+    config.AUTH_APP_USER_CACHE_TTL,
+    config.AUTH_APP_USER_CACHE_SIZE,
+  );
 
   const tokens = new AppTokens(
     {
@@ -73,7 +80,10 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     },
   );
 
-  const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
+  const verifyIdentity = createIdentityVerifier({
+    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
+    clock,
+  });
   const http = createHttpApp({ logger, metrics });
   http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
   http.use(notFoundHandler());
@@ -89,7 +99,12 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   return {
     tokens,
     async start() {
-      subscription = subscribeUserChanged(bus, tokens, { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) }, logger);
+      subscription = subscribeUserChanged(
+        bus,
+        tokens,
+        { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) },
+        logger,
+      );
       listener = await listenHttp(http, config.AUTH_APP_HTTP_ADDR);
       const grpcPort = await grpc.listen(config.AUTH_APP_GRPC_ADDR);
       debug = await startDebugServer({

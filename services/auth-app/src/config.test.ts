@@ -21,7 +21,13 @@ describe('auth-app config', () => {
   });
 
   it('reads the flags and limits', () => {
-    const c = loadConfig({ ...SECRET, AUTH_APP_ENABLE_IMPERSONATION: 'true', AUTH_APP_REVOKE_ON_PASSWORD_CHANGE: 'false', AUTH_APP_MAX_EXPIRY: '72h', AUTH_APP_MAX_TOKENS_PER_USER: '5000' });
+    const c = loadConfig({
+      ...SECRET,
+      AUTH_APP_ENABLE_IMPERSONATION: 'true',
+      AUTH_APP_REVOKE_ON_PASSWORD_CHANGE: 'false',
+      AUTH_APP_MAX_EXPIRY: '72h',
+      AUTH_APP_MAX_TOKENS_PER_USER: '5000',
+    });
     expect(c.AUTH_APP_ENABLE_IMPERSONATION).toBe(true);
     expect(c.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE).toBe(false);
     expect(c.AUTH_APP_MAX_EXPIRY).toBe(72 * 3_600_000);
@@ -31,12 +37,18 @@ describe('auth-app config', () => {
   it('lists every bad variable at once', () => {
     let err: unknown;
     try {
-      loadConfig({ GATEHOUSE_SECRET: 'short', AUTH_APP_ENABLE_IMPERSONATION: 'maybe', AUTH_APP_MAX_EXPIRY: 'forever', AUTH_APP_MAX_TOKENS_PER_USER: '0' });
+      loadConfig({
+        GATEHOUSE_SECRET: 'short',
+        AUTH_APP_ENABLE_IMPERSONATION: 'maybe',
+        AUTH_APP_MAX_EXPIRY: 'forever',
+        AUTH_APP_MAX_TOKENS_PER_USER: '0',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['GATEHOUSE_SECRET', 'AUTH_APP_ENABLE_IMPERSONATION', 'AUTH_APP_MAX_EXPIRY', 'AUTH_APP_MAX_TOKENS_PER_USER']) expect(problems).toContain(name);
+    for (const name of ['GATEHOUSE_SECRET', 'AUTH_APP_ENABLE_IMPERSONATION', 'AUTH_APP_MAX_EXPIRY', 'AUTH_APP_MAX_TOKENS_PER_USER'])
+      expect(problems).toContain(name);
   });
 });

@@ -58,7 +58,11 @@ it(`the first use of a token costs the same with ${MANY} tokens on its user as w
   users.add({ id: 'u-many', email: 'many@example.org' });
   const many: string[] = [];
   for (let i = 0; i < MANY; i += 50) {
-    const batch = await Promise.all(Array.from({ length: Math.min(50, MANY - i) }, () => h.app.tokens.create({ user: { id: 'u-many' }, expiry: '72h', label: undefined, defaultLabel: 'bulk' })));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, MANY - i) }, () =>
+        h.app.tokens.create({ user: { id: 'u-many' }, expiry: '72h', label: undefined, defaultLabel: 'bulk' }),
+      ),
+    );
     many.push(...batch.map((b) => b.token));
   }
   expect((await h.app.tokens.list('u-many')).length).toBe(MANY); // 1,000 tokens per user is within the default limit
@@ -91,7 +95,9 @@ it(`the first use of a token costs the same with ${MANY} tokens on its user as w
     grpc: { oneTokenMs: median(grpcOne), thousandTokensMs: median(grpcMany), ratio: median(grpcMany) / median(grpcOne) },
     domain: { oneTokenMs: median(domainOne), thousandTokensMs: median(domainMany), ratio: median(domainMany) / median(domainOne) },
   };
-  console.log(`auth-app first-use cost (median of ${SAMPLES}): ${JSON.stringify(figures, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
+  console.log(
+    `auth-app first-use cost (median of ${SAMPLES}): ${JSON.stringify(figures, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`,
+  );
   // Sub-millisecond medians are noisy when other suites share the 2 cores, so the bound is a ratio
   // plus 2 ms of slack: a per-token scan (oCIS) would cost 1,000 lookups, i.e. far more than that.
   expect(figures.grpc.thousandTokensMs).toBeLessThan(3 * figures.grpc.oneTokenMs + 2);

@@ -67,13 +67,26 @@ describe('seed 004 flows (curl through the proxy, Basic auth via AppTokenService
     // curl --request GET '.../auth-app/tokens'
     const listed = await call(plain.base, 'GET', '/auth-app/tokens', einsteinBearer);
     expect(listed.status).toBe(200);
-    expect(listed.body).toEqual([{ id: body.id, label: 'Generated via API', created_date: body.created_date, expiration_date: body.expiration_date, last_used: null }]);
+    expect(listed.body).toEqual([
+      { id: body.id, label: 'Generated via API', created_date: body.created_date, expiration_date: body.expiration_date, last_used: null },
+    ]);
     expect(listed.text).not.toContain(body.token.slice(23));
     expect(listed.text).not.toContain('digest');
 
     // curl -u einstein@example.org:<token> .../whoami → the proxy calls Authenticate
     const principal = await grpc.Authenticate({ username: 'einstein@example.org', token: body.token });
-    expect(principal).toMatchObject({ user_id: 'u-einstein', email: 'einstein@example.org', name: 'Albert Einstein', roles: ['user'], groups: ['physics'], amr: ['app'], auth_method: 'app', token_id: body.id, expires_at_ms: Date.parse(body.expiration_date), scopes: [] });
+    expect(principal).toMatchObject({
+      user_id: 'u-einstein',
+      email: 'einstein@example.org',
+      name: 'Albert Einstein',
+      roles: ['user'],
+      groups: ['physics'],
+      amr: ['app'],
+      auth_method: 'app',
+      token_id: body.id,
+      expires_at_ms: Date.parse(body.expiration_date),
+      scopes: [],
+    });
     const afterUse = (await call(plain.base, 'GET', '/auth-app/tokens', einsteinBearer)).body as Array<{ last_used: string }>;
     expect(afterUse[0]!.last_used).toBe(new Date(clock.now()).toISOString());
 
@@ -90,7 +103,10 @@ describe('seed 004 flows (curl through the proxy, Basic auth via AppTokenService
   });
 
   it('deletes by id; an unknown or already deleted token is 404 NOT_FOUND', async () => {
-    const created = (await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h&label=Thunderbird', einsteinBearer)).body as { id: string; label: string };
+    const created = (await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h&label=Thunderbird', einsteinBearer)).body as {
+      id: string;
+      label: string;
+    };
     expect(created.label).toBe('Thunderbird');
     expect((await call(plain.base, 'DELETE', `/auth-app/tokens?token=${created.id}`, einsteinBearer)).status).toBe(204);
     const again = await call(plain.base, 'DELETE', `/auth-app/tokens?token=${created.id}`, einsteinBearer);
@@ -134,12 +150,16 @@ describe('seed 004 flows (curl through the proxy, Basic auth via AppTokenService
   });
 
   it('refuses parameters smuggled in a JSON body instead of ignoring them', async () => {
-    const r = await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h', einsteinBearer, { body: JSON.stringify({ userID: 'u-marie' }), headers: { 'content-type': 'application/json' } });
+    const r = await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h', einsteinBearer, {
+      body: JSON.stringify({ userID: 'u-marie' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(errorCode(r)).toBe('INVALID_PAYLOAD');
   });
 
   it('takes optional scopes and hands them to the proxy with the principal', async () => {
-    const created = (await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h&scope=files:read%20calendar:read', einsteinBearer)).body as { token: string; id: string; scopes: string[] };
+    const created = (await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h&scope=files:read%20calendar:read', einsteinBearer))
+      .body as { token: string; id: string; scopes: string[] };
     expect(created.scopes).toEqual(['files:read', 'calendar:read']);
     expect((await grpc.Authenticate({ username: 'u-einstein', token: created.token })).scopes).toEqual(['files:read', 'calendar:read']);
     await call(plain.base, 'DELETE', `/auth-app/tokens?token=${created.id}`, einsteinBearer);
@@ -148,7 +168,12 @@ describe('seed 004 flows (curl through the proxy, Basic auth via AppTokenService
   it('requires a valid identity header: none or one signed by another key is 401', async () => {
     expect(errorCode(await call(plain.base, 'GET', '/auth-app/tokens'))).toBe('UNAUTHENTICATED');
     const rogue = await testKeyPair();
-    const forged = await signIdentity({ sub: 'u-einstein', roles: ['admin'], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer' }, rogue, 60, clock);
+    const forged = await signIdentity(
+      { sub: 'u-einstein', roles: ['admin'], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer' },
+      rogue,
+      60,
+      clock,
+    );
     const r = await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h', forged);
     expect(r.status).toBe(401);
     expect(errorCode(r)).toBe('UNAUTHENTICATED');
@@ -195,7 +220,9 @@ describe('impersonation', () => {
     const byId = await call(imp.base, 'POST', '/auth-app/tokens?expiry=1h&userID=u-einstein&label=migration', admin);
     expect(byId.status).toBe(201);
     expect((byId.body as { label: string }).label).toBe('migration');
-    const einsteinList = (await call(imp.base, 'GET', '/auth-app/tokens', await imp.identity({ sub: 'u-einstein' }))).body as Array<{ id: string }>;
+    const einsteinList = (await call(imp.base, 'GET', '/auth-app/tokens', await imp.identity({ sub: 'u-einstein' }))).body as Array<{
+      id: string;
+    }>;
     expect(einsteinList.map((t) => t.id)).toEqual(expect.arrayContaining([t1.id, (byId.body as { id: string }).id]));
     expect(((await call(imp.base, 'GET', '/auth-app/tokens', admin)).body as unknown[]).length).toBe(0);
   });
@@ -205,7 +232,9 @@ describe('impersonation', () => {
     const admin = await imp.identity({ sub: 'u-admin', roles: ['admin'] });
     expect(errorCode(await call(imp.base, 'POST', '/auth-app/tokens?expiry=1h&userName=einstein@example.org', marie))).toBe('FORBIDDEN');
     expect(errorCode(await call(imp.base, 'POST', '/auth-app/tokens?expiry=1h&userID=u-nobody', admin))).toBe('NOT_FOUND');
-    expect(errorCode(await call(imp.base, 'POST', '/auth-app/tokens?expiry=1h&userID=u-einstein&userName=einstein@example.org', admin))).toBe('INVALID_PAYLOAD');
+    expect(
+      errorCode(await call(imp.base, 'POST', '/auth-app/tokens?expiry=1h&userID=u-einstein&userName=einstein@example.org', admin)),
+    ).toBe('INVALID_PAYLOAD');
     expect(errorCode(await call(imp.base, 'POST', '/auth-app/tokens?expiry=1h&userid=u-einstein', admin))).toBe('INVALID_PAYLOAD');
   });
 });

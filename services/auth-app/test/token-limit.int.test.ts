@@ -40,7 +40,9 @@ afterAll(async () => {
 
 async function burst(userId: string, n: number, expiry = '72h'): Promise<{ created: string[]; codes: Array<string | undefined> }> {
   const identity = await h.identity({ sub: userId, email: `${userId}@example.org` });
-  const results: HttpResult[] = await Promise.all(Array.from({ length: n }, () => call(h.base, 'POST', `/auth-app/tokens?expiry=${expiry}`, identity)));
+  const results: HttpResult[] = await Promise.all(
+    Array.from({ length: n }, () => call(h.base, 'POST', `/auth-app/tokens?expiry=${expiry}`, identity)),
+  );
   const created = results.filter((r) => r.status === 201).map((r) => (r.body as { id: string }).id);
   return { created, codes: results.filter((r) => r.status !== 201).map((r) => (r.status === 409 ? errorCode(r) : `HTTP ${r.status}`)) };
 }
@@ -51,7 +53,8 @@ async function heldSlots(userId: string): Promise<string[]> {
 }
 
 async function del(userId: string, id: string): Promise<number> {
-  return (await call(h.base, 'DELETE', `/auth-app/tokens?token=${id}`, await h.identity({ sub: userId, email: `${userId}@example.org` }))).status;
+  return (await call(h.base, 'DELETE', `/auth-app/tokens?token=${id}`, await h.identity({ sub: userId, email: `${userId}@example.org` })))
+    .status;
 }
 
 it(`lets exactly ${MAX} of ${BURST} concurrent creates for one user succeed; the other ${BURST - MAX} get 409 CONFLICT`, async () => {

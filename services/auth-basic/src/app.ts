@@ -80,22 +80,61 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const hasher = new PasswordHasher(pool, config.GATEHOUSE_SECRET, config.BCRYPT_COST, deps.onPasswordCompare);
   const policy = defaultPolicy(config.PASSWORD_MIN_LENGTH, config.PASSWORD_MAX_LENGTH);
   const users = new UserStore(store);
-  const issuer = deps.sessionIssuer ?? createGrpcSessionIssuer(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const issuer =
+    deps.sessionIssuer ?? createGrpcSessionIssuer(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const peer = deps.sessionIssuer ? undefined : grpcPeerCheck('auth-bearer', config.AUTH_BEARER_GRPC_ENDPOINT, tls);
-  const mailer = deps.mailer ?? (config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.EMAIL_FROM) : createOutboxMailer(config.AUTH_BASIC_OUTBOX_DIR, config.EMAIL_FROM, logger));
-  const limiter = new LoginLimiter(new StoreFailureCounters(deps.limiterStore ?? store, clock), new BoundedFailureCounters(clock, config.LOGIN_FALLBACK_MAX_ENTRIES), clock, { windowMs: config.LOGIN_FAILURE_WINDOW, accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS, ipFree: config.LOGIN_IP_FREE_ATTEMPTS, baseDelayMs: config.LOGIN_DELAY_BASE, maxDelayMs: config.LOGIN_DELAY_MAX, leaseMs: config.LOGIN_ATTEMPT_LEASE }, logger);
+  const mailer =
+    deps.mailer ??
+    (config.SMTP_URL
+      ? createSmtpMailer(config.SMTP_URL, config.EMAIL_FROM)
+      : createOutboxMailer(config.AUTH_BASIC_OUTBOX_DIR, config.EMAIL_FROM, logger));
+  const limiter = new LoginLimiter(
+    new StoreFailureCounters(deps.limiterStore ?? store, clock),
+    new BoundedFailureCounters(clock, config.LOGIN_FALLBACK_MAX_ENTRIES),
+    clock,
+    {
+      windowMs: config.LOGIN_FAILURE_WINDOW,
+      accountFree: config.LOGIN_ACCOUNT_FREE_ATTEMPTS,
+      ipFree: config.LOGIN_IP_FREE_ATTEMPTS,
+      baseDelayMs: config.LOGIN_DELAY_BASE,
+      maxDelayMs: config.LOGIN_DELAY_MAX,
+      leaseMs: config.LOGIN_ATTEMPT_LEASE,
+    },
+    logger,
+  );
   const publish = createUserEventPublisher(bus, clock, logger);
 
   const directory = new UserDirectory({ users, hasher, policy, issuer, publish, clock, logger });
-  const totp = new TotpService({ users, store: new TotpStore(store), hasher, limiter, clock, issuer: config.TOTP_ISSUER, recoveryCodes: config.TOTP_RECOVERY_CODES, enrollmentTtlMs: config.TOTP_ENROLLMENT_TTL }, config.GATEHOUSE_SECRET);
+  const totp = new TotpService(
+    {
+      users,
+      store: new TotpStore(store),
+      hasher,
+      limiter,
+      clock,
+      issuer: config.TOTP_ISSUER,
+      recoveryCodes: config.TOTP_RECOVERY_CODES,
+      enrollmentTtlMs: config.TOTP_ENROLLMENT_TTL,
+    },
+    config.GATEHOUSE_SECRET,
+  );
   const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
   const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
   const reset = new PasswordReset(
     { users, directory, tokens: new ResetTokenStore(store), throttle: new ResetThrottle(store), mailer, limiter, policy, clock, logger },
-    { defaultResetUrl: new URL(config.PUBLIC_URL + config.PASSWORD_RESET_PATH), allowList: config.PASSWORD_RESET_URL_ALLOW_LIST, ttlMs: config.PASSWORD_RESET_TTL, stallMs: config.LOGIN_STALL_TIME, minIntervalMs: config.PASSWORD_RESET_MIN_INTERVAL },
+    {
+      defaultResetUrl: new URL(config.PUBLIC_URL + config.PASSWORD_RESET_PATH),
+      allowList: config.PASSWORD_RESET_URL_ALLOW_LIST,
+      ttlMs: config.PASSWORD_RESET_TTL,
+      stallMs: config.LOGIN_STALL_TIME,
+      minIntervalMs: config.PASSWORD_RESET_MIN_INTERVAL,
+    },
   );
 
-  const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
+  const verifyIdentity = createIdentityVerifier({
+    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
+    clock,
+  });
   const verifyAccessToken = createAccessTokenVerifier({
     issuer: config.PUBLIC_URL,
     audience: config.ACCESS_TOKEN_AUDIENCE,
@@ -112,13 +151,18 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
   // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
   http.use(loginPage());
-  http.use(resetPasswordPage({ path: config.PASSWORD_RESET_PATH, minLength: config.PASSWORD_MIN_LENGTH, maxLength: config.PASSWORD_MAX_LENGTH }));
+  http.use(
+    resetPasswordPage({ path: config.PASSWORD_RESET_PATH, minLength: config.PASSWORD_MIN_LENGTH, maxLength: config.PASSWORD_MAX_LENGTH }),
+  );
   http.use(notFoundHandler());
   http.use(errorMiddleware(logger));
 
   const protos = loadProtos();
   const grpcServer = new GrpcServer({ logger, metrics, tls });
-  grpcServer.add<UserServiceHandlers>(protos.gatehouse.v1.UserService.service, userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }));
+  grpcServer.add<UserServiceHandlers>(
+    protos.gatehouse.v1.UserService.service,
+    userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }),
+  );
   grpcServer.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
     loginServiceHandlers({
@@ -143,7 +187,11 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       httpListener = await listenHttp(http, config.AUTH_BASIC_HTTP_ADDR);
       const grpcPort = await grpcServer.listen(config.AUTH_BASIC_GRPC_ADDR);
       // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
-      debug = await startDebugServer({ addr: config.AUTH_BASIC_DEBUG_ADDR, metrics, checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])] });
+      debug = await startDebugServer({
+        addr: config.AUTH_BASIC_DEBUG_ADDR,
+        metrics,
+        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
+      });
       logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port }, 'auth-basic listening');
       return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
     },

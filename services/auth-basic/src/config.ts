@@ -11,7 +11,11 @@ export const configSchema = z.object({
   AUTH_BASIC_GRPC_ADDR: env.addr('127.0.0.1:9221'),
   AUTH_BASIC_DEBUG_ADDR: env.addr('127.0.0.1:9225'),
   /** auth-bearer's HTTP base URL: its JWKS verifies the access token LoginService.Logout receives. */
-  AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210').transform((u) => u.replace(/\/+$/, '')),
+  AUTH_BEARER_HTTP_ENDPOINT: z
+    .string()
+    .url()
+    .default('http://127.0.0.1:9210')
+    .transform((u) => u.replace(/\/+$/, '')),
   /** Express `trust proxy` value for X-Forwarded-For (the proxy runs beside us); empty trusts nothing. */
   AUTH_BASIC_TRUST_PROXY: z.string().default('loopback'),
   /** client_id of the sessions opened by password logins. */
@@ -63,8 +67,14 @@ export const configSchema = z.object({
   PASSWORD_RESET_MIN_INTERVAL: env.duration('60s'),
   PASSWORD_RESET_URL_ALLOW_LIST: env.list(''),
   /** Path of the default reset page under PUBLIC_URL. */
-  PASSWORD_RESET_PATH: z.string().regex(/^\/[^/\\]/, 'must be an absolute path').default('/admin/reset-password'),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
+  PASSWORD_RESET_PATH: z
+    .string()
+    .regex(/^\/[^/\\]/, 'must be an absolute path')
+    .default('/admin/reset-password'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'expected smtp:// or smtps://')
+    .optional(),
   EMAIL_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
   /** Without SMTP_URL, reset e-mails are written here (and the link logged): dev/all-in-one only. */
   AUTH_BASIC_OUTBOX_DIR: z.string().default('./.gatehouse/outbox'),

@@ -11,7 +11,13 @@ import { errorCode, startHarness, type Harness } from './helpers/harness.js';
 let redis: SpawnedServer;
 const PW = 'correct horse battery staple';
 const FREE = 3;
-const env = { LOGIN_ACCOUNT_FREE_ATTEMPTS: String(FREE), LOGIN_IP_FREE_ATTEMPTS: '1000', LOGIN_DELAY_BASE: '2s', LOGIN_DELAY_MAX: '60s', AUTH_BASIC_HASH_QUEUE_MAX: '1000' };
+const env = {
+  LOGIN_ACCOUNT_FREE_ATTEMPTS: String(FREE),
+  LOGIN_IP_FREE_ATTEMPTS: '1000',
+  LOGIN_DELAY_BASE: '2s',
+  LOGIN_DELAY_MAX: '60s',
+  AUTH_BASIC_HASH_QUEUE_MAX: '1000',
+};
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -22,7 +28,11 @@ afterAll(async () => {
 
 /** 30 parallel logins with a wrong password, each from its own address; the error codes. */
 async function burst(h: Harness, email: string, tag: string): Promise<string[]> {
-  const res = await Promise.all(Array.from({ length: 30 }, (_, i) => h.post('/auth/login', { email, password: 'wrong password!' }, { 'x-forwarded-for': `10.${tag}.0.${i}` })));
+  const res = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      h.post('/auth/login', { email, password: 'wrong password!' }, { 'x-forwarded-for': `10.${tag}.0.${i}` }),
+    ),
+  );
   return Promise.all(res.map(async (r) => (await errorCode(r)) ?? String(r.status)));
 }
 
@@ -58,7 +68,9 @@ describe('attack: concurrent guessing on one account', () => {
 
       // No permanent lockout: once the (now 4 s) delay is over, the right password gets in and clears the count.
       clock.advance(4_001);
-      expect((await h.post('/auth/login', { email: 'burst@example.com', password: PW }, { 'x-forwarded-for': '10.5.0.1' })).status).toBe(200);
+      expect((await h.post('/auth/login', { email: 'burst@example.com', password: PW }, { 'x-forwarded-for': '10.5.0.1' })).status).toBe(
+        200,
+      );
       compares = 0;
       expect(count(await burst(h, 'burst@example.com', '6'), 'INVALID_CREDENTIALS')).toBe(FREE);
       expect(compares).toBe(FREE);
@@ -114,7 +126,9 @@ describe('attack: a stolen session as a password-guessing oracle', () => {
       expect(compares).toBe(FREE + 1);
       // The delay started: even the right password now waits, here and at login.
       expect(await errorCode(await h.post('/users/me/tfa/generate', { password: PW }, auth))).toBe('REQUESTS_EXCEEDED');
-      expect(await errorCode(await h.post('/auth/login', { email: 'stolen@example.com', password: PW }, { 'x-forwarded-for': '10.9.0.2' }))).toBe('REQUESTS_EXCEEDED');
+      expect(
+        await errorCode(await h.post('/auth/login', { email: 'stolen@example.com', password: PW }, { 'x-forwarded-for': '10.9.0.2' })),
+      ).toBe('REQUESTS_EXCEEDED');
 
       // After the delay: enroll, then guess the password (and codes) of /disable.
       clock.advance(2_001);
@@ -128,11 +142,15 @@ describe('attack: a stolen session as a password-guessing oracle', () => {
       expect(count(dis, 'REQUESTS_EXCEEDED')).toBe(30 - compares);
       await guess('/users/me/tfa/disable', { password: 'guess guess guess' });
       expect(compares).toBe(FREE + 1);
-      expect(await errorCode(await h.post('/users/me/tfa/disable', { otp: totpCode(secret, clock.now()) }, auth))).toBe('REQUESTS_EXCEEDED');
+      expect(await errorCode(await h.post('/users/me/tfa/disable', { otp: totpCode(secret, clock.now()) }, auth))).toBe(
+        'REQUESTS_EXCEEDED',
+      );
       // Codes are limited too: a wrong one after the delay counts (the next delay is 4 s).
       clock.advance(2_001);
       expect(await errorCode(await h.post('/users/me/tfa/disable', { otp: '000000' }, auth))).toBe('INVALID_OTP');
-      expect(await errorCode(await h.post('/users/me/tfa/disable', { otp: totpCode(secret, clock.now()) }, auth))).toBe('REQUESTS_EXCEEDED');
+      expect(await errorCode(await h.post('/users/me/tfa/disable', { otp: totpCode(secret, clock.now()) }, auth))).toBe(
+        'REQUESTS_EXCEEDED',
+      );
       clock.advance(4_001);
       expect((await h.post('/users/me/tfa/disable', { otp: totpCode(secret, clock.now()) }, auth)).status).toBe(204);
     } finally {

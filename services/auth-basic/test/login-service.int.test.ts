@@ -19,7 +19,14 @@ describe('login.v1.LoginService', () => {
   it('Login returns the access token as id_token, a refresh token, claims and expires_by', async () => {
     const { id } = await h.createUser('grpc-login@example.com', PW, { roles: ['admin'], groups: ['ops'], name: 'Grace' });
     const r = await h.login.Login({ email: 'grpc-login@example.com', password: PW });
-    expect(r.claims).toEqual({ iss: PUBLIC_URL, sub: id, name: 'Grace', email: 'grpc-login@example.com', roles: ['admin'], groups: ['ops'] });
+    expect(r.claims).toEqual({
+      iss: PUBLIC_URL,
+      sub: id,
+      name: 'Grace',
+      email: 'grpc-login@example.com',
+      roles: ['admin'],
+      groups: ['ops'],
+    });
     const jwt = decodeJwt(r.id_token);
     expect(jwt.sub).toBe(id);
     expect(r.expires_by.seconds).toBe(jwt.exp);
@@ -27,7 +34,9 @@ describe('login.v1.LoginService', () => {
   });
 
   it('maps wrong credentials to UNAUTHENTICATED / INVALID_CREDENTIALS', async () => {
-    await expect(h.login.Login({ email: 'grpc-login@example.com', password: 'wrong one!' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(h.login.Login({ email: 'grpc-login@example.com', password: 'wrong one!' })).rejects.toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+    });
     await expect(h.login.Login({ email: '', password: '' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 
@@ -41,7 +50,12 @@ describe('login.v1.LoginService', () => {
   });
 
   it('GetOIDCInfo returns the configured client and the built-in issuer by default', async () => {
-    expect(await h.login.GetOIDCInfo({})).toEqual({ issuer: PUBLIC_URL, auth_url: `${PUBLIC_URL}/oidc/auth`, client_id: 'cli-client', redirect_url: `${PUBLIC_URL}/oidc/callback` });
+    expect(await h.login.GetOIDCInfo({})).toEqual({
+      issuer: PUBLIC_URL,
+      auth_url: `${PUBLIC_URL}/oidc/auth`,
+      client_id: 'cli-client',
+      redirect_url: `${PUBLIC_URL}/oidc/callback`,
+    });
   });
 
   it('Logout revokes the session of the Bearer token in the metadata', async () => {
@@ -67,14 +81,24 @@ describe('login.v1.LoginService', () => {
 describe('POST /graphql/system', () => {
   const gql = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const res = await h.post('/graphql/system', { query, variables }, headers);
-    return { res, body: (await res.json()) as { data?: Record<string, Record<string, unknown> | boolean | null>; errors?: Array<{ message: string; extensions: { code: string } }> } };
+    return {
+      res,
+      body: (await res.json()) as {
+        data?: Record<string, Record<string, unknown> | boolean | null>;
+        errors?: Array<{ message: string; extensions: { code: string } }>;
+      },
+    };
   };
 
   it('auth_login, auth_refresh, auth_logout with Directus shapes', async () => {
-    const { body } = await gql('mutation { auth_login(email: "grpc-login@example.com", password: "login service password") { access_token expires refresh_token } }');
+    const { body } = await gql(
+      'mutation { auth_login(email: "grpc-login@example.com", password: "login service password") { access_token expires refresh_token } }',
+    );
     const t = body.data!.auth_login as { access_token: string; expires: number; refresh_token: string };
     expect(t.expires).toBeGreaterThan(0);
-    const refreshed = await gql('mutation R($t: String) { auth_refresh(refresh_token: $t) { access_token refresh_token } }', { t: t.refresh_token });
+    const refreshed = await gql('mutation R($t: String) { auth_refresh(refresh_token: $t) { access_token refresh_token } }', {
+      t: t.refresh_token,
+    });
     const t2 = refreshed.body.data!.auth_refresh as { refresh_token: string };
     expect(t2.refresh_token).not.toBe(t.refresh_token);
     const out = await gql('mutation L($t: String) { auth_logout(refresh_token: $t) }', { t: t2.refresh_token });
@@ -84,7 +108,9 @@ describe('POST /graphql/system', () => {
   });
 
   it('auth_login in cookie mode sets the cookie and auth_refresh reads it', async () => {
-    const { res, body } = await gql('mutation { auth_login(email: "grpc-login@example.com", password: "login service password", mode: "cookie") { access_token refresh_token } }');
+    const { res, body } = await gql(
+      'mutation { auth_login(email: "grpc-login@example.com", password: "login service password", mode: "cookie") { access_token refresh_token } }',
+    );
     expect((body.data!.auth_login as { refresh_token: unknown }).refresh_token).toBeNull();
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
     const r = await gql('mutation { auth_refresh(mode: "cookie") { access_token } }', undefined, { cookie });

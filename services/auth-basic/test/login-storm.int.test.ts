@@ -10,7 +10,12 @@ const COST = 10;
 
 beforeAll(async () => {
   redis = await startRedis();
-  h = await startHarness(redis.url, { BCRYPT_COST: String(COST), AUTH_BASIC_HASH_WORKERS: '0', AUTH_BASIC_HASH_QUEUE_MAX: '1000', LOGIN_IP_FREE_ATTEMPTS: '100000' });
+  h = await startHarness(redis.url, {
+    BCRYPT_COST: String(COST),
+    AUTH_BASIC_HASH_WORKERS: '0',
+    AUTH_BASIC_HASH_QUEUE_MAX: '1000',
+    LOGIN_IP_FREE_ATTEMPTS: '100000',
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -22,7 +27,9 @@ const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs
 describe('a login storm', () => {
   it('does not starve the other calls of the process (bcrypt runs in worker threads)', async () => {
     const { id } = await h.createUser('storm@example.com', PW);
-    const first = (await (await h.post('/auth/login', { email: 'storm@example.com', password: PW })).json()) as { data: { refresh_token: string } };
+    const first = (await (await h.post('/auth/login', { email: 'storm@example.com', password: PW })).json()) as {
+      data: { refresh_token: string };
+    };
     let refreshToken = first.data.refresh_token;
 
     const logins = 24;
@@ -34,7 +41,10 @@ describe('a login storm', () => {
     // Baseline: the same cheap calls with no storm.
     const cheap = async () => {
       const t0 = performance.now();
-      const res = await h.post('/graphql/system', { query: 'mutation R($t: String) { auth_refresh(refresh_token: $t) { refresh_token } }', variables: { t: refreshToken } });
+      const res = await h.post('/graphql/system', {
+        query: 'mutation R($t: String) { auth_refresh(refresh_token: $t) { refresh_token } }',
+        variables: { t: refreshToken },
+      });
       const body = (await res.json()) as { data: { auth_refresh: { refresh_token: string } } };
       refreshToken = body.data.auth_refresh.refresh_token;
       const t1 = performance.now();
@@ -50,7 +60,17 @@ describe('a login storm', () => {
     let storming = true;
     const storm = (async () => {
       const started = performance.now();
-      const results = await Promise.all(Array.from({ length: logins }, (_, i) => h.post('/auth/login', { email: `storm${i}@example.com`, password: i % 2 ? PW : 'wrong storm password' }, { 'x-forwarded-for': `10.50.${i >> 8}.${i & 255}` }).then((r) => r.status)));
+      const results = await Promise.all(
+        Array.from({ length: logins }, (_, i) =>
+          h
+            .post(
+              '/auth/login',
+              { email: `storm${i}@example.com`, password: i % 2 ? PW : 'wrong storm password' },
+              { 'x-forwarded-for': `10.50.${i >> 8}.${i & 255}` },
+            )
+            .then((r) => r.status),
+        ),
+      );
       storming = false;
       return { ms: performance.now() - started, results };
     })();

@@ -69,7 +69,7 @@ describe('POST /auth/login', () => {
   });
 
   it('answers one generic INVALID_CREDENTIALS for unknown e-mail, wrong password, suspended, disabled and SSO users', async () => {
-    await h.createUser('suspended@example.com', PW, { });
+    await h.createUser('suspended@example.com', PW, {});
     const sus = await h.users.GetUser({ email: 'suspended@example.com' });
     await h.users.UpdateUser({ id: sus.id, status: 'suspended', roles: [], has_roles: false, groups: [], has_groups: false });
     const dis = await h.createUser('disabled@example.com', PW);
@@ -96,7 +96,11 @@ describe('POST /auth/login', () => {
   it('rejects a wrong-provider login: an SSO user with a password set elsewhere cannot use the local provider', async () => {
     const { id } = await h.createUser('provider@example.com', PW);
     // The user moves to SSO: the old hash stays in the record but the local provider no longer applies.
-    await h.store.client.eval(`local k=KEYS[1] local u=cjson.decode(redis.call('GET',k)) u.provider='github' redis.call('SET',k,cjson.encode(u))`, 1, `basic:user:${id}`);
+    await h.store.client.eval(
+      `local k=KEYS[1] local u=cjson.decode(redis.call('GET',k)) u.provider='github' redis.call('SET',k,cjson.encode(u))`,
+      1,
+      `basic:user:${id}`,
+    );
     expect(await errorCode(await h.post('/auth/login/local', { email: 'provider@example.com', password: PW }))).toBe('INVALID_CREDENTIALS');
   });
 
@@ -116,7 +120,12 @@ describe('POST /auth/login', () => {
     try {
       // Same Redis prefix is needed: copy the record into h5's namespace.
       const u = await h5.createUser('rehash@example.com', PW);
-      await h5.store.client.eval(`local k=KEYS[1] local u=cjson.decode(redis.call('GET',k)) u.password_hash=ARGV[1] redis.call('SET',k,cjson.encode(u))`, 1, `basic:user:${u.id}`, before.password_hash);
+      await h5.store.client.eval(
+        `local k=KEYS[1] local u=cjson.decode(redis.call('GET',k)) u.password_hash=ARGV[1] redis.call('SET',k,cjson.encode(u))`,
+        1,
+        `basic:user:${u.id}`,
+        before.password_hash,
+      );
       expect((await h5.post('/auth/login', { email: 'rehash@example.com', password: PW })).status).toBe(200);
       const after = JSON.parse((await h5.store.get(`basic:user:${u.id}`))!) as { password_hash: string };
       expect(after.password_hash).toMatch(/^\$2[aby]\$05\$/);
@@ -169,7 +178,11 @@ describe('login timing', () => {
     const padded = await startHarness(redis.url, { LOGIN_STALL_TIME: '300ms' });
     try {
       await padded.createUser('pad@example.com', PW);
-      for (const body of [{ email: 'pad@example.com', password: PW }, { email: 'ghost@example.com', password: PW }, { email: 'pad@example.com', password: 'wrong password!' }]) {
+      for (const body of [
+        { email: 'pad@example.com', password: PW },
+        { email: 'ghost@example.com', password: PW },
+        { email: 'pad@example.com', password: 'wrong password!' },
+      ]) {
         const t0 = performance.now();
         const res = await padded.post('/auth/login', body);
         const ms = performance.now() - t0;
@@ -187,12 +200,17 @@ describe('brute force', () => {
   let b: Harness;
   const clock = new FakeClock(Date.now());
   beforeAll(async () => {
-    b = await startHarness(redis.url, { LOGIN_ACCOUNT_FREE_ATTEMPTS: '3', LOGIN_IP_FREE_ATTEMPTS: '8', LOGIN_DELAY_BASE: '2s', LOGIN_DELAY_MAX: '60s' }, { clock });
+    b = await startHarness(
+      redis.url,
+      { LOGIN_ACCOUNT_FREE_ATTEMPTS: '3', LOGIN_IP_FREE_ATTEMPTS: '8', LOGIN_DELAY_BASE: '2s', LOGIN_DELAY_MAX: '60s' },
+      { clock },
+    );
     await b.createUser('victim@example.com', PW);
   });
   afterAll(() => b.stop());
 
-  const attempt = (password: string, ip: string) => b.post('/auth/login', { email: 'victim@example.com', password }, { 'x-forwarded-for': ip });
+  const attempt = (password: string, ip: string) =>
+    b.post('/auth/login', { email: 'victim@example.com', password }, { 'x-forwarded-for': ip });
 
   it('delays the account with growing waits, then lets the right password in (no permanent lockout)', async () => {
     for (let i = 0; i < 3; i++) expect(await errorCode(await attempt('wrong password', `10.0.0.${i}`))).toBe('INVALID_CREDENTIALS');
@@ -222,13 +240,19 @@ describe('brute force', () => {
 
   it('delays a single IP spraying many accounts', async () => {
     for (let i = 0; i < 9; i++) {
-      const res = await b.post('/auth/login', { email: `spray${i}@example.com`, password: 'Summer2026!!' }, { 'x-forwarded-for': '10.66.0.1' });
+      const res = await b.post(
+        '/auth/login',
+        { email: `spray${i}@example.com`, password: 'Summer2026!!' },
+        { 'x-forwarded-for': '10.66.0.1' },
+      );
       expect(await errorCode(res)).toBe('INVALID_CREDENTIALS');
     }
     const res = await b.post('/auth/login', { email: 'victim@example.com', password: PW }, { 'x-forwarded-for': '10.66.0.1' });
     expect(res.status).toBe(429);
     // Another IP is not affected.
-    expect((await b.post('/auth/login', { email: 'victim@example.com', password: PW }, { 'x-forwarded-for': '10.66.0.2' })).status).toBe(200);
+    expect((await b.post('/auth/login', { email: 'victim@example.com', password: PW }, { 'x-forwarded-for': '10.66.0.2' })).status).toBe(
+      200,
+    );
   });
 
   it('keeps limiting with a local fallback when the limiter store is down (never unlimited)', async () => {
@@ -240,7 +264,10 @@ describe('brute force', () => {
       await f.createUser('fallback@example.com', PW);
       await limiterRedis.kill();
       const ip = { 'x-forwarded-for': '10.77.0.1' };
-      for (let i = 0; i < 3; i++) expect(await errorCode(await f.post('/auth/login', { email: 'fallback@example.com', password: 'nope nope nope' }, ip))).toBe('INVALID_CREDENTIALS');
+      for (let i = 0; i < 3; i++)
+        expect(await errorCode(await f.post('/auth/login', { email: 'fallback@example.com', password: 'nope nope nope' }, ip))).toBe(
+          'INVALID_CREDENTIALS',
+        );
       const res = await f.post('/auth/login', { email: 'fallback@example.com', password: PW }, ip);
       expect(res.status).toBe(429);
       expect(await errorCode(res)).toBe('REQUESTS_EXCEEDED');
@@ -256,7 +283,11 @@ describe('hashing queue', () => {
     const q = await startHarness(redis.url, { AUTH_BASIC_HASH_WORKERS: '1', AUTH_BASIC_HASH_QUEUE_MAX: '1', BCRYPT_COST: '10' });
     try {
       await q.createUser('queue@example.com', PW);
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => q.post('/auth/login', { email: 'queue@example.com', password: PW }, { 'x-forwarded-for': `10.88.0.${i}` })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          q.post('/auth/login', { email: 'queue@example.com', password: PW }, { 'x-forwarded-for': `10.88.0.${i}` }),
+        ),
+      );
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
       const limited = results.filter((r) => r.status === 429);

@@ -17,7 +17,11 @@ const captureMailer: Mailer = { send: async (m) => void mails.push(m), close: ()
 beforeAll(async () => {
   redis = await startRedis();
   // Every log line at trace level is kept, to prove the reset token never reaches one.
-  const logger = createLogger({ service: 'auth-basic', level: 'trace', destination: new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }) });
+  const logger = createLogger({
+    service: 'auth-basic',
+    level: 'trace',
+    destination: new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }),
+  });
   h = await startHarness(redis.url, { LOGIN_ACCOUNT_FREE_ATTEMPTS: '2', LOGIN_DELAY_BASE: '3m' }, { mailer: captureMailer, logger });
 });
 afterAll(async () => {
@@ -26,7 +30,8 @@ afterAll(async () => {
 });
 
 const get = (pathAndQuery: string) => fetch(h.base + pathAndQuery, { headers: { accept: 'text/html' } });
-const loginPage = async (redirect?: string) => (await get(`/admin/login${redirect === undefined ? '' : `?redirect=${encodeURIComponent(redirect)}`}`)).text();
+const loginPage = async (redirect?: string) =>
+  (await get(`/admin/login${redirect === undefined ? '' : `?redirect=${encodeURIComponent(redirect)}`}`)).text();
 const redirectOf = (page: string) => attrOf(page, 'login', 'data-redirect');
 
 async function resetToken(email: string): Promise<string> {
@@ -55,7 +60,12 @@ describe('page security headers', () => {
     const nonces = [];
     for (const res of [a, b]) {
       const csp = res.headers.get('content-security-policy')!;
-      const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+      const directives = Object.fromEntries(
+        csp
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([k, ...v]) => [k, v.join(' ')]),
+      );
       const nonce = /^'nonce-([A-Za-z0-9+/=]{24,})'$/.exec(directives['script-src'])?.[1];
       expect(nonce).toBeDefined();
       expect(directives).toEqual({
@@ -135,7 +145,10 @@ describe('login page redirect parameter', () => {
   it('the script refuses a protocol-relative target even if the page carried one', async () => {
     const page = await loginPage();
     await h.createUser('script-guard@example.com', PW);
-    const run = runPageScript(page, h.base, { login: { fields: { email: 'script-guard@example.com', password: PW, otp: '' }, dataset: { redirect: '//evil.example' } }, forgot: { fields: { email: '' } } });
+    const run = runPageScript(page, h.base, {
+      login: { fields: { email: 'script-guard@example.com', password: PW, otp: '' }, dataset: { redirect: '//evil.example' } },
+      forgot: { fields: { email: '' } },
+    });
     await run.forms.login!.submit();
     expect(run.navigations).toEqual(['/']);
   });
@@ -176,7 +189,10 @@ describe('login page script against the real service', () => {
   it('signs in with mode session, receives the session cookie and goes to the redirect', async () => {
     const { id } = await h.createUser('page-login@example.com', PW);
     const page = await loginPage('/apps/files?dir=%2Fdocs');
-    const run = runPageScript(page, h.base, { login: { fields: { email: ' page-login@example.com ', password: PW, otp: '' }, dataset: { redirect: redirectOf(page)! } }, forgot: { fields: { email: '' } } });
+    const run = runPageScript(page, h.base, {
+      login: { fields: { email: ' page-login@example.com ', password: PW, otp: '' }, dataset: { redirect: redirectOf(page)! } },
+      forgot: { fields: { email: '' } },
+    });
     expect(run.forms.login!.button.disabled).toBe(false); // enabled by the script only
     await run.forms.login!.submit();
 
@@ -192,7 +208,10 @@ describe('login page script against the real service', () => {
     await h.createUser('page-wrong@example.com', PW);
     const page = await loginPage();
     const attempt = async () => {
-      const run = runPageScript(page, h.base, { login: { fields: { email: 'page-wrong@example.com', password: 'not the password', otp: '' } }, forgot: { fields: { email: '' } } });
+      const run = runPageScript(page, h.base, {
+        login: { fields: { email: 'page-wrong@example.com', password: 'not the password', otp: '' } },
+        forgot: { fields: { email: '' } },
+      });
       await run.forms.login!.submit();
       expect(run.navigations).toEqual([]);
       return run.forms.login!.status;
@@ -207,11 +226,24 @@ describe('login page script against the real service', () => {
   it('shows INVALID_OTP when two-factor authentication is on and no code was given', async () => {
     const { id } = await h.createUser('page-otp@example.com', PW);
     const identity = await h.identity(id);
-    const gen = (await (await h.post('/users/me/tfa/generate', { password: PW }, { 'x-gatehouse-identity': identity })).json()) as { data: { secret: string } };
+    const gen = (await (await h.post('/users/me/tfa/generate', { password: PW }, { 'x-gatehouse-identity': identity })).json()) as {
+      data: { secret: string };
+    };
     const { authenticator } = await import('otplib');
-    expect((await h.post('/users/me/tfa/enable', { secret: gen.data.secret, otp: authenticator.generate(gen.data.secret) }, { 'x-gatehouse-identity': identity })).status).toBeLessThan(300);
+    expect(
+      (
+        await h.post(
+          '/users/me/tfa/enable',
+          { secret: gen.data.secret, otp: authenticator.generate(gen.data.secret) },
+          { 'x-gatehouse-identity': identity },
+        )
+      ).status,
+    ).toBeLessThan(300);
 
-    const run = runPageScript(await loginPage(), h.base, { login: { fields: { email: 'page-otp@example.com', password: PW, otp: '' } }, forgot: { fields: { email: '' } } });
+    const run = runPageScript(await loginPage(), h.base, {
+      login: { fields: { email: 'page-otp@example.com', password: PW, otp: '' } },
+      forgot: { fields: { email: '' } },
+    });
     await run.forms.login!.submit();
     expect(run.forms.login!.status.textContent).toBe('Enter the current code from your authenticator app (or a recovery code).');
     expect(run.navigations).toEqual([]);
@@ -219,12 +251,21 @@ describe('login page script against the real service', () => {
 
   it('the forgot-password form requests a link and answers the same for an unknown address', async () => {
     await h.createUser('page-forgot@example.com', PW);
-    for (const [email, sent] of [['page-forgot@example.com', 1], ['nobody@example.com', 0]] as const) {
+    for (const [email, sent] of [
+      ['page-forgot@example.com', 1],
+      ['nobody@example.com', 0],
+    ] as const) {
       const before = mails.length;
-      const run = runPageScript(await loginPage(), h.base, { login: { fields: { email: '', password: '', otp: '' } }, forgot: { fields: { email } } });
+      const run = runPageScript(await loginPage(), h.base, {
+        login: { fields: { email: '', password: '', otp: '' } },
+        forgot: { fields: { email } },
+      });
       await run.forms.forgot!.submit();
       await h.app.drainMail();
-      expect(run.forms.forgot!.status).toEqual({ textContent: 'If an account uses this address, a reset link is on its way. Check your e-mail.', className: 'status ok' });
+      expect(run.forms.forgot!.status).toEqual({
+        textContent: 'If an account uses this address, a reset link is on its way. Check your e-mail.',
+        className: 'status ok',
+      });
       expect(mails.length - before).toBe(sent);
     }
   });
@@ -236,7 +277,9 @@ describe('reset page script against the real service', () => {
     const token = await resetToken('page-reset@example.com');
     const page = await (await get(`/admin/reset-password?token=${token}`)).text();
     const submit = async (password: string, confirm = password) => {
-      const run = runPageScript(page, h.base, { reset: { fields: { token: /name="token" value="([^"]*)"/.exec(page)![1]!, password, confirm } } });
+      const run = runPageScript(page, h.base, {
+        reset: { fields: { token: /name="token" value="([^"]*)"/.exec(page)![1]!, password, confirm } },
+      });
       expect(run.replacedUrls).toEqual(['/page']); // the token leaves the address bar
       await run.forms.reset!.submit();
       return run;
@@ -247,7 +290,9 @@ describe('reset page script against the real service', () => {
     expect(mismatch.responses).toHaveLength(0);
 
     expect((await submit('short')).forms.reset!.status.textContent).toBe('This password is too short: use at least 8 characters.');
-    expect((await submit('password')).forms.reset!.status.textContent).toBe('This password is too common. Choose one that is harder to guess.');
+    expect((await submit('password')).forms.reset!.status.textContent).toBe(
+      'This password is too common. Choose one that is harder to guess.',
+    );
 
     const ok = await submit(NEW_PW);
     expect(ok.responses.at(-1)!.status).toBe(204);
@@ -256,7 +301,10 @@ describe('reset page script against the real service', () => {
     expect((await h.post('/auth/login', { email: 'page-reset@example.com', password: NEW_PW })).status).toBe(200);
 
     const reused = await submit('another good password 2');
-    expect(reused.forms.reset!.status).toEqual({ textContent: 'This reset link is invalid, has already been used or has expired. Ask for a new one from the sign-in page.', className: 'status error' });
+    expect(reused.forms.reset!.status).toEqual({
+      textContent: 'This reset link is invalid, has already been used or has expired. Ask for a new one from the sign-in page.',
+      className: 'status error',
+    });
   });
 
   it('never writes the reset token to a log line', async () => {

@@ -22,7 +22,12 @@ beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtpSink();
   // Throttle off here (0 disables it): several tests ask twice for one address; it is tested below.
-  h = await startHarness(redis.url, { SMTP_URL: smtp.url, EMAIL_FROM: 'Gatehouse <noreply@gatehouse.example>', PASSWORD_RESET_URL_ALLOW_LIST: `${ALLOWED},https://other.example/x?y=1`, PASSWORD_RESET_MIN_INTERVAL: '0' });
+  h = await startHarness(redis.url, {
+    SMTP_URL: smtp.url,
+    EMAIL_FROM: 'Gatehouse <noreply@gatehouse.example>',
+    PASSWORD_RESET_URL_ALLOW_LIST: `${ALLOWED},https://other.example/x?y=1`,
+    PASSWORD_RESET_MIN_INTERVAL: '0',
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -103,7 +108,11 @@ describe('password reset', () => {
 
   it('ignores Host and X-Forwarded-Host when building the link (reset link poisoning)', async () => {
     await h.createUser('poison@example.com', PW);
-    const link = await requestLink('poison@example.com', {}, { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' });
+    const link = await requestLink(
+      'poison@example.com',
+      {},
+      { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' },
+    );
     expect(new URL(link).origin).toBe(PUBLIC_URL);
     expect(link).not.toContain('evil');
   });
@@ -137,7 +146,9 @@ describe('password reset', () => {
   it('rejects any reset_url when the allow list is empty', async () => {
     const open = await startHarness(redis.url, { SMTP_URL: smtp.url });
     try {
-      expect(await errorCode(await open.post('/auth/password/request', { email: 'a@example.com', reset_url: ALLOWED }))).toBe('INVALID_PAYLOAD');
+      expect(await errorCode(await open.post('/auth/password/request', { email: 'a@example.com', reset_url: ALLOWED }))).toBe(
+        'INVALID_PAYLOAD',
+      );
     } finally {
       await open.stop();
     }
@@ -179,13 +190,19 @@ describe('reset e-mail throttle (mailbox flooding)', () => {
   let t: Harness;
   beforeAll(async () => {
     // A long interval: every request of a test falls inside it however slow the machine is.
-    t = await startHarness(redis.url, { SMTP_URL: smtp.url, PASSWORD_RESET_MIN_INTERVAL: '1m', LOGIN_STALL_TIME: `${STALL}ms`, PASSWORD_RESET_URL_ALLOW_LIST: ALLOWED });
+    t = await startHarness(redis.url, {
+      SMTP_URL: smtp.url,
+      PASSWORD_RESET_MIN_INTERVAL: '1m',
+      LOGIN_STALL_TIME: `${STALL}ms`,
+      PASSWORD_RESET_URL_ALLOW_LIST: ALLOWED,
+    });
   });
   afterAll(async () => {
     await t?.stop();
   });
 
-  const gqlRequest = (email: string) => t.post('/graphql/system', { query: 'mutation R($e: String!) { auth_password_request(email: $e) }', variables: { e: email } });
+  const gqlRequest = (email: string) =>
+    t.post('/graphql/system', { query: 'mutation R($e: String!) { auth_password_request(email: $e) }', variables: { e: email } });
   /** Status, body and every header but the per-response ones. */
   const shape = async (res: Response) => ({
     status: res.status,
@@ -212,7 +229,11 @@ describe('reset e-mail throttle (mailbox flooding)', () => {
 
   it('sends one e-mail for 10 concurrent requests (REST and GraphQL)', async () => {
     await t.createUser('storm@example.com', PW);
-    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? gqlRequest('storm@example.com') : t.post('/auth/password/request', { email: 'storm@example.com' }))));
+    const res = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 ? gqlRequest('storm@example.com') : t.post('/auth/password/request', { email: 'storm@example.com' }),
+      ),
+    );
     expect(res.map((r) => r.status).sort()).toEqual([...Array(5).fill(200), ...Array(5).fill(204)]);
     await t.app.drainMail();
     const mail = await smtp.next();
@@ -241,7 +262,9 @@ describe('reset e-mail throttle (mailbox flooding)', () => {
       await expectNoMoreMail();
     }
     // Validation still runs first: a bad reset_url is refused the same, throttled or not.
-    expect(await errorCode(await t.post('/auth/password/request', { email: 'same@example.com', reset_url: '//evil.example/auth/reset' }))).toBe('INVALID_PAYLOAD');
+    expect(
+      await errorCode(await t.post('/auth/password/request', { email: 'same@example.com', reset_url: '//evil.example/auth/reset' })),
+    ).toBe('INVALID_PAYLOAD');
   });
 
   it('lets the next e-mail out after PASSWORD_RESET_MIN_INTERVAL; it supersedes the first link', async () => {
@@ -270,7 +293,19 @@ describe('reset e-mail throttle (mailbox flooding)', () => {
   it('gives the slot back when the e-mail cannot be sent', async () => {
     let fail = true;
     const sent: string[] = [];
-    const flaky = await startHarness(redis.url, { PASSWORD_RESET_MIN_INTERVAL: '1m' }, { mailer: { send: async (m) => { if (fail) throw new Error('smtp down'); sent.push(m.to); }, close: () => undefined } });
+    const flaky = await startHarness(
+      redis.url,
+      { PASSWORD_RESET_MIN_INTERVAL: '1m' },
+      {
+        mailer: {
+          send: async (m) => {
+            if (fail) throw new Error('smtp down');
+            sent.push(m.to);
+          },
+          close: () => undefined,
+        },
+      },
+    );
     try {
       await flaky.createUser('retry@example.com', PW);
       expect((await flaky.post('/auth/password/request', { email: 'retry@example.com' })).status).toBe(204);
@@ -291,9 +326,24 @@ describe('password reset without SMTP_URL (dev outbox)', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
     const logger = createLogger({ service: 'auth-basic', level: 'info', destination: sink });
-    const config = loadConfig({ GATEHOUSE_SECRET: SECRET, PUBLIC_URL, AUTH_BASIC_HTTP_ADDR: '127.0.0.1:0', AUTH_BASIC_GRPC_ADDR: '127.0.0.1:0', AUTH_BASIC_DEBUG_ADDR: '127.0.0.1:0', BCRYPT_COST: '4', LOGIN_STALL_TIME: '0', AUTH_BASIC_OUTBOX_DIR: dir });
+    const config = loadConfig({
+      GATEHOUSE_SECRET: SECRET,
+      PUBLIC_URL,
+      AUTH_BASIC_HTTP_ADDR: '127.0.0.1:0',
+      AUTH_BASIC_GRPC_ADDR: '127.0.0.1:0',
+      AUTH_BASIC_DEBUG_ADDR: '127.0.0.1:0',
+      BCRYPT_COST: '4',
+      LOGIN_STALL_TIME: '0',
+      AUTH_BASIC_OUTBOX_DIR: dir,
+    });
     const store = new MemoryStore(systemClock);
-    const app = createApp(config, { store, bus: new MemoryBus(), logger: pino({ level: 'silent' }), clock: systemClock, mailer: createOutboxMailer(dir, config.EMAIL_FROM, logger) });
+    const app = createApp(config, {
+      store,
+      bus: new MemoryBus(),
+      logger: pino({ level: 'silent' }),
+      clock: systemClock,
+      mailer: createOutboxMailer(dir, config.EMAIL_FROM, logger),
+    });
     const ports = await app.start();
     try {
       const base = `http://127.0.0.1:${ports.http}`;
@@ -301,7 +351,11 @@ describe('password reset without SMTP_URL (dev outbox)', () => {
       const users = createUserClient(`127.0.0.1:${ports.grpc}`);
       await users.CreateUser({ email: 'dev@example.com', password: PW, name: '', roles: [], groups: [], provider: '' });
       users.close();
-      const res = await fetch(`${base}/auth/password/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dev@example.com' }) });
+      const res = await fetch(`${base}/auth/password/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'dev@example.com' }),
+      });
       expect(res.status).toBe(204);
       await app.drainMail();
       const logged = lines.map((l) => JSON.parse(l) as { reset_link?: string }).find((l) => l.reset_link);

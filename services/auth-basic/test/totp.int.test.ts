@@ -40,7 +40,11 @@ describe('TOTP', () => {
     const { data } = (await (await h.post('/users/me/tfa/generate', { password: PW }, auth)).json()) as { data: { secret: string } };
     expect(await errorCode(await h.post('/users/me/tfa/enable', { secret: data.secret, otp: '000000' }, auth))).toBe('INVALID_OTP');
     // A secret the server did not hand out is refused (no client-chosen secrets).
-    expect(await errorCode(await h.post('/users/me/tfa/enable', { secret: 'JBSWY3DPEHPK3PXP', otp: totpCode('JBSWY3DPEHPK3PXP', clock.now()) }, auth))).toBe('INVALID_PAYLOAD');
+    expect(
+      await errorCode(
+        await h.post('/users/me/tfa/enable', { secret: 'JBSWY3DPEHPK3PXP', otp: totpCode('JBSWY3DPEHPK3PXP', clock.now()) }, auth),
+      ),
+    ).toBe('INVALID_PAYLOAD');
     const user = await h.users.GetUser({ id });
     expect(user.totp_enabled).toBe(false);
   });
@@ -55,9 +59,15 @@ describe('TOTP', () => {
   it('asks for the code at login: INVALID_OTP when missing or wrong, amr pwd+otp when right', async () => {
     const { secret } = await enroll('login-otp@example.com');
     expect(await errorCode(await h.post('/auth/login', { email: 'login-otp@example.com', password: PW }))).toBe('INVALID_OTP');
-    expect(await errorCode(await h.post('/auth/login', { email: 'login-otp@example.com', password: PW, otp: '123456' }))).toBe('INVALID_OTP');
+    expect(await errorCode(await h.post('/auth/login', { email: 'login-otp@example.com', password: PW, otp: '123456' }))).toBe(
+      'INVALID_OTP',
+    );
     // Wrong password with a right code is still the generic error.
-    expect(await errorCode(await h.post('/auth/login', { email: 'login-otp@example.com', password: 'bad password!', otp: totpCode(secret, clock.now()) }))).toBe('INVALID_CREDENTIALS');
+    expect(
+      await errorCode(
+        await h.post('/auth/login', { email: 'login-otp@example.com', password: 'bad password!', otp: totpCode(secret, clock.now()) }),
+      ),
+    ).toBe('INVALID_CREDENTIALS');
     const res = await h.post('/auth/login', { email: 'login-otp@example.com', password: PW, otp: totpCode(secret, clock.now()) });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: { access_token: string } };
@@ -95,7 +105,9 @@ describe('TOTP', () => {
 
   it('rejects a replay over gRPC Authenticate too (same rules: TOTP users cannot use Basic without a code)', async () => {
     await enroll('basic-totp@example.com');
-    await expect(h.users.Authenticate({ email: 'basic-totp@example.com', password: PW, ip: '10.1.1.1' })).rejects.toMatchObject({ code: 'INVALID_OTP' });
+    await expect(h.users.Authenticate({ email: 'basic-totp@example.com', password: PW, ip: '10.1.1.1' })).rejects.toMatchObject({
+      code: 'INVALID_OTP',
+    });
   });
 
   it('accepts each recovery code once', async () => {

@@ -17,32 +17,66 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  fetch(h.base + path, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  fetch(h.base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
 
 describe('admin REST /users', () => {
   it('refuses callers without a verified identity header (401) and non-admins (403)', async () => {
     expect(await errorCode(await call('GET', '/users', {}))).toBe('UNAUTHENTICATED');
-    expect(await errorCode(await call('GET', '/users', { 'x-gatehouse-identity': 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }))).toBe('UNAUTHENTICATED');
+    expect(await errorCode(await call('GET', '/users', { 'x-gatehouse-identity': 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }))).toBe(
+      'UNAUTHENTICATED',
+    );
     const res = await call('GET', '/users', { 'x-gatehouse-identity': await h.identity('u-1', ['editor']) });
     expect(res.status).toBe(403);
     expect(await errorCode(res)).toBe('FORBIDDEN');
-    expect(await errorCode(await call('POST', '/users', { 'x-gatehouse-identity': await h.identity('u-1', ['editor']) }, { email: 'x@example.com' }))).toBe('FORBIDDEN');
+    expect(
+      await errorCode(
+        await call('POST', '/users', { 'x-gatehouse-identity': await h.identity('u-1', ['editor']) }, { email: 'x@example.com' }),
+      ),
+    ).toBe('FORBIDDEN');
   });
 
   it('creates, reads, lists, updates, disables and deletes users', async () => {
-    const created = await call('POST', '/users', adminAuth, { email: 'Bob@Example.com', name: 'Bob', password: PW, roles: ['editor'], groups: ['team-a'] });
+    const created = await call('POST', '/users', adminAuth, {
+      email: 'Bob@Example.com',
+      name: 'Bob',
+      password: PW,
+      roles: ['editor'],
+      groups: ['team-a'],
+    });
     expect(created.status).toBe(200);
     const bob = ((await created.json()) as { data: Record<string, unknown> }).data;
-    expect(bob).toMatchObject({ email: 'bob@example.com', name: 'Bob', roles: ['editor'], groups: ['team-a'], status: 'active', provider: 'local', totp_enabled: false });
+    expect(bob).toMatchObject({
+      email: 'bob@example.com',
+      name: 'Bob',
+      roles: ['editor'],
+      groups: ['team-a'],
+      status: 'active',
+      provider: 'local',
+      totp_enabled: false,
+    });
     expect(bob).not.toHaveProperty('password_hash');
     const id = bob.id as string;
 
     expect(await errorCode(await call('POST', '/users', adminAuth, { email: 'bob@EXAMPLE.com', password: PW }))).toBe('CONFLICT');
-    expect(((await (await call('GET', `/users/${id}`, adminAuth)).json()) as { data: { email: string } }).data.email).toBe('bob@example.com');
+    expect(((await (await call('GET', `/users/${id}`, adminAuth)).json()) as { data: { email: string } }).data.email).toBe(
+      'bob@example.com',
+    );
     expect(await errorCode(await call('GET', '/users/00000000-0000-0000-0000-000000000000', adminAuth))).toBe('NOT_FOUND');
 
-    const patched = await call('PATCH', `/users/${id}`, adminAuth, { name: 'Robert', email: 'robert@example.com', roles: ['editor', 'viewer'] });
-    expect(((await patched.json()) as { data: Record<string, unknown> }).data).toMatchObject({ name: 'Robert', email: 'robert@example.com', roles: ['editor', 'viewer'] });
+    const patched = await call('PATCH', `/users/${id}`, adminAuth, {
+      name: 'Robert',
+      email: 'robert@example.com',
+      roles: ['editor', 'viewer'],
+    });
+    expect(((await patched.json()) as { data: Record<string, unknown> }).data).toMatchObject({
+      name: 'Robert',
+      email: 'robert@example.com',
+      roles: ['editor', 'viewer'],
+    });
     expect((await h.users.GetUser({ email: 'ROBERT@example.com' })).id).toBe(id);
     expect(await codeOf(h.users.GetUser({ email: 'bob@example.com' }))).toBe('NOT_FOUND');
     expect(h.events).toContainEqual(expect.objectContaining({ user_id: id, reason: 'updated' }));
@@ -56,7 +90,9 @@ describe('admin REST /users', () => {
     expect(((await disabled.json()) as { data: { status: string } }).data.status).toBe('disabled');
     expect(h.issuer.sessionsOf(id)).toBe(0);
     expect(h.issuer.revokedUsers).toContainEqual({ userId: id, reason: 'disabled' });
-    expect(h.events).toContainEqual(expect.objectContaining({ user_id: id, reason: 'disabled', id: expect.any(String), at: expect.any(Number) }));
+    expect(h.events).toContainEqual(
+      expect.objectContaining({ user_id: id, reason: 'disabled', id: expect.any(String), at: expect.any(Number) }),
+    );
     expect(await errorCode(await h.post('/auth/login', { email: 'robert@example.com', password: PW }))).toBe('INVALID_CREDENTIALS');
 
     expect((await call('DELETE', `/users/${id}`, adminAuth)).status).toBe(204);
@@ -82,7 +118,9 @@ describe('admin REST /users', () => {
     expect(await errorCode(await call('POST', '/users', adminAuth, { email: 'not-an-email' }))).toBe('INVALID_PAYLOAD');
     expect(await errorCode(await call('POST', '/users', adminAuth, { email: 'r@example.com', roles: 'admin' }))).toBe('INVALID_PAYLOAD');
     expect(await errorCode(await call('POST', '/users', adminAuth, { email: 's@example.com', status: 'godmode' }))).toBe('INVALID_PAYLOAD');
-    expect(await errorCode(await call('POST', '/users', adminAuth, { email: 'sso2@example.com', provider: 'github', password: PW }))).toBe('INVALID_PAYLOAD');
+    expect(await errorCode(await call('POST', '/users', adminAuth, { email: 'sso2@example.com', provider: 'github', password: PW }))).toBe(
+      'INVALID_PAYLOAD',
+    );
     expect(await errorCode(await call('GET', '/nowhere', adminAuth))).toBe('ROUTE_NOT_FOUND');
   });
 
@@ -131,10 +169,26 @@ describe('gRPC UserService', () => {
   });
 
   it('Authenticate returns a principal (amr pwd, auth_method basic) and the generic error otherwise', async () => {
-    const u = await h.users.CreateUser({ email: 'basic@example.com', name: 'B', password: PW, roles: ['viewer'], groups: ['g'], provider: '' });
+    const u = await h.users.CreateUser({
+      email: 'basic@example.com',
+      name: 'B',
+      password: PW,
+      roles: ['viewer'],
+      groups: ['g'],
+      provider: '',
+    });
     const p = await h.users.Authenticate({ email: 'basic@example.com', password: PW, ip: '10.2.2.2' });
-    expect(p).toMatchObject({ user_id: u.id, email: 'basic@example.com', roles: ['viewer'], groups: ['g'], amr: ['pwd'], auth_method: 'basic' });
-    expect(await codeOf(h.users.Authenticate({ email: 'basic@example.com', password: 'wrong password', ip: '10.2.2.2' }))).toBe('INVALID_CREDENTIALS');
+    expect(p).toMatchObject({
+      user_id: u.id,
+      email: 'basic@example.com',
+      roles: ['viewer'],
+      groups: ['g'],
+      amr: ['pwd'],
+      auth_method: 'basic',
+    });
+    expect(await codeOf(h.users.Authenticate({ email: 'basic@example.com', password: 'wrong password', ip: '10.2.2.2' }))).toBe(
+      'INVALID_CREDENTIALS',
+    );
     expect(await codeOf(h.users.Authenticate({ email: 'nobody@example.com', password: PW, ip: '10.2.2.2' }))).toBe('INVALID_CREDENTIALS');
   });
 });

@@ -1,23 +1,48 @@
-import { MemoryBus, MemoryStore, createLogger, createTokenClient, type DirectoryUser, type GatehouseError, type UserDirectory } from '@gatehouse/shared';
+import {
+  MemoryBus,
+  MemoryStore,
+  createLogger,
+  createTokenClient,
+  type DirectoryUser,
+  type GatehouseError,
+  type UserDirectory,
+} from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
 /** Test double of the UserDirectory port. */
-const directory = (users: DirectoryUser[]): UserDirectory => ({ getUser: async (k) => users.find((u) => ('id' in k ? u.id === k.id : u.email === k.email)) ?? null });
+const directory = (users: DirectoryUser[]): UserDirectory => ({
+  getUser: async (k) => users.find((u) => ('id' in k ? u.id === k.id : u.email === k.email)) ?? null,
+});
 
 describe('auth-bearer on the in-memory store and bus (all-in-one runtime)', () => {
   it('opens, rotates and detects reuse with the memory store as with Redis', async () => {
     const clock = new FakeClock(Date.now());
     const store = new MemoryStore(clock);
     const bus = new MemoryBus();
-    const config = loadConfig({ GATEHOUSE_SECRET: 's'.repeat(40), AUTH_BEARER_HTTP_ADDR: '127.0.0.1:0', AUTH_BEARER_GRPC_ADDR: '127.0.0.1:0', AUTH_BEARER_DEBUG_ADDR: '127.0.0.1:0', SESSION_REFRESH_GRACE_PERIOD: '0' });
-    const app = createApp(config, { store, bus, clock, logger: createLogger({ service: 't', level: 'silent' }), users: directory([{ id: 'u1', email: 'u1@x.test', name: 'U', roles: [], groups: [], status: 'active' }]) });
+    const config = loadConfig({
+      GATEHOUSE_SECRET: 's'.repeat(40),
+      AUTH_BEARER_HTTP_ADDR: '127.0.0.1:0',
+      AUTH_BEARER_GRPC_ADDR: '127.0.0.1:0',
+      AUTH_BEARER_DEBUG_ADDR: '127.0.0.1:0',
+      SESSION_REFRESH_GRACE_PERIOD: '0',
+    });
+    const app = createApp(config, {
+      store,
+      bus,
+      clock,
+      logger: createLogger({ service: 't', level: 'silent' }),
+      users: directory([{ id: 'u1', email: 'u1@x.test', name: 'U', roles: [], groups: [], status: 'active' }]),
+    });
     const ports = await app.start();
     const client = createTokenClient(`127.0.0.1:${ports.grpc}`);
     try {
       const set = await client.OpenSession({ principal: { user_id: 'u1' }, client_id: 'web', amr: ['pwd'] });
-      const [a, c] = await Promise.allSettled([client.RefreshSession({ refresh_token: set.refresh_token }), client.RefreshSession({ refresh_token: set.refresh_token })]);
+      const [a, c] = await Promise.allSettled([
+        client.RefreshSession({ refresh_token: set.refresh_token }),
+        client.RefreshSession({ refresh_token: set.refresh_token }),
+      ]);
       // Grace disabled: exactly one parallel refresh wins, the other is reuse and ends the session.
       const codes = [a, c].map((r) => (r.status === 'fulfilled' ? 'OK' : (r.reason as GatehouseError).code)).sort();
       expect(codes).toEqual(['INVALID_TOKEN', 'OK']);
@@ -31,6 +56,12 @@ describe('auth-bearer on the in-memory store and bus (all-in-one runtime)', () =
   });
 
   it('lists every configuration problem at once', () => {
-    expect(() => loadConfig({ GATEHOUSE_SECRET: 'short', AUTH_BEARER_SIGNING_ALG: 'HS256', AUTH_BEARER_SERVICE_ACCOUNTS: '[{"client_id":"x","secret_sha256":"nothex"}]' })).toThrow(/GATEHOUSE_SECRET[\s\S]*AUTH_BEARER_SIGNING_ALG[\s\S]*AUTH_BEARER_SERVICE_ACCOUNTS/);
+    expect(() =>
+      loadConfig({
+        GATEHOUSE_SECRET: 'short',
+        AUTH_BEARER_SIGNING_ALG: 'HS256',
+        AUTH_BEARER_SERVICE_ACCOUNTS: '[{"client_id":"x","secret_sha256":"nothex"}]',
+      }),
+    ).toThrow(/GATEHOUSE_SECRET[\s\S]*AUTH_BEARER_SIGNING_ALG[\s\S]*AUTH_BEARER_SERVICE_ACCOUNTS/);
   });
 });

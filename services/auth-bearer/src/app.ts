@@ -55,11 +55,21 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.users ? undefined : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const userClient = deps.users
+    ? undefined
+    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const users = deps.users ?? grpcUserDirectory(userClient!);
   const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
 
-  const keys = new KeyRing({ store, clock, secret: config.GATEHOUSE_SECRET, alg: config.AUTH_BEARER_SIGNING_ALG, pem: config.AUTH_BEARER_SIGNING_KEY, retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL, cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL });
+  const keys = new KeyRing({
+    store,
+    clock,
+    secret: config.GATEHOUSE_SECRET,
+    alg: config.AUTH_BEARER_SIGNING_ALG,
+    pem: config.AUTH_BEARER_SIGNING_KEY,
+    retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL,
+    cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL,
+  });
   const events = new EventPublisher({ store, bus, clock, logger, retentionMs });
   const sessions = new SessionService({
     sessions: new SessionStore(store),
@@ -68,9 +78,21 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     clock,
     logger,
     secret: config.GATEHOUSE_SECRET,
-    policy: { refreshTtlMs: config.REFRESH_TOKEN_TTL, idleTtlMs: config.SESSION_IDLE_TTL, graceMs: config.SESSION_REFRESH_GRACE_PERIOD, maxSessionsPerUser: config.AUTH_BEARER_MAX_SESSIONS_PER_USER, retentionMs },
+    policy: {
+      refreshTtlMs: config.REFRESH_TOKEN_TTL,
+      idleTtlMs: config.SESSION_IDLE_TTL,
+      graceMs: config.SESSION_REFRESH_GRACE_PERIOD,
+      maxSessionsPerUser: config.AUTH_BEARER_MAX_SESSIONS_PER_USER,
+      retentionMs,
+    },
   });
-  const issuer = new AccessTokenIssuer({ keys, clock, issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, defaultTtlMs: config.ACCESS_TOKEN_TTL });
+  const issuer = new AccessTokenIssuer({
+    keys,
+    clock,
+    issuer: config.PUBLIC_URL,
+    audience: config.ACCESS_TOKEN_AUDIENCE,
+    defaultTtlMs: config.ACCESS_TOKEN_TTL,
+  });
   const authority = new TokenAuthority({
     sessions,
     issuer,
@@ -90,7 +112,10 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     },
   });
 
-  const verifyIdentity = createIdentityVerifier({ keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
+  const verifyIdentity = createIdentityVerifier({
+    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
+    clock,
+  });
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxySetting(config));
   http.use(cookieParser());
@@ -121,7 +146,10 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
         // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
         checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
       });
-      logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG }, 'auth-bearer started');
+      logger.info(
+        { http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG },
+        'auth-bearer started',
+      );
       return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
     },
     async stop() {

@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
 
-const sha256Digest = z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43})$/, 'expected the SHA-256 of the secret (64 hex or 43 base64url characters)');
+const sha256Digest = z
+  .string()
+  .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43})$/, 'expected the SHA-256 of the secret (64 hex or 43 base64url characters)');
 
 /** A configured service account that may impersonate users (AUTH_BEARER_SERVICE_ACCOUNTS). */
 const serviceAccount = z.object({
@@ -58,7 +60,10 @@ export const configSchema = z.object({
     .string()
     .default('loopback')
     .transform((v) => v.trim())
-    .refine((v) => v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())), 'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)'),
+    .refine(
+      (v) => v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())),
+      'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)',
+    ),
   /** Algorithm of new signing keys. */
   AUTH_BEARER_SIGNING_ALG: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   /** PKCS#8 PEM private key (set AUTH_BEARER_SIGNING_KEY_FILE to a path); when set, keys are not kept in the store and rotation is refused. */

@@ -9,7 +9,7 @@ const codeOf = async (p: Promise<unknown>) =>
     (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
   );
 
-describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NATS)', () => {
+describe("the caller's own sessions: GET/DELETE /auth/sessions (real Redis + NATS)", () => {
   let b: Backends;
   let app: Running;
 
@@ -27,8 +27,17 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     app.users.add({ id, roles: ['user'] });
     return id;
   };
-  const open = async (user: string, user_agent = 'jest') => app.grpc.OpenSession({ principal: principal(user), client_id: 'web', amr: ['pwd', 'otp'], ip: '203.0.113.9', user_agent });
-  const who = (sub: string, extra: Partial<Identity> = {}): Identity => ({ sub, roles: ['user'], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer', ...extra });
+  const open = async (user: string, user_agent = 'jest') =>
+    app.grpc.OpenSession({ principal: principal(user), client_id: 'web', amr: ['pwd', 'otp'], ip: '203.0.113.9', user_agent });
+  const who = (sub: string, extra: Partial<Identity> = {}): Identity => ({
+    sub,
+    roles: ['user'],
+    groups: [],
+    scopes: [],
+    amr: ['pwd'],
+    auth_method: 'bearer',
+    ...extra,
+  });
 
   const call = async (method: 'GET' | 'DELETE' | 'PUT', path: string, identity?: string): Promise<HttpResult> => {
     const res = await fetch(`${app.http}${path}`, { method, headers: identity ? { [IDENTITY_HEADER]: identity } : {} });
@@ -37,9 +46,10 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
   };
   const as = async (identity: Identity) => app.identityHeader(identity);
   const codeIn = (r: HttpResult) => (r.body?.errors as Array<{ extensions: { code: string } }> | undefined)?.[0]?.extensions.code;
-  const noStore = (r: HttpResult) => expect({ status: r.status, cacheControl: r.headers.get('cache-control') }).toEqual({ status: r.status, cacheControl: 'no-store' });
+  const noStore = (r: HttpResult) =>
+    expect({ status: r.status, cacheControl: r.headers.get('cache-control') }).toEqual({ status: r.status, cacheControl: 'no-store' });
 
-  it('lists only the caller\'s sessions, marks the one the request is bound to as current, and shows no token or digest', async () => {
+  it("lists only the caller's sessions, marks the one the request is bound to as current, and shows no token or digest", async () => {
     const alice = newUser();
     const bob = newUser();
     const a1 = await open(alice, 'Firefox');
@@ -75,7 +85,7 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     expect((basic.body!.data as Array<{ current: boolean }>).map((s) => s.current)).toEqual([false, false]);
   });
 
-  it('ends one of the caller\'s sessions: its refresh token fails and gatehouse.revoked.session is published', async () => {
+  it("ends one of the caller's sessions: its refresh token fails and gatehouse.revoked.session is published", async () => {
     const alice = newUser();
     const keep = await open(alice);
     const end = await open(alice);
@@ -84,7 +94,9 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     noStore(r);
     expect(await codeOf(app.grpc.RefreshSession({ refresh_token: end.refresh_token }))).toBe('INVALID_TOKEN');
     expect(await codeOf(app.grpc.VerifyToken({ token: end.access_token }))).toBe('INVALID_TOKEN');
-    await eventually(() => app.events.find((e) => e.subject === SUBJECTS.revokedSession && e.payload.sid === end.session_id && e.payload.user_id === alice));
+    await eventually(() =>
+      app.events.find((e) => e.subject === SUBJECTS.revokedSession && e.payload.sid === end.session_id && e.payload.user_id === alice),
+    );
     // The other session lives on, and the list no longer shows the ended one.
     await expect(app.grpc.RefreshSession({ refresh_token: keep.refresh_token })).resolves.toBeTruthy();
     const list = await call('GET', '/auth/sessions', await as(who(alice)));
@@ -93,7 +105,7 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     expect((await call('DELETE', `/auth/sessions/${end.session_id}`, await as(who(alice)))).status).toBe(404);
   });
 
-  it('attack: ending another user\'s session answers 404 exactly as an unknown id does, and that session still refreshes', async () => {
+  it("attack: ending another user's session answers 404 exactly as an unknown id does, and that session still refreshes", async () => {
     const mallory = newUser();
     const victim = newUser();
     const v = await open(victim);
@@ -115,7 +127,8 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     const alice = newUser();
     const bob = newUser();
     const sessions = [await open(alice), await open(alice), await open(alice)];
-    const minted = (await app.grpc.MintAccessToken({ principal: principal(alice), scopes: ['read'], audience: '', ttl_seconds: 600 })).access_token;
+    const minted = (await app.grpc.MintAccessToken({ principal: principal(alice), scopes: ['read'], audience: '', ttl_seconds: 600 }))
+      .access_token;
     const bobs = await open(bob);
     // Tokens issued in the second of the revocation still count (issue-time precision is seconds).
     app.clock.advance(1000);
@@ -126,7 +139,8 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     for (const s of sessions) expect(await codeOf(app.grpc.RefreshSession({ refresh_token: s.refresh_token }))).toBe('INVALID_TOKEN');
     expect(await codeOf(app.grpc.VerifyToken({ token: minted }))).toBe('INVALID_TOKEN');
     await eventually(() => app.events.find((e) => e.subject === SUBJECTS.revokedUser && e.payload.user_id === alice));
-    for (const s of sessions) await eventually(() => app.events.find((e) => e.subject === SUBJECTS.revokedSession && e.payload.sid === s.session_id));
+    for (const s of sessions)
+      await eventually(() => app.events.find((e) => e.subject === SUBJECTS.revokedSession && e.payload.sid === s.session_id));
     const list = await call('GET', '/auth/sessions', await as(who(alice)));
     expect(list.body).toEqual({ data: [] });
 
@@ -137,7 +151,11 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
   it('answers 401 UNAUTHENTICATED without an identity header, on every route, and changes nothing', async () => {
     const alice = newUser();
     const s = await open(alice);
-    for (const [method, path] of [['GET', '/auth/sessions'], ['DELETE', '/auth/sessions'], ['DELETE', `/auth/sessions/${s.session_id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/auth/sessions'],
+      ['DELETE', '/auth/sessions'],
+      ['DELETE', `/auth/sessions/${s.session_id}`],
+    ] as const) {
       const r = await call(method, path);
       expect({ method, path, status: r.status, code: codeIn(r) }).toEqual({ method, path, status: 401, code: 'UNAUTHENTICATED' });
       noStore(r);
@@ -145,13 +163,17 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     await expect(app.grpc.RefreshSession({ refresh_token: s.refresh_token })).resolves.toBeTruthy();
   });
 
-  it('attack: a forged identity header (signed by another key, even under the proxy\'s kid) answers 401', async () => {
+  it("attack: a forged identity header (signed by another key, even under the proxy's kid) answers 401", async () => {
     const alice = newUser();
     const s = await open(alice);
     const rogue = await testKeyPair('ES256');
     for (const key of [rogue, { ...rogue, kid: app.proxyKey.kid }]) {
       const forged = await app.identityHeader(who(alice), key);
-      for (const [method, path] of [['GET', '/auth/sessions'], ['DELETE', '/auth/sessions'], ['DELETE', `/auth/sessions/${s.session_id}`]] as const) {
+      for (const [method, path] of [
+        ['GET', '/auth/sessions'],
+        ['DELETE', '/auth/sessions'],
+        ['DELETE', `/auth/sessions/${s.session_id}`],
+      ] as const) {
         const r = await call(method, path, forged);
         expect({ method, path, status: r.status, code: codeIn(r) }).toEqual({ method, path, status: 401, code: 'UNAUTHENTICATED' });
       }
@@ -168,7 +190,11 @@ describe('the caller\'s own sessions: GET/DELETE /auth/sessions (real Redis + NA
     const alice = newUser();
     const s = await open(alice);
     const header = await as(who(alice, { sid: s.session_id, ...extra }));
-    for (const [method, path] of [['GET', '/auth/sessions'], ['DELETE', '/auth/sessions'], ['DELETE', `/auth/sessions/${s.session_id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/auth/sessions'],
+      ['DELETE', '/auth/sessions'],
+      ['DELETE', `/auth/sessions/${s.session_id}`],
+    ] as const) {
       const r = await call(method, path, header);
       expect({ method, path, status: r.status, code: codeIn(r) }).toEqual({ method, path, status: 403, code: 'FORBIDDEN' });
       noStore(r);

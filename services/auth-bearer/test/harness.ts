@@ -1,5 +1,18 @@
 import { createHash } from 'node:crypto';
-import { createLogger, createTokenClient, NatsBus, RedisStore, StaticKeySource, signIdentity, type DirectoryUser, type Identity, type EventBus, type TokenClient, type UserDirectory, type UserKey } from '@gatehouse/shared';
+import {
+  createLogger,
+  createTokenClient,
+  NatsBus,
+  RedisStore,
+  StaticKeySource,
+  signIdentity,
+  type DirectoryUser,
+  type Identity,
+  type EventBus,
+  type TokenClient,
+  type UserDirectory,
+  type UserKey,
+} from '@gatehouse/shared';
 import { FakeClock, startNats, startRedis, testKeyPair, type SpawnedServer } from '@gatehouse/shared/testing';
 import { createApp, loadConfig, type Config } from '../src/index.js';
 
@@ -53,7 +66,11 @@ export type ProxyKey = Awaited<ReturnType<typeof testKeyPair>>;
 
 export const SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
-export async function startAuthBearer(b: Backends, env: Record<string, string> = {}, opts: { clock?: FakeClock; users?: InMemoryUserDirectory } = {}): Promise<Running> {
+export async function startAuthBearer(
+  b: Backends,
+  env: Record<string, string> = {},
+  opts: { clock?: FakeClock; users?: InMemoryUserDirectory } = {},
+): Promise<Running> {
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
     PUBLIC_URL: 'https://auth.example.test',
@@ -126,9 +143,20 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 }
 
 export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpResult> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
 }
 
-export const principal = (id: string, extra: Record<string, unknown> = {}) => ({ user_id: id, email: `${id}@example.test`, name: id, roles: ['user'], groups: ['g1'], ...extra });
+export const principal = (id: string, extra: Record<string, unknown> = {}) => ({
+  user_id: id,
+  email: `${id}@example.test`,
+  name: id,
+  roles: ['user'],
+  groups: ['g1'],
+  ...extra,
+});

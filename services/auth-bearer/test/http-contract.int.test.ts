@@ -20,13 +20,22 @@ function proxyRoutes(): ProxyRoute[] {
     const m = /^\s*-\s*\{\s*(prefix|path):\s*([^,\s]+),\s*upstream:\s*([^,\s}]+)(.*)\}\s*$/.exec(line);
     if (!m) continue;
     const methods = /methods:\s*\[([^\]]*)\]/.exec(m[4]!);
-    routes.push({ match: m[1] as 'prefix' | 'path', path: m[2]!, upstream: m[3]!, methods: methods ? methods[1]!.split(',').map((s) => s.trim()) : null });
+    routes.push({
+      match: m[1] as 'prefix' | 'path',
+      path: m[2]!,
+      upstream: m[3]!,
+      methods: methods ? methods[1]!.split(',').map((s) => s.trim()) : null,
+    });
   }
   return routes;
 }
 /** The route the proxy picks for a request: the most specific match (exact, else the longest prefix at a segment boundary). */
 function proxyRouteFor(routes: ProxyRoute[], method: string, path: string): ProxyRoute | undefined {
-  const hits = routes.filter((r) => (r.methods === null || r.methods.includes(method)) && (r.match === 'path' ? r.path === path : path === r.path || path.startsWith(`${r.path}/`)));
+  const hits = routes.filter(
+    (r) =>
+      (r.methods === null || r.methods.includes(method)) &&
+      (r.match === 'path' ? r.path === path : path === r.path || path.startsWith(`${r.path}/`)),
+  );
   return hits.sort((a, b) => (a.match === 'path' ? 1 : 0) - (b.match === 'path' ? 1 : 0) || a.path.length - b.path.length).at(-1);
 }
 
@@ -38,7 +47,10 @@ describe('auth-bearer HTTP contract: discovery, caching, client address (real Re
 
   beforeAll(async () => {
     b = await startBackends();
-    [app, strict] = await Promise.all([startAuthBearer(b, { PUBLIC_URL }), startAuthBearer(b, { PUBLIC_URL, AUTH_BEARER_TRUST_PROXY: '10.0.0.0/8' })]);
+    [app, strict] = await Promise.all([
+      startAuthBearer(b, { PUBLIC_URL }),
+      startAuthBearer(b, { PUBLIC_URL, AUTH_BEARER_TRUST_PROXY: '10.0.0.0/8' }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([app?.stop(), strict?.stop()]);
@@ -48,7 +60,10 @@ describe('auth-bearer HTTP contract: discovery, caching, client address (real Re
   const open = async (r: Running = app) => {
     const user = `u-${randomUUID()}`;
     r.users.add({ id: user });
-    return { user, set: await r.grpc.OpenSession({ principal: principal(user), client_id: 'web', amr: ['pwd'], ip: '192.0.2.1', user_agent: 'login' }) };
+    return {
+      user,
+      set: await r.grpc.OpenSession({ principal: principal(user), client_id: 'web', amr: ['pwd'], ip: '192.0.2.1', user_agent: 'login' }),
+    };
   };
 
   describe('/.well-known/openid-configuration', () => {
@@ -61,14 +76,24 @@ describe('auth-bearer HTTP contract: discovery, caching, client address (real Re
       const urls = Object.keys(doc).filter((k) => k.endsWith('_uri') || k.endsWith('_endpoint'));
       expect(urls.sort()).toEqual(Object.keys(METHOD).sort());
       // Endpoints that do not exist are not advertised.
-      for (const absent of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'registration_endpoint', 'id_token_signing_alg_values_supported']) {
+      for (const absent of [
+        'authorization_endpoint',
+        'token_endpoint',
+        'userinfo_endpoint',
+        'end_session_endpoint',
+        'registration_endpoint',
+        'id_token_signing_alg_values_supported',
+      ]) {
         expect(doc).not.toHaveProperty(absent);
       }
       for (const key of urls) {
         const url = new URL(doc[key] as string);
         expect(`${url.origin}`).toBe(PUBLIC_URL);
         // Served here: the path answers something other than ROUTE_NOT_FOUND (401/400 for the OAuth endpoints without a client).
-        const res = await fetch(`${app.http}${url.pathname}`, { method: METHOD[key], ...(METHOD[key] === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' } : {}) });
+        const res = await fetch(`${app.http}${url.pathname}`, {
+          method: METHOD[key],
+          ...(METHOD[key] === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' } : {}),
+        });
         expect({ key, status: res.status }).toEqual({ key, status: key === 'jwks_uri' ? 200 : 401 });
       }
     });
@@ -86,18 +111,27 @@ describe('auth-bearer HTTP contract: discovery, caching, client address (real Re
   });
 
   describe('Cache-Control: no-store on /auth/refresh and /auth/logout, whatever the outcome', () => {
-    const noStore = (r: HttpResult) => expect({ status: r.status, cacheControl: r.headers.get('cache-control') }).toEqual({ status: r.status, cacheControl: 'no-store' });
+    const noStore = (r: HttpResult) =>
+      expect({ status: r.status, cacheControl: r.headers.get('cache-control') }).toEqual({ status: r.status, cacheControl: 'no-store' });
 
     it('on successful refreshes in json, cookie and session mode', async () => {
       const a = await open();
       const json = await postJson(`${app.http}/auth/refresh`, { mode: 'json', refresh_token: a.set.refresh_token });
       expect(json.status).toBe(200);
       noStore(json);
-      const cookie = await postJson(`${app.http}/auth/refresh`, { mode: 'cookie' }, { cookie: `gatehouse_refresh_token=${json.body!.data.refresh_token as string}` });
+      const cookie = await postJson(
+        `${app.http}/auth/refresh`,
+        { mode: 'cookie' },
+        { cookie: `gatehouse_refresh_token=${json.body!.data.refresh_token as string}` },
+      );
       expect(cookie.status).toBe(200);
       noStore(cookie);
       const refreshCookie = cookie.headers.getSetCookie().find((c) => c.startsWith('gatehouse_refresh_token='))!;
-      const session = await postJson(`${app.http}/auth/refresh`, { mode: 'session' }, { cookie: `gatehouse_session_token=${refreshCookie.split(';')[0]!.split('=')[1]!}` });
+      const session = await postJson(
+        `${app.http}/auth/refresh`,
+        { mode: 'session' },
+        { cookie: `gatehouse_session_token=${refreshCookie.split(';')[0]!.split('=')[1]!}` },
+      );
       expect(session.status).toBe(200);
       noStore(session);
     });
@@ -107,12 +141,20 @@ describe('auth-bearer HTTP contract: discovery, caching, client address (real Re
         const none = await postJson(`${app.http}/auth/refresh`, { mode });
         expect(none.status).toBe(400);
         noStore(none);
-        const unknown = await postJson(`${app.http}/auth/refresh`, { mode }, { cookie: `gatehouse_refresh_token=${'a'.repeat(43)}; gatehouse_session_token=${'a'.repeat(43)}` });
+        const unknown = await postJson(
+          `${app.http}/auth/refresh`,
+          { mode },
+          { cookie: `gatehouse_refresh_token=${'a'.repeat(43)}; gatehouse_session_token=${'a'.repeat(43)}` },
+        );
         expect(unknown.status).toBe(401);
         noStore(unknown);
       }
       noStore(await postJson(`${app.http}/auth/refresh`, { mode: 'telepathy', refresh_token: 'a'.repeat(43) }));
-      const malformed = await fetch(`${app.http}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refresh_token":' });
+      const malformed = await fetch(`${app.http}/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"refresh_token":',
+      });
       expect(malformed.status).toBe(400);
       expect(malformed.headers.get('cache-control')).toBe('no-store');
       const a = await open();
@@ -157,10 +199,15 @@ describe('AUTH_BEARER_TRUST_PROXY configuration', () => {
     expect(trustProxySetting(loadConfig(base))).toBe('loopback');
     expect(trustProxySetting(loadConfig({ ...base, AUTH_BEARER_TRUST_PROXY: '' }))).toBe('loopback');
     expect(trustProxySetting(loadConfig({ ...base, AUTH_BEARER_TRUST_PROXY: 'false' }))).toBe(false);
-    expect(trustProxySetting(loadConfig({ ...base, AUTH_BEARER_TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.10' }))).toBe('loopback, 10.0.0.0/8, fd00::/8, 192.0.2.10');
+    expect(trustProxySetting(loadConfig({ ...base, AUTH_BEARER_TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.10' }))).toBe(
+      'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.10',
+    );
   });
 
-  it.each(['true', '*', '1', '10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/8'])('refuses %s at load time (Express would throw on the first request)', (v) => {
-    expect(() => loadConfig({ ...base, AUTH_BEARER_TRUST_PROXY: v })).toThrow(/AUTH_BEARER_TRUST_PROXY/);
-  });
+  it.each(['true', '*', '1', '10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/8'])(
+    'refuses %s at load time (Express would throw on the first request)',
+    (v) => {
+      expect(() => loadConfig({ ...base, AUTH_BEARER_TRUST_PROXY: v })).toThrow(/AUTH_BEARER_TRUST_PROXY/);
+    },
+  );
 });

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError, SUBJECTS } from '@gatehouse/shared';
-import { eventually, hex256, postForm, postJson, principal, startAuthBearer, startBackends, type Backends, type Running } from './harness.js';
+import {
+  eventually,
+  hex256,
+  postForm,
+  postJson,
+  principal,
+  startAuthBearer,
+  startBackends,
+  type Backends,
+  type Running,
+} from './harness.js';
 
 const codeOf = async (p: Promise<unknown>) =>
   p.then(
@@ -11,7 +21,8 @@ const codeOf = async (p: Promise<unknown>) =>
 const SVC_SECRET = 'svc-secret-value-0123456789';
 const ADMIN_SVC_SECRET = 'admin-svc-secret-0123456789';
 const RS_SECRET = 'resource-server-secret-123';
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NATS)', () => {
   let b: Backends;
@@ -22,7 +33,11 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
     app = await startAuthBearer(b, {
       AUTH_BEARER_SERVICE_ACCOUNTS: JSON.stringify([
         { client_id: 'svc-search', secret_sha256: hex256(SVC_SECRET), scopes: ['files.read'] },
-        { client_id: 'svc-admin', secret_sha256: Buffer.from(hex256(ADMIN_SVC_SECRET), 'hex').toString('base64url'), allow_admin_targets: true },
+        {
+          client_id: 'svc-admin',
+          secret_sha256: Buffer.from(hex256(ADMIN_SVC_SECRET), 'hex').toString('base64url'),
+          allow_admin_targets: true,
+        },
       ]),
       AUTH_BEARER_RESOURCE_CLIENTS: JSON.stringify([{ client_id: 'rs1', secret_sha256: hex256(RS_SECRET) }]),
     });
@@ -37,34 +52,70 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
 
   describe('Impersonate', () => {
     it('mints a short-lived token for the target with act.sub = the service account, and audits it', async () => {
-      const res = await app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, email: 'alice@example.test', scopes: ['files.read'] });
+      const res = await app.grpc.Impersonate({
+        client_id: 'svc-search',
+        client_secret: SVC_SECRET,
+        email: 'alice@example.test',
+        scopes: ['files.read'],
+      });
       expect(Number(res.expires_at_ms) - app.clock.now()).toBeLessThanOrEqual(5 * 60_000);
       const claims = JSON.parse((await app.grpc.VerifyToken({ token: res.access_token })).claims_json) as Record<string, unknown>;
       expect(claims).toMatchObject({ sub: 'alice', act: { sub: 'svc-search' }, client_id: 'svc-search', scope: 'files.read' });
       expect(claims.sid).toBeUndefined();
-      const ev = await eventually(() => app.events.find((e) => e.subject === SUBJECTS.audit && e.payload.action === 'impersonation.allowed' && e.payload.subject === 'alice'));
+      const ev = await eventually(() =>
+        app.events.find(
+          (e) => e.subject === SUBJECTS.audit && e.payload.action === 'impersonation.allowed' && e.payload.subject === 'alice',
+        ),
+      );
       expect(ev.payload.actor).toBe('svc-search');
       expect(JSON.stringify(app.events)).not.toContain(SVC_SECRET);
     });
 
     it('refuses an admin target unless the account allows it (FORBIDDEN), and audits the refusal', async () => {
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'root', scopes: [] }))).toBe('FORBIDDEN');
-      await eventually(() => app.events.find((e) => e.subject === SUBJECTS.audit && e.payload.action === 'impersonation.refused' && e.payload.subject === 'root'));
+      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'root', scopes: [] }))).toBe(
+        'FORBIDDEN',
+      );
+      await eventually(() =>
+        app.events.find(
+          (e) => e.subject === SUBJECTS.audit && e.payload.action === 'impersonation.refused' && e.payload.subject === 'root',
+        ),
+      );
       const ok = await app.grpc.Impersonate({ client_id: 'svc-admin', client_secret: ADMIN_SVC_SECRET, user_id: 'root', scopes: [] });
-      expect(JSON.parse((await app.grpc.VerifyToken({ token: ok.access_token })).claims_json)).toMatchObject({ sub: 'root', act: { sub: 'svc-admin' } });
+      expect(JSON.parse((await app.grpc.VerifyToken({ token: ok.access_token })).claims_json)).toMatchObject({
+        sub: 'root',
+        act: { sub: 'svc-admin' },
+      });
     });
 
     it('refuses bad credentials (wrong secret, unknown account, empty secret) with INVALID_CREDENTIALS', async () => {
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: 'wrong', user_id: 'alice', scopes: [] }))).toBe('INVALID_CREDENTIALS');
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'nobody', client_secret: SVC_SECRET, user_id: 'alice', scopes: [] }))).toBe('INVALID_CREDENTIALS');
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: '', user_id: 'alice', scopes: [] }))).toBe('INVALID_CREDENTIALS');
-      await eventually(() => app.events.find((e) => e.subject === SUBJECTS.audit && e.payload.action === 'impersonation.refused' && e.payload.actor === 'nobody'));
+      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: 'wrong', user_id: 'alice', scopes: [] }))).toBe(
+        'INVALID_CREDENTIALS',
+      );
+      expect(await codeOf(app.grpc.Impersonate({ client_id: 'nobody', client_secret: SVC_SECRET, user_id: 'alice', scopes: [] }))).toBe(
+        'INVALID_CREDENTIALS',
+      );
+      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: '', user_id: 'alice', scopes: [] }))).toBe(
+        'INVALID_CREDENTIALS',
+      );
+      await eventually(() =>
+        app.events.find(
+          (e) => e.subject === SUBJECTS.audit && e.payload.action === 'impersonation.refused' && e.payload.actor === 'nobody',
+        ),
+      );
     });
 
     it('refuses scopes beyond the account, unknown and suspended targets', async () => {
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'alice', scopes: ['files.write'] }))).toBe('INSUFFICIENT_SCOPE');
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'nobody', scopes: [] }))).toBe('NOT_FOUND');
-      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'gone', scopes: [] }))).toBe('FORBIDDEN');
+      expect(
+        await codeOf(
+          app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'alice', scopes: ['files.write'] }),
+        ),
+      ).toBe('INSUFFICIENT_SCOPE');
+      expect(
+        await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'nobody', scopes: [] })),
+      ).toBe('NOT_FOUND');
+      expect(await codeOf(app.grpc.Impersonate({ client_id: 'svc-search', client_secret: SVC_SECRET, user_id: 'gone', scopes: [] }))).toBe(
+        'FORBIDDEN',
+      );
     });
   });
 
@@ -73,12 +124,21 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
 
     it('requires client authentication (Basic or client_secret_post) and refuses wrong secrets', async () => {
       const set = await open();
-      for (const headers of [{} as Record<string, string>, { authorization: basic('rs1', 'nope') }, { authorization: basic('nobody', RS_SECRET) }, { authorization: 'Bearer x' }]) {
+      for (const headers of [
+        {} as Record<string, string>,
+        { authorization: basic('rs1', 'nope') },
+        { authorization: basic('nobody', RS_SECRET) },
+        { authorization: 'Bearer x' },
+      ]) {
         const res = await postForm(`${app.http}/oauth/introspect`, { token: set.access_token }, headers);
         expect(res.status).toBe(401);
         expect(res.body).toEqual({ error: 'invalid_client' });
       }
-      const both = await postForm(`${app.http}/oauth/introspect`, { token: set.access_token, client_id: 'rs1', client_secret: RS_SECRET }, { authorization: basic('rs1', RS_SECRET) });
+      const both = await postForm(
+        `${app.http}/oauth/introspect`,
+        { token: set.access_token, client_id: 'rs1', client_secret: RS_SECRET },
+        { authorization: basic('rs1', RS_SECRET) },
+      );
       expect(both.status).toBe(400);
       const post = await postForm(`${app.http}/oauth/introspect`, { token: set.access_token, client_id: 'rs1', client_secret: RS_SECRET });
       expect(post.status).toBe(200);
@@ -90,7 +150,15 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
       const auth = { authorization: basic('rs1', RS_SECRET) };
       const at = await postForm(`${app.http}/oauth/introspect`, { token: set.access_token }, auth);
       expect(at.headers.get('cache-control')).toBe('no-store');
-      expect(at.body).toMatchObject({ active: true, token_type: 'Bearer', sub: 'alice', client_id: 'web', scope: 'openid', sid: set.session_id, iss: 'https://auth.example.test' });
+      expect(at.body).toMatchObject({
+        active: true,
+        token_type: 'Bearer',
+        sub: 'alice',
+        client_id: 'web',
+        scope: 'openid',
+        sid: set.session_id,
+        iss: 'https://auth.example.test',
+      });
       const rt = await postForm(`${app.http}/oauth/introspect`, { token: set.refresh_token, token_type_hint: 'refresh_token' }, auth);
       expect(rt.body).toMatchObject({ active: true, token_type: 'refresh_token', sub: 'alice', sid: set.session_id });
       for (const token of ['garbage', 'a'.repeat(43), `${set.access_token.slice(0, -4)}AAAA`, 'x'.repeat(10_000)]) {
@@ -105,7 +173,9 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
     it('revokes a refresh token (ending its session), a session-bound access token, and ignores unknown tokens', async () => {
       const auth = { authorization: basic('rs1', RS_SECRET) };
       const a = await open();
-      expect((await postForm(`${app.http}/oauth/revoke`, { token: a.refresh_token, token_type_hint: 'refresh_token' }, auth)).status).toBe(200);
+      expect((await postForm(`${app.http}/oauth/revoke`, { token: a.refresh_token, token_type_hint: 'refresh_token' }, auth)).status).toBe(
+        200,
+      );
       expect(await codeOf(app.grpc.RefreshSession({ refresh_token: a.refresh_token }))).toBe('INVALID_TOKEN');
       expect((await postForm(`${app.http}/oauth/introspect`, { token: a.access_token }, auth)).body).toEqual({ active: false });
       await eventually(() => app.events.find((e) => e.subject === SUBJECTS.revokedSession && e.payload.sid === a.session_id));
@@ -135,7 +205,12 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
         postJson(`${r.http}/auth/refresh`, { mode: 'session' }, { cookie: `gatehouse_session_token=${set.refresh_token}` }),
       ];
       for (const res of await Promise.all(asked)) {
-        expect({ status: res.status, retryAfter: res.headers.get('retry-after'), cacheControl: res.headers.get('cache-control'), code: res.body!.errors[0].extensions.code }).toEqual({ status: 503, retryAfter: '1', cacheControl: 'no-store', code: 'SERVICE_UNAVAILABLE' });
+        expect({
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          cacheControl: res.headers.get('cache-control'),
+          code: res.body!.errors[0].extensions.code,
+        }).toEqual({ status: 503, retryAfter: '1', cacheControl: 'no-store', code: 'SERVICE_UNAVAILABLE' });
         expect(res.headers.getSetCookie()).toEqual([]);
         expect(JSON.stringify(res.body)).not.toMatch(/access_token|refresh_token/);
       }

@@ -27,7 +27,8 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
   });
 
   const jwks = async (): Promise<JSONWebKeySet> => (await (await fetch(`${app.http}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
-  const mint = async () => (await app.grpc.MintAccessToken({ principal: principal('u-keys'), scopes: ['read'], audience: '', ttl_seconds: 900 })).access_token;
+  const mint = async () =>
+    (await app.grpc.MintAccessToken({ principal: principal('u-keys'), scopes: ['read'], audience: '', ttl_seconds: 900 })).access_token;
 
   it('publishes one ES256 public key with a kid, and the OpenID configuration', async () => {
     const set = await jwks();
@@ -51,14 +52,20 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
   });
 
   it('tokens verify with the published JWKS through the shared verifier (what the proxy does)', async () => {
-    const verify = createAccessTokenVerifier({ issuer: 'https://auth.example.test', audience: 'gatehouse', keys: new StaticKeySource(await jwks()), clock: app.clock });
+    const verify = createAccessTokenVerifier({
+      issuer: 'https://auth.example.test',
+      audience: 'gatehouse',
+      keys: new StaticKeySource(await jwks()),
+      clock: app.clock,
+    });
     await expect(verify(await mint())).resolves.toMatchObject({ sub: 'u-keys', scope: 'read' });
   });
 
   it('a second instance on the same store signs with the same key (first key creation is race-free)', async () => {
     const [x, y] = await Promise.all([startAuthBearer(b, {}, { clock: app.clock }), startAuthBearer(b, {}, { clock: app.clock })]);
     try {
-      const kids = async (r: Running) => ((await (await fetch(`${r.http}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys.map((k) => k.kid);
+      const kids = async (r: Running) =>
+        ((await (await fetch(`${r.http}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys.map((k) => k.kid);
       expect(await kids(x)).toEqual(await kids(app));
       expect(await kids(y)).toEqual(await kids(app));
     } finally {
@@ -92,7 +99,13 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
     expect(withoutOldKey.keys.map((k) => k.kid)).toEqual([rotated.kid]);
     expect(await codeOf(app.grpc.VerifyToken({ token: before }))).toBe('INVALID_TOKEN');
     const atMintTime = new FakeClock(app.clock.now() - 16 * 60_000);
-    const verifierWith = (set: JSONWebKeySet) => createAccessTokenVerifier({ issuer: 'https://auth.example.test', audience: 'gatehouse', keys: new StaticKeySource(set), clock: atMintTime });
+    const verifierWith = (set: JSONWebKeySet) =>
+      createAccessTokenVerifier({
+        issuer: 'https://auth.example.test',
+        audience: 'gatehouse',
+        keys: new StaticKeySource(set),
+        clock: atMintTime,
+      });
     await expect(verifierWith(withOldKey)(before)).resolves.toBeTruthy();
     await expect(verifierWith(withoutOldKey)(before)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     // After the next rotation the expired key is pruned from the store as well.
@@ -129,7 +142,8 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
     try {
       const set = (await (await fetch(`${fromFile.http}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
       expect(set.keys).toHaveLength(1);
-      const token = (await fromFile.grpc.MintAccessToken({ principal: principal('u-file'), scopes: [], audience: '', ttl_seconds: 60 })).access_token;
+      const token = (await fromFile.grpc.MintAccessToken({ principal: principal('u-file'), scopes: [], audience: '', ttl_seconds: 60 }))
+        .access_token;
       expect(decodeProtectedHeader(token).kid).toBe(set.keys[0]!.kid);
       await expect(fromFile.grpc.VerifyToken({ token })).resolves.toBeTruthy();
       expect(await codeOf(fromFile.grpc.RotateKeys({}))).toBe('INVALID_REQUEST');
@@ -143,7 +157,8 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
     const other = await startBackends();
     const r = await startAuthBearer(other, { AUTH_BEARER_SIGNING_ALG: alg });
     try {
-      const token = (await r.grpc.MintAccessToken({ principal: principal('u-alg'), scopes: [], audience: '', ttl_seconds: 60 })).access_token;
+      const token = (await r.grpc.MintAccessToken({ principal: principal('u-alg'), scopes: [], audience: '', ttl_seconds: 60 }))
+        .access_token;
       expect(decodeProtectedHeader(token).alg).toBe(alg);
       await expect(r.grpc.VerifyToken({ token })).resolves.toBeTruthy();
     } finally {

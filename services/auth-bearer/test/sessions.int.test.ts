@@ -23,7 +23,13 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
 
   const open = async (user = `u-${randomUUID()}`) => {
     app.users.add({ id: user, roles: ['user'] });
-    const set = await app.grpc.OpenSession({ principal: principal(user), client_id: 'web', amr: ['pwd'], ip: '10.0.0.1', user_agent: 'jest' });
+    const set = await app.grpc.OpenSession({
+      principal: principal(user),
+      client_id: 'web',
+      amr: ['pwd'],
+      ip: '10.0.0.1',
+      user_agent: 'jest',
+    });
     return { user, set };
   };
 
@@ -33,11 +39,21 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
     expect(set.session_id).toBeTruthy();
     const v = await app.grpc.VerifyToken({ token: set.access_token, audience: '' });
     const claims = JSON.parse(v.claims_json) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: user, sid: set.session_id, client_id: 'web', amr: ['pwd'], aud: 'gatehouse', iss: 'https://auth.example.test', roles: ['user'] });
+    expect(claims).toMatchObject({
+      sub: user,
+      sid: set.session_id,
+      client_id: 'web',
+      amr: ['pwd'],
+      aud: 'gatehouse',
+      iss: 'https://auth.example.test',
+      roles: ['user'],
+    });
     expect((claims.exp as number) - (claims.iat as number)).toBe(15 * 60);
     const keys = await app.store.client.keys('*');
     expect(keys.some((k) => k.includes(set.refresh_token))).toBe(false);
-    const raw = await app.store.client.mget(...keys.filter((k) => k.startsWith('gh:bearer:') && !k.includes('user-sessions') && !k.endsWith(':keys')));
+    const raw = await app.store.client.mget(
+      ...keys.filter((k) => k.startsWith('gh:bearer:') && !k.includes('user-sessions') && !k.endsWith(':keys')),
+    );
     expect(raw.some((v) => v?.includes(set.refresh_token))).toBe(false);
   });
 
@@ -67,7 +83,11 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
     expect(ev.payload.exp as number).toBeGreaterThan(app.clock.now());
     const listed = await app.store.zRangeByScore(REVOCATION_KEYS.sessions, app.clock.now(), Number.MAX_SAFE_INTEGER);
     expect(listed.map((m) => m.member)).toContain(set.session_id);
-    await eventually(() => app.events.find((e) => e.subject === SUBJECTS.audit && e.payload.action === 'session.refresh_token_reuse' && e.payload.subject === set.session_id));
+    await eventually(() =>
+      app.events.find(
+        (e) => e.subject === SUBJECTS.audit && e.payload.action === 'session.refresh_token_reuse' && e.payload.subject === set.session_id,
+      ),
+    );
   });
 
   it('gives parallel refreshes of one token inside the grace window the same successor', async () => {
@@ -161,7 +181,12 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
   it('GetSession by refresh token returns the principal (the proxy uses it for session cookies)', async () => {
     const { user, set } = await open();
     const info = await app.grpc.GetSession({ refresh_token: set.refresh_token });
-    expect(info).toMatchObject({ id: set.session_id, user_id: user, client_id: 'web', principal: { user_id: user, sid: set.session_id, auth_method: 'session' } });
+    expect(info).toMatchObject({
+      id: set.session_id,
+      user_id: user,
+      client_id: 'web',
+      principal: { user_id: user, sid: set.session_id, auth_method: 'session' },
+    });
   });
 
   describe('REST /auth/refresh and /auth/logout (Directus shapes)', () => {
@@ -173,7 +198,11 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
       const res = await postJson(`${app.http}/auth/refresh`, { refresh_token: set.refresh_token, mode: 'json' });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(res.body!.data).toMatchObject({ access_token: expect.any(String), refresh_token: expect.any(String), expires: expect.any(Number) });
+      expect(res.body!.data).toMatchObject({
+        access_token: expect.any(String),
+        refresh_token: expect.any(String),
+        expires: expect.any(Number),
+      });
       expect(res.body!.data.refresh_token).not.toBe(set.refresh_token);
     });
 
@@ -197,13 +226,21 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
       expect(await codeOf(app.grpc.GetSession({ session_id: a.set.session_id }))).toBe('INVALID_TOKEN');
 
       const c = await open();
-      const r2 = await postJson(`${app.http}/auth/logout`, { mode: 'cookie' }, { cookie: `gatehouse_refresh_token=${c.set.refresh_token}` });
+      const r2 = await postJson(
+        `${app.http}/auth/logout`,
+        { mode: 'cookie' },
+        { cookie: `gatehouse_refresh_token=${c.set.refresh_token}` },
+      );
       expect(r2.status).toBe(204);
       expect(cookieOf(r2.headers, 'gatehouse_refresh_token')).toMatch(/Expires=Thu, 01 Jan 1970/);
       expect(await codeOf(app.grpc.GetSession({ session_id: c.set.session_id }))).toBe('INVALID_TOKEN');
 
       const s = await open();
-      const r3 = await postJson(`${app.http}/auth/logout`, { mode: 'session' }, { cookie: `gatehouse_session_token=${s.set.refresh_token}` });
+      const r3 = await postJson(
+        `${app.http}/auth/logout`,
+        { mode: 'session' },
+        { cookie: `gatehouse_session_token=${s.set.refresh_token}` },
+      );
       expect(r3.status).toBe(204);
       expect(cookieOf(r3.headers, 'gatehouse_session_token')).toMatch(/Expires=Thu, 01 Jan 1970/);
       expect(await codeOf(app.grpc.GetSession({ session_id: s.set.session_id }))).toBe('INVALID_TOKEN');

@@ -61,7 +61,9 @@ function onClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, so
   const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'INVALID_REQUEST';
   const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code === 'HEADERS_TOO_LARGE' ? 431 : 400;
   const body = JSON.stringify(errorBody(new GatehouseError(code)));
-  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): ServiceApp {
@@ -77,7 +79,9 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   };
   const keys: KeySource & { refresh?: () => Promise<void> } =
     deps.accessTokenKeys ??
-    new RemoteKeySource({ url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json` });
+    new RemoteKeySource({
+      url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json`,
+    });
   const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
   const cacheKey = deriveKey(config.GATEHOUSE_SECRET, 'proxy-auth-cache');
   const tokenCache = new AuthCache('bearer', config.PROXY_TOKEN_CACHE_SIZE, clock);
@@ -101,12 +105,23 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   if (config.PROXY_ENABLE_SESSION_AUTH) {
     const client = deps.tokenClient ?? own(createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, grpcOpts));
     if (!deps.tokenClient) peers.push(own(grpcPeerCheck('auth-bearer', config.AUTH_BEARER_GRPC_ENDPOINT, tls)));
-    chain.push(createSessionAuthenticator({ client, cookieName: config.SESSION_COOKIE_NAME, cache: sessionCache, ttlMs: config.PROXY_SESSION_CACHE_TTL, clock }));
+    chain.push(
+      createSessionAuthenticator({
+        client,
+        cookieName: config.SESSION_COOKIE_NAME,
+        cache: sessionCache,
+        ttlMs: config.PROXY_SESSION_CACHE_TTL,
+        clock,
+      }),
+    );
   }
   chain.push(...(deps.extraAuthenticators?.({ clock }) ?? []));
 
   let signer: IdentitySigner | undefined;
-  const proxyMetrics = new ProxyMetrics(metrics, () => [...caches, { name: 'identity', hits: signer?.hits ?? 0, misses: signer?.misses ?? 0 }]);
+  const proxyMetrics = new ProxyMetrics(metrics, () => [
+    ...caches,
+    { name: 'identity', hits: signer?.hits ?? 0, misses: signer?.misses ?? 0 },
+  ]);
   const revocation = new Revocation({
     store: deps.store,
     bus: deps.bus,
@@ -146,7 +161,10 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         addr: config.PROXY_DEBUG_ADDR,
         metrics,
         checks: [
-          { name: 'revocation', check: () => (revocation.loaded ? Promise.resolve() : Promise.reject(new Error('revocation lists not loaded'))) },
+          {
+            name: 'revocation',
+            check: () => (revocation.loaded ? Promise.resolve() : Promise.reject(new Error('revocation lists not loaded'))),
+          },
           storeCheck(deps.store),
           // NATS is not a readiness condition: without it the proxy checks revocation in Redis.
           ...peers,
@@ -201,7 +219,15 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         server!.listen(port, host, () => resolve());
       });
       const a = server.address();
-      grpcEntry = new GrpcEntry({ owners: deps.grpcOwners ?? grpcOwners(config), gatekeeper, metrics: proxyMetrics, logger, tls, entryRequiresClientCert: config.PROXY_GRPC_TLS_CLIENT_AUTH, accessLog: config.PROXY_ACCESS_LOG });
+      grpcEntry = new GrpcEntry({
+        owners: deps.grpcOwners ?? grpcOwners(config),
+        gatekeeper,
+        metrics: proxyMetrics,
+        logger,
+        tls,
+        entryRequiresClientCert: config.PROXY_GRPC_TLS_CLIENT_AUTH,
+        accessLog: config.PROXY_ACCESS_LOG,
+      });
       const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
       await loadRevocation();
       return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };

@@ -5,7 +5,9 @@ import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gat
 /** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('../../routes.yaml', import.meta.url));
 
-const cidrList = env.list('').refine((list) => list.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)), 'expected a comma-separated list of IPs or CIDRs');
+const cidrList = env
+  .list('')
+  .refine((list) => list.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)), 'expected a comma-separated list of IPs or CIDRs');
 
 export const configSchema = z.object({
   ...commonEnv,
@@ -52,7 +54,10 @@ export const configSchema = z.object({
   PROXY_LOGIN_URL: z.string().default('/admin/login'),
   /** One info line per answered request (method, path without query, route, status, auth method, ms). */
   PROXY_ACCESS_LOG: env.bool(true),
-  PROXY_REALM: z.string().regex(/^[\w .-]+$/).default('gatehouse'),
+  PROXY_REALM: z
+    .string()
+    .regex(/^[\w .-]+$/)
+    .default('gatehouse'),
   AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210'),
   AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),
   AUTH_APP_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9230'),

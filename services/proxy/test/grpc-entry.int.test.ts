@@ -1,6 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { createIdentityVerifier, loadProtos, RemoteKeySource } from '@gatehouse/shared';
-import { mintToken, startAuthBackends, startJwks, startProxy, startUpstream, type AuthBackends, type ProxyUnderTest, type Upstream } from './harness.js';
+import {
+  mintToken,
+  startAuthBackends,
+  startJwks,
+  startProxy,
+  startUpstream,
+  type AuthBackends,
+  type ProxyUnderTest,
+  type Upstream,
+} from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
 type Callback = (err: grpc.ServiceError | null, res: Record<string, unknown>) => void;
@@ -18,8 +27,15 @@ describe('proxy gRPC entry (PROXY_GRPC_ADDR)', () => {
     upstream = await startUpstream();
     backends = await startAuthBackends();
     proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends });
-    const Ctor = loadProtos().login.v1.LoginService as unknown as new (a: string, c: grpc.ChannelCredentials, o: object) => grpc.Client & Record<string, Unary>;
-    login = new Ctor(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
+    const Ctor = loadProtos().login.v1.LoginService as unknown as new (
+      a: string,
+      c: grpc.ChannelCredentials,
+      o: object,
+    ) => grpc.Client & Record<string, Unary>;
+    login = new Ctor(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      'grpc.max_send_message_length': 16 * 1024 * 1024,
+    });
   });
   afterAll(async () => {
     login.close();
@@ -29,7 +45,12 @@ describe('proxy gRPC entry (PROXY_GRPC_ADDR)', () => {
     await jwks.close();
   });
 
-  const call = (method: string, req: unknown, md = new grpc.Metadata(), deadlineMs = 3000): Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> }> =>
+  const call = (
+    method: string,
+    req: unknown,
+    md = new grpc.Metadata(),
+    deadlineMs = 3000,
+  ): Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> }> =>
     new Promise((resolve) => login[method]!(req, md, { deadline: Date.now() + deadlineMs }, (err, res) => resolve({ err, res })));
 
   it('forwards a public Login call without credentials', async () => {
@@ -95,10 +116,15 @@ describe('proxy gRPC entry (PROXY_GRPC_ADDR)', () => {
   });
 
   it('answers UNIMPLEMENTED for a service it does not route', async () => {
-    const Ctor = loadProtos().gatehouse.v1.UserService as unknown as new (a: string, c: grpc.ChannelCredentials) => grpc.Client & Record<string, Unary>;
+    const Ctor = loadProtos().gatehouse.v1.UserService as unknown as new (
+      a: string,
+      c: grpc.ChannelCredentials,
+    ) => grpc.Client & Record<string, Unary>;
     const users = new Ctor(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createInsecure());
     try {
-      const err = await new Promise<grpc.ServiceError | null>((resolve) => users.GetUser!({ id: 'x' }, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (e) => resolve(e)));
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        users.GetUser!({ id: 'x' }, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (e) => resolve(e)),
+      );
       expect(err?.code).toBe(grpc.status.UNIMPLEMENTED);
     } finally {
       users.close();
@@ -107,10 +133,15 @@ describe('proxy gRPC entry (PROXY_GRPC_ADDR)', () => {
 
   it('answers UNAVAILABLE when the owner is down (fail closed, no hang)', async () => {
     const p = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url });
-    const Ctor = loadProtos().login.v1.LoginService as unknown as new (a: string, c: grpc.ChannelCredentials) => grpc.Client & Record<string, Unary>;
+    const Ctor = loadProtos().login.v1.LoginService as unknown as new (
+      a: string,
+      c: grpc.ChannelCredentials,
+    ) => grpc.Client & Record<string, Unary>;
     const c = new Ctor(`127.0.0.1:${p.grpc}`, grpc.credentials.createInsecure());
     try {
-      const err = await new Promise<grpc.ServiceError | null>((resolve) => c.Login!({ email: 'a', password: 'pw' }, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (e) => resolve(e)));
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        c.Login!({ email: 'a', password: 'pw' }, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (e) => resolve(e)),
+      );
       expect(err?.code).toBe(grpc.status.UNAVAILABLE);
     } finally {
       c.close();

@@ -2,16 +2,33 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { createIdentityVerifier, loadProtos, RemoteKeySource } from '@gatehouse/shared';
 import { createTestPki, type TestPki } from '@gatehouse/shared/testing';
-import { mintToken, startAuthBackends, startJwks, startProxy, startUpstream, type AuthBackends, type ProxyUnderTest, type Upstream } from './harness.js';
+import {
+  mintToken,
+  startAuthBackends,
+  startJwks,
+  startProxy,
+  startUpstream,
+  type AuthBackends,
+  type ProxyUnderTest,
+  type Upstream,
+} from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
 type Callback = (err: grpc.ServiceError | null, res: Record<string, unknown>) => void;
-type LoginClient = grpc.Client & Record<'Login' | 'Logout', (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void>;
+type LoginClient = grpc.Client &
+  Record<'Login' | 'Logout', (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void>;
 
-const LoginCtor = () => loadProtos().login.v1.LoginService as unknown as new (address: string, creds: grpc.ChannelCredentials) => LoginClient;
+const LoginCtor = () =>
+  loadProtos().login.v1.LoginService as unknown as new (address: string, creds: grpc.ChannelCredentials) => LoginClient;
 
 /** One call on a fresh channel (closed afterwards), so each credential variant gets its own handshake. */
-async function callLogin(address: string, creds: grpc.ChannelCredentials, method: 'Login' | 'Logout', req: unknown, md = new grpc.Metadata()): Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> }> {
+async function callLogin(
+  address: string,
+  creds: grpc.ChannelCredentials,
+  method: 'Login' | 'Logout',
+  req: unknown,
+  md = new grpc.Metadata(),
+): Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> }> {
   const client = new (LoginCtor())(address, creds);
   try {
     return await new Promise((resolve) => client[method](req, md, { deadline: Date.now() + 3000 }, (err, res) => resolve({ err, res })));
@@ -40,7 +57,13 @@ async function startTlsRig(extraEnv: Record<string, string>): Promise<TlsRig> {
     jwksUrl: jwks.url,
     upstream: upstream.url,
     backends,
-    env: { GATEHOUSE_GRPC_TLS_ENABLED: 'true', GATEHOUSE_GRPC_TLS_CERT: pki.serverCert, GATEHOUSE_GRPC_TLS_KEY: pki.serverKey, GATEHOUSE_GRPC_TLS_CA: pki.caCert, ...extraEnv },
+    env: {
+      GATEHOUSE_GRPC_TLS_ENABLED: 'true',
+      GATEHOUSE_GRPC_TLS_CERT: pki.serverCert,
+      GATEHOUSE_GRPC_TLS_KEY: pki.serverKey,
+      GATEHOUSE_GRPC_TLS_CA: pki.caCert,
+      ...extraEnv,
+    },
   });
   return {
     pki,
@@ -72,7 +95,10 @@ describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
   afterAll(() => rig.stop());
 
   it('forwards a public Login call from a TLS client that trusts the CA', async () => {
-    const { err, res } = await callLogin(`localhost:${proxy.grpc}`, grpc.credentials.createSsl(ca), 'Login', { email: 'ada@example.com', password: 'pw' });
+    const { err, res } = await callLogin(`localhost:${proxy.grpc}`, grpc.credentials.createSsl(ca), 'Login', {
+      email: 'ada@example.com',
+      password: 'pw',
+    });
     expect(err).toBeNull();
     expect(res.id_token).toBe('id-for-15');
   });
@@ -89,13 +115,19 @@ describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
 
   it('refuses a plaintext client and never calls the owner', async () => {
     const before = backends.calls.login ?? 0;
-    const { err } = await callLogin(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createInsecure(), 'Login', { email: 'ada@example.com', password: 'pw' });
+    const { err } = await callLogin(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createInsecure(), 'Login', {
+      email: 'ada@example.com',
+      password: 'pw',
+    });
     expect(err?.code).toBe(grpc.status.UNAVAILABLE);
     expect(backends.calls.login ?? 0).toBe(before);
   });
 
   it('is refused by a client that does not trust the issuing CA (no silent downgrade)', async () => {
-    const { err } = await callLogin(`localhost:${proxy.grpc}`, grpc.credentials.createSsl(readFileSync(pki.rogueCaCert)), 'Login', { email: 'ada@example.com', password: 'pw' });
+    const { err } = await callLogin(`localhost:${proxy.grpc}`, grpc.credentials.createSsl(readFileSync(pki.rogueCaCert)), 'Login', {
+      email: 'ada@example.com',
+      password: 'pw',
+    });
     expect(err?.code).toBe(grpc.status.UNAVAILABLE);
   });
 });

@@ -60,7 +60,15 @@ export interface TokenOptions {
 /** A real ES256 at+jwt, as auth-bearer issues them. */
 export function mintToken(k: KeyPair, o: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ client_id: 'gatehouse', scope: o.scope ?? 'openid', roles: o.roles ?? ['user'], email: o.email ?? 'ada@example.com', name: 'Ada', amr: ['pwd'], ...(o.sid ? { sid: o.sid } : {}) })
+  return new SignJWT({
+    client_id: 'gatehouse',
+    scope: o.scope ?? 'openid',
+    roles: o.roles ?? ['user'],
+    email: o.email ?? 'ada@example.com',
+    name: 'Ada',
+    amr: ['pwd'],
+    ...(o.sid ? { sid: o.sid } : {}),
+  })
     .setProtectedHeader({ alg: 'ES256', kid: k.kid, typ: o.typ ?? 'at+jwt' })
     .setIssuer(o.iss ?? ISSUER)
     .setAudience(o.aud ?? 'gatehouse')
@@ -168,7 +176,22 @@ export interface AuthBackends {
   stop(): Promise<void>;
 }
 
-const principal = (user: string, extra: Record<string, unknown> = {}) => ({ user_id: user, email: `${user}@example.com`, name: user, roles: ['user'], groups: [], amr: [], scopes: ['openid'], sid: '', client_id: '', actor: '', token_id: '', expires_at_ms: 0, auth_method: '', ...extra });
+const principal = (user: string, extra: Record<string, unknown> = {}) => ({
+  user_id: user,
+  email: `${user}@example.com`,
+  name: user,
+  roles: ['user'],
+  groups: [],
+  amr: [],
+  scopes: ['openid'],
+  sid: '',
+  client_id: '',
+  actor: '',
+  token_id: '',
+  expires_at_ms: 0,
+  auth_method: '',
+  ...extra,
+});
 
 /**
  * Real grpc-js servers with test implementations of the services the proxy calls
@@ -182,21 +205,36 @@ export async function startAuthBackends(opts: { tls?: GrpcTlsConfig } = {}): Pro
   server.add<Pick<AppTokenServiceHandlers, 'Authenticate'>>(p.gatehouse.v1.AppTokenService.service, {
     Authenticate: async (req) => {
       count('app');
-      if (req.token === 'ghapp_0123456789abcdef_goodgoodgoodgoodgoodgood' && req.username === 'ada') return principal('user-app', { amr: ['app'], token_id: '0123456789abcdef', auth_method: 'app' });
+      if (req.token === 'ghapp_0123456789abcdef_goodgoodgoodgoodgoodgood' && req.username === 'ada')
+        return principal('user-app', { amr: ['app'], token_id: '0123456789abcdef', auth_method: 'app' });
       throw new GatehouseError('INVALID_CREDENTIALS');
     },
   });
   server.add<Pick<UserServiceHandlers, 'Authenticate'>>(p.gatehouse.v1.UserService.service, {
     Authenticate: async (req) => {
       count('basic');
-      if (req.email === 'ada@example.com' && req.password === 'correct horse') return principal('user-basic', { amr: ['pwd'], auth_method: 'basic' });
+      if (req.email === 'ada@example.com' && req.password === 'correct horse')
+        return principal('user-basic', { amr: ['pwd'], auth_method: 'basic' });
       throw new GatehouseError('INVALID_CREDENTIALS');
     },
   });
   server.add<Pick<TokenServiceHandlers, 'GetSession'>>(p.gatehouse.v1.TokenService.service, {
     GetSession: async (req) => {
       count('session');
-      if (req.refresh_token === 'good-session-token') return { id: 'sess-1', user_id: 'user-sess', client_id: 'gatehouse', amr: ['pwd'], created_at_ms: 0, last_used_at_ms: 0, expires_at_ms: Date.now() + 3_600_000, idle_expires_at_ms: 0, ip: '', user_agent: '', principal: principal('user-sess', { sid: 'sess-1' }) };
+      if (req.refresh_token === 'good-session-token')
+        return {
+          id: 'sess-1',
+          user_id: 'user-sess',
+          client_id: 'gatehouse',
+          amr: ['pwd'],
+          created_at_ms: 0,
+          last_used_at_ms: 0,
+          expires_at_ms: Date.now() + 3_600_000,
+          idle_expires_at_ms: 0,
+          ip: '',
+          user_agent: '',
+          principal: principal('user-sess', { sid: 'sess-1' }),
+        };
       throw new GatehouseError('NOT_FOUND');
     },
   });
@@ -214,7 +252,12 @@ export async function startAuthBackends(opts: { tls?: GrpcTlsConfig } = {}): Pro
         });
       }
       if (req.password !== 'pw') throw new GatehouseError('INVALID_CREDENTIALS');
-      return { id_token: `id-for-${req.email.length}`, refresh_token: 'r'.repeat(req.email.length), claims: { iss: ISSUER, sub: 'u', name: '', email: req.email.slice(0, 64), roles: [], groups: [] }, expires_by: { seconds: 1, nanos: 0 } };
+      return {
+        id_token: `id-for-${req.email.length}`,
+        refresh_token: 'r'.repeat(req.email.length),
+        claims: { iss: ISSUER, sub: 'u', name: '', email: req.email.slice(0, 64), roles: [], groups: [] },
+        expires_by: { seconds: 1, nanos: 0 },
+      };
     },
     Logout: async (_req, ctx) => {
       count('logout');
@@ -252,7 +295,16 @@ routes:
 }
 
 /** The proxy app on port 0 with test wiring (memory store/bus unless given). */
-export async function startProxy(opts: { jwksUrl: string; upstream: string; backends?: AuthBackends; env?: Record<string, string>; store?: KeyValueStore; bus?: EventBus; logger?: Logger; routes?: Route[] }): Promise<ProxyUnderTest> {
+export async function startProxy(opts: {
+  jwksUrl: string;
+  upstream: string;
+  backends?: AuthBackends;
+  env?: Record<string, string>;
+  store?: KeyValueStore;
+  bus?: EventBus;
+  logger?: Logger;
+  routes?: Route[];
+}): Promise<ProxyUnderTest> {
   const endpoint = opts.backends?.endpoint ?? '127.0.0.1:1';
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -272,9 +324,22 @@ export async function startProxy(opts: { jwksUrl: string; upstream: string; back
   });
   const store = opts.store ?? new MemoryStore(systemClock);
   const bus = opts.bus ?? new MemoryBus();
-  const app = createApp(config, { store, bus, logger: opts.logger ?? quietLogger, clock: systemClock, routes: opts.routes ?? parseRoutes(routesFor(opts.upstream), {}) });
+  const app = createApp(config, {
+    store,
+    bus,
+    logger: opts.logger ?? quietLogger,
+    clock: systemClock,
+    routes: opts.routes ?? parseRoutes(routesFor(opts.upstream), {}),
+  });
   const ports = await app.start();
-  return { url: `http://127.0.0.1:${ports.http}`, http: ports.http!, grpc: ports.grpc!, debug: ports.debug, config, stop: () => app.stop() };
+  return {
+    url: `http://127.0.0.1:${ports.http}`,
+    http: ports.http!,
+    grpc: ports.grpc!,
+    debug: ports.debug,
+    config,
+    stop: () => app.stop(),
+  };
 }
 
 /** Sends raw bytes and returns the raw answer (until the server closes or `waitMs` passes). */

@@ -1,6 +1,15 @@
 import { request, type IncomingMessage } from 'node:http';
 import { createIdentityVerifier, RemoteKeySource } from '@gatehouse/shared';
-import { mintToken, startAuthBackends, startJwks, startProxy, startUpstream, type AuthBackends, type ProxyUnderTest, type Upstream } from './harness.js';
+import {
+  mintToken,
+  startAuthBackends,
+  startJwks,
+  startProxy,
+  startUpstream,
+  type AuthBackends,
+  type ProxyUnderTest,
+  type Upstream,
+} from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
 
@@ -16,7 +25,12 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     jwks = await startJwks();
     upstream = await startUpstream();
     backends = await startAuthBackends();
-    proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends, env: { PROXY_ENABLE_APP_AUTH: 'true', PROXY_ENABLE_BASIC_AUTH: 'true' } });
+    proxy = await startProxy({
+      jwksUrl: jwks.url,
+      upstream: upstream.url,
+      backends,
+      env: { PROXY_ENABLE_APP_AUTH: 'true', PROXY_ENABLE_BASIC_AUTH: 'true' },
+    });
     bearerOnly = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends });
   });
   afterAll(async () => {
@@ -27,7 +41,8 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     await jwks.close();
   });
 
-  const get = (p: ProxyUnderTest, path: string, headers: Record<string, string> = {}) => fetch(`${p.url}${path}`, { headers, redirect: 'manual' });
+  const get = (p: ProxyUnderTest, path: string, headers: Record<string, string> = {}) =>
+    fetch(`${p.url}${path}`, { headers, redirect: 'manual' });
 
   it('forwards a valid Bearer token with a signed identity the upstream can verify', async () => {
     const token = await mintToken(jwks.key, { sub: 'user-42', roles: ['user', 'editor'], sid: 'sid-42' });
@@ -41,7 +56,14 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect(seen.headers['x-user-roles']).toBe('user,editor');
     const verify = createIdentityVerifier({ keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }) });
     const id = await verify(seen.headers['x-gatehouse-identity']!);
-    expect(id).toMatchObject({ sub: 'user-42', sid: 'sid-42', roles: ['user', 'editor'], auth_method: 'bearer', amr: ['pwd'], scopes: ['openid'] });
+    expect(id).toMatchObject({
+      sub: 'user-42',
+      sid: 'sid-42',
+      roles: ['user', 'editor'],
+      auth_method: 'bearer',
+      amr: ['pwd'],
+      scopes: ['openid'],
+    });
   });
 
   it('reuses the signed identity for the same principal and verifies the token once (cache)', async () => {
@@ -65,8 +87,16 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
   });
 
   it.each([
-    ['a token signed by an unknown key', async () => (await import('@gatehouse/shared/testing')).testKeyPair('ES256').then((k) => mintToken(k)), 'INVALID_TOKEN'],
-    ['an expired token', () => mintToken(jwks.key, { expSec: Math.floor(Date.now() / 1000) - 120, iatSec: Math.floor(Date.now() / 1000) - 600 }), 'TOKEN_EXPIRED'],
+    [
+      'a token signed by an unknown key',
+      async () => (await import('@gatehouse/shared/testing')).testKeyPair('ES256').then((k) => mintToken(k)),
+      'INVALID_TOKEN',
+    ],
+    [
+      'an expired token',
+      () => mintToken(jwks.key, { expSec: Math.floor(Date.now() / 1000) - 120, iatSec: Math.floor(Date.now() / 1000) - 600 }),
+      'TOKEN_EXPIRED',
+    ],
     ['a token for another audience', () => mintToken(jwks.key, { aud: 'other' }), 'INVALID_TOKEN'],
     ['a token of another issuer', () => mintToken(jwks.key, { iss: 'https://evil.test' }), 'INVALID_TOKEN'],
     ['an ID token (typ JWT) used as an access token', () => mintToken(jwks.key, { typ: 'JWT' }), 'INVALID_TOKEN'],
@@ -74,14 +104,24 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
   ])('rejects %s with 401 invalid_token', async (_name, make, code) => {
     const res = await get(proxy, '/api/echo', { authorization: `Bearer ${await make()}` });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="gatehouse", error="invalid_token", error_description="[^"]+", Basic realm="gatehouse", charset="UTF-8"$/);
+    expect(res.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="gatehouse", error="invalid_token", error_description="[^"]+", Basic realm="gatehouse", charset="UTF-8"$/,
+    );
     expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe(code);
   });
 
   it('rejects an HS256 token signed with the public key (algorithm confusion)', async () => {
     const { SignJWT } = await import('jose');
     const secret = new TextEncoder().encode(JSON.stringify(jwks.key.publicJwk));
-    const forged = await new SignJWT({ scope: 'openid' }).setProtectedHeader({ alg: 'HS256', kid: jwks.key.kid, typ: 'at+jwt' }).setIssuer('https://gatehouse.test').setAudience('gatehouse').setSubject('admin').setJti('j').setIssuedAt().setExpirationTime('5m').sign(secret);
+    const forged = await new SignJWT({ scope: 'openid' })
+      .setProtectedHeader({ alg: 'HS256', kid: jwks.key.kid, typ: 'at+jwt' })
+      .setIssuer('https://gatehouse.test')
+      .setAudience('gatehouse')
+      .setSubject('admin')
+      .setJti('j')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(secret);
     expect((await get(proxy, '/api/echo', { authorization: `Bearer ${forged}` })).status).toBe(401);
   });
 
@@ -113,7 +153,15 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
 
   it('redirects a browser without a credential to the login page instead of a 401', async () => {
     // fetch() cannot send Sec-Fetch-Mode: navigate; a plain node request can.
-    const res = await new Promise<IncomingMessage>((resolve, reject) => request(`${proxy.url}/api/page?tab=2`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate' } }, resolve).on('error', reject).end());
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      request(
+        `${proxy.url}/api/page?tab=2`,
+        { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate' } },
+        resolve,
+      )
+        .on('error', reject)
+        .end(),
+    );
     res.resume();
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe('https://gatehouse.test/admin/login?redirect=%2Fapi%2Fpage%3Ftab%3D2');
@@ -187,7 +235,9 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
   it('answers 404 and 405 for unrouted paths and methods', async () => {
     const nowhere = await get(proxy, '/nowhere');
     expect(nowhere.status).toBe(404);
-    expect(((await nowhere.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('ROUTE_NOT_FOUND');
+    expect(((await nowhere.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe(
+      'ROUTE_NOT_FOUND',
+    );
     expect((await fetch(`${proxy.url}/readonly`, { method: 'POST', body: 'x' })).status).toBe(405);
     expect((await get(proxy, '/readonly')).status).toBe(200);
   });
@@ -209,14 +259,27 @@ describe('proxy HTTP entry: decision log', () => {
     const jwks = await startJwks();
     const upstream = await startUpstream();
     const backends = await startAuthBackends();
-    const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends, env: { PROXY_ENABLE_BASIC_AUTH: 'true' }, logger: createLogger({ service: 'proxy', level: 'info', destination: destination }) });
+    const proxy = await startProxy({
+      jwksUrl: jwks.url,
+      upstream: upstream.url,
+      backends,
+      env: { PROXY_ENABLE_BASIC_AUTH: 'true' },
+      logger: createLogger({ service: 'proxy', level: 'info', destination: destination }),
+    });
     try {
       const token = await mintToken(jwks.key, { sub: 'logged-user' });
       await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } });
-      await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Basic ${Buffer.from('ada@example.com:hunter2-secret').toString('base64')}` } });
+      await fetch(`${proxy.url}/api/echo`, {
+        headers: { authorization: `Basic ${Buffer.from('ada@example.com:hunter2-secret').toString('base64')}` },
+      });
       await fetch(`${proxy.url}/api/echo`, { headers: { cookie: 'gatehouse_session_token=good-session-token' } });
       const decisions = lines.filter((l) => l.includes('access decision')).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(decisions).toEqual(expect.arrayContaining([expect.objectContaining({ decision: 'allow', sub: 'logged-user', auth_method: 'bearer' }), expect.objectContaining({ decision: 'deny', code: 'INVALID_CREDENTIALS', auth_method: 'none' })]));
+      expect(decisions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ decision: 'allow', sub: 'logged-user', auth_method: 'bearer' }),
+          expect.objectContaining({ decision: 'deny', code: 'INVALID_CREDENTIALS', auth_method: 'none' }),
+        ]),
+      );
       const all = lines.join('\n');
       expect(all).not.toContain(token);
       expect(all).not.toContain(token.split('.')[2]!);
@@ -237,11 +300,19 @@ describe('proxy HTTP entry: fail closed', () => {
     const jwks = await startJwks();
     const upstream = await startUpstream();
     const backends = await startAuthBackends();
-    const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, backends, env: { PROXY_ENABLE_APP_AUTH: 'true', PROXY_ENABLE_BASIC_AUTH: 'true' } });
+    const proxy = await startProxy({
+      jwksUrl: jwks.url,
+      upstream: upstream.url,
+      backends,
+      env: { PROXY_ENABLE_APP_AUTH: 'true', PROXY_ENABLE_BASIC_AUTH: 'true' },
+    });
     try {
       await backends.stop();
       upstream.last = undefined;
-      for (const auth of [`Basic ${Buffer.from('ada:ghapp_0123456789abcdef_goodgoodgoodgoodgoodgood').toString('base64')}`, `Basic ${Buffer.from('ada@example.com:correct horse').toString('base64')}`]) {
+      for (const auth of [
+        `Basic ${Buffer.from('ada:ghapp_0123456789abcdef_goodgoodgoodgoodgoodgood').toString('base64')}`,
+        `Basic ${Buffer.from('ada@example.com:correct horse').toString('base64')}`,
+      ]) {
         const res = await fetch(`${proxy.url}/api/echo`, { headers: { authorization: auth } });
         expect(res.status).toBe(503);
         expect(res.headers.get('retry-after')).toBe('1');

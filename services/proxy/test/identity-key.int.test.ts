@@ -43,13 +43,18 @@ describe('proxy identity signing key from PROXY_IDENTITY_KEY_FILE', () => {
       expect(published.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y, kid, alg: 'ES256', use: 'sig' });
       expect(published.keys[0]!.d).toBeUndefined();
 
-      const res = await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${await mintToken(jwks.key, { sub: 'keyed-user' })}` } });
+      const res = await fetch(`${proxy.url}/api/echo`, {
+        headers: { authorization: `Bearer ${await mintToken(jwks.key, { sub: 'keyed-user' })}` },
+      });
       expect(res.status).toBe(200);
       const header = String(((await res.json()) as { headers: Record<string, string> }).headers['x-gatehouse-identity']);
       // An upstream that knows only the configured public key (not the proxy's JWKS) accepts it.
       const verify = createIdentityVerifier({ keys: new StaticKeySource({ keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] }) });
       expect(await verify(header)).toMatchObject({ sub: 'keyed-user', auth_method: 'bearer' });
-      expect(JSON.parse(Buffer.from(header.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>).toMatchObject({ kid, alg: 'ES256' });
+      expect(JSON.parse(Buffer.from(header.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>).toMatchObject({
+        kid,
+        alg: 'ES256',
+      });
     } finally {
       await proxy.stop();
     }
@@ -61,7 +66,9 @@ describe('proxy identity signing key from PROXY_IDENTITY_KEY_FILE', () => {
     const headerFrom = async (file: string) => {
       const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, env: { PROXY_IDENTITY_KEY_FILE: file } });
       try {
-        const res = await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${await mintToken(jwks.key, { sub: 'restart-user' })}` } });
+        const res = await fetch(`${proxy.url}/api/echo`, {
+          headers: { authorization: `Bearer ${await mintToken(jwks.key, { sub: 'restart-user' })}` },
+        });
         return String(((await res.json()) as { headers: Record<string, string> }).headers['x-gatehouse-identity']);
       } finally {
         await proxy.stop();
@@ -72,6 +79,8 @@ describe('proxy identity signing key from PROXY_IDENTITY_KEY_FILE', () => {
   });
 
   it('refuses to start when the key does not fit PROXY_IDENTITY_ALG', async () => {
-    await expect(startProxy({ jwksUrl: jwks.url, upstream: upstream.url, env: { PROXY_IDENTITY_KEY_FILE: keyFile, PROXY_IDENTITY_ALG: 'RS256' } })).rejects.toThrow(/PROXY_IDENTITY_KEY_FILE: not a readable PKCS#8 PEM private key for RS256/);
+    await expect(
+      startProxy({ jwksUrl: jwks.url, upstream: upstream.url, env: { PROXY_IDENTITY_KEY_FILE: keyFile, PROXY_IDENTITY_ALG: 'RS256' } }),
+    ).rejects.toThrow(/PROXY_IDENTITY_KEY_FILE: not a readable PKCS#8 PEM private key for RS256/);
   });
 });

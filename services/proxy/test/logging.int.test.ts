@@ -19,8 +19,17 @@ describe('proxy access and decision logs never hold a query string', () => {
     jwks = await startJwks();
     upstream = await startUpstream();
     // The shipped routes file, every owner played by the echo upstream.
-    const routes = loadRoutesFile(DEFAULT_ROUTES_FILE, { 'auth-bearer': upstream.url, 'auth-basic': upstream.url, 'auth-app': upstream.url, whoami: upstream.url });
-    const logger = createLogger({ service: 'proxy', level: 'info', destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
+    const routes = loadRoutesFile(DEFAULT_ROUTES_FILE, {
+      'auth-bearer': upstream.url,
+      'auth-basic': upstream.url,
+      'auth-app': upstream.url,
+      whoami: upstream.url,
+    });
+    const logger = createLogger({
+      service: 'proxy',
+      level: 'info',
+      destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }),
+    });
     proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, routes, logger });
   });
   afterAll(async () => {
@@ -55,7 +64,9 @@ describe('proxy access and decision logs never hold a query string', () => {
     expect(statusOf(redirect)).toBe(302);
     expect(redirect).toContain(encodeURIComponent(`/users${q}`));
     // A fragment is no safer than a query.
-    expect(statusOf(await rawRequest(proxy.http, `GET /whoami#token=${planted} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`))).toBe(400);
+    expect(statusOf(await rawRequest(proxy.http, `GET /whoami#token=${planted} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`))).toBe(
+      400,
+    );
     // A WebSocket upgrade with the token in its query.
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.http}/whoami/ws${q}`, { headers: bearer });
     await new Promise<void>((resolve, reject) => {
@@ -67,7 +78,8 @@ describe('proxy access and decision logs never hold a query string', () => {
     // Log lines are written asynchronously after the answer: wait until every request has one.
     const expected = cases.length + 3;
     const started = Date.now();
-    while (lines.filter((l) => l.includes('"msg":"request"')).length < expected && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    while (lines.filter((l) => l.includes('"msg":"request"')).length < expected && Date.now() - started < 3000)
+      await new Promise((r) => setTimeout(r, 20));
 
     const all = lines.join('');
     expect(all).not.toContain(planted);
@@ -76,7 +88,13 @@ describe('proxy access and decision logs never hold a query string', () => {
     expect(access).toHaveLength(expected);
     expect(access).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ method: 'DELETE', path: '/auth-app/tokens', route: 'auth-app:/auth-app', status: 200, auth_method: 'bearer' }),
+        expect.objectContaining({
+          method: 'DELETE',
+          path: '/auth-app/tokens',
+          route: 'auth-app:/auth-app',
+          status: 200,
+          auth_method: 'bearer',
+        }),
         expect.objectContaining({ method: 'DELETE', path: '/auth-app/tokens', status: 401 }),
         expect.objectContaining({ method: 'GET', path: '/users', status: 302 }),
         expect.objectContaining({ method: 'GET', path: '/whoami', status: 400 }),

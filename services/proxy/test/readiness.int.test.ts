@@ -37,7 +37,11 @@ describe('proxy readiness while Redis is down at startup', () => {
     // A port nobody listens on yet; Redis starts there only later.
     const port = await freePort();
     store = new RedisStore({ url: `redis://127.0.0.1:${port}` });
-    const logger = createLogger({ service: 'proxy', level: 'info', destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
+    const logger = createLogger({
+      service: 'proxy',
+      level: 'info',
+      destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }),
+    });
     // start() does not hang on the missing store: it returns and keeps retrying in the background.
     proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, store, bus: new MemoryBus(), logger });
     const readyz = () => fetch(`http://127.0.0.1:${proxy.debug}/readyz`);

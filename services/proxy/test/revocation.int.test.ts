@@ -41,7 +41,8 @@ describe('proxy revocation with real Redis and NATS', () => {
     proxies.push(p);
     return p;
   };
-  const status = async (p: ProxyUnderTest, token: string) => (await fetch(`${p.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const status = async (p: ProxyUnderTest, token: string) =>
+    (await fetch(`${p.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   beforeAll(async () => {
     [redis, nats, jwks, upstream] = await Promise.all([startRedis(), startNats(), startJwks(), startUpstream()]);
@@ -75,7 +76,13 @@ describe('proxy revocation with real Redis and NATS', () => {
     const token = await mintToken(jwks.key, { sid, sub: 'user-two' });
     expect(await status(a, token)).toBe(200);
     expect(await status(b, token)).toBe(200);
-    await publisher.publish(SUBJECTS.revokedSession, { id: randomUUID(), at: Date.now(), sid, user_id: 'user-two', exp: Date.now() + 60_000 });
+    await publisher.publish(SUBJECTS.revokedSession, {
+      id: randomUUID(),
+      at: Date.now(),
+      sid,
+      user_id: 'user-two',
+      exp: Date.now() + 60_000,
+    });
     await publisher.flush();
     const ms = await eventually(async () => (await status(a, token)) === 401 && (await status(b, token)) === 401, 2000);
     expect(ms).toBeLessThan(2000);
@@ -87,7 +94,13 @@ describe('proxy revocation with real Redis and NATS', () => {
     const p = await proxy();
     const old = await mintToken(jwks.key, { sub: 'user-nb', iatSec: Math.floor(Date.now() / 1000) - 10 });
     expect(await status(p, old)).toBe(200);
-    await publisher.publish(SUBJECTS.revokedUser, { id: randomUUID(), at: Date.now(), user_id: 'user-nb', not_before: Date.now() - 5000, exp: Date.now() + 60_000 });
+    await publisher.publish(SUBJECTS.revokedUser, {
+      id: randomUUID(),
+      at: Date.now(),
+      user_id: 'user-nb',
+      not_before: Date.now() - 5000,
+      exp: Date.now() + 60_000,
+    });
     await publisher.flush();
     await eventually(async () => (await status(p, old)) === 401, 2000);
     const fresh = await mintToken(jwks.key, { sub: 'user-nb' });
@@ -98,7 +111,13 @@ describe('proxy revocation with real Redis and NATS', () => {
     const p = await proxy();
     const token = await mintToken(jwks.key, { sub: 'user-app', jti: 'apptok-1' });
     expect(await status(p, token)).toBe(200);
-    await publisher.publish(SUBJECTS.revokedAppToken, { id: randomUUID(), at: Date.now(), token_id: 'apptok-1', user_id: 'user-app', exp: Date.now() + 60_000 });
+    await publisher.publish(SUBJECTS.revokedAppToken, {
+      id: randomUUID(),
+      at: Date.now(),
+      token_id: 'apptok-1',
+      user_id: 'user-app',
+      exp: Date.now() + 60_000,
+    });
     await publisher.flush();
     await eventually(async () => (await status(p, token)) === 401, 2000);
   });

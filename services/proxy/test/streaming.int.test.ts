@@ -64,11 +64,15 @@ describe('proxy HTTP entry: streaming and WebSocket', () => {
     }, 20);
     const started = Date.now();
     const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const r = request(`${proxy.url}/api/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } }, (res) => {
-        let b = '';
-        res.on('data', (d: Buffer) => (b += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      });
+      const r = request(
+        `${proxy.url}/api/upload`,
+        { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } },
+        (res) => {
+          let b = '';
+          res.on('data', (d: Buffer) => (b += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        },
+      );
       r.on('error', reject);
       body.pipe(r);
     });
@@ -85,11 +89,15 @@ describe('proxy HTTP entry: streaming and WebSocket', () => {
   it('answers Expect: 100-continue itself and forwards the body sent after it', async () => {
     const result = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
       let continued = false;
-      const r = request(`${proxy.url}/api/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, expect: '100-continue', 'content-length': '5' } }, (res) => {
-        let b = '';
-        res.on('data', (d: Buffer) => (b += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b, continued }));
-      });
+      const r = request(
+        `${proxy.url}/api/upload`,
+        { method: 'POST', headers: { authorization: `Bearer ${token}`, expect: '100-continue', 'content-length': '5' } },
+        (res) => {
+          let b = '';
+          res.on('data', (d: Buffer) => (b += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b, continued }));
+        },
+      );
       r.on('continue', () => {
         continued = true;
         r.end('hello');

@@ -16,4 +16,5 @@ export function clientOptions(env: Record<string, string | undefined>): GrpcClie
   };
 }
 
-export const endpoint = (env: Record<string, string | undefined>, name: 'AUTH_BEARER' | 'AUTH_BASIC' | 'AUTH_APP', def: string) => env[`${name}_GRPC_ENDPOINT`] || def;
+export const endpoint = (env: Record<string, string | undefined>, name: 'AUTH_BEARER' | 'AUTH_BASIC' | 'AUTH_APP', def: string) =>
+  env[`${name}_GRPC_ENDPOINT`] || def;

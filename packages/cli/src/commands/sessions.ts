@@ -10,7 +10,11 @@ const USAGE = `usage:
 /** gatehouse sessions list|revoke|revoke-all, over auth-bearer's TokenService. */
 export async function sessionsCommand(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Promise<void> {
   const [sub, ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, 'user-id': { type: 'string' }, 'session-id': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: { email: { type: 'string' }, 'user-id': { type: 'string' }, 'session-id': { type: 'string' } },
+    strict: true,
+  });
   const opts = clientOptions(env);
   const tokens = createTokenClient(endpoint(env, 'AUTH_BEARER', '127.0.0.1:9211'), opts);
   const userId = async (): Promise<string> => {
@@ -27,7 +31,8 @@ export async function sessionsCommand(argv: string[], env: Record<string, string
     switch (sub) {
       case 'list': {
         const res = await tokens.ListSessions({ user_id: await userId() });
-        for (const s of res.sessions) out(`${s.id}\t${s.client_id}\t${s.amr.join(',')}\t${new Date(s.last_used_at_ms).toISOString()}\t${s.ip}\t${s.user_agent}`);
+        for (const s of res.sessions)
+          out(`${s.id}\t${s.client_id}\t${s.amr.join(',')}\t${new Date(s.last_used_at_ms).toISOString()}\t${s.ip}\t${s.user_agent}`);
         return;
       }
       case 'revoke': {

@@ -14,7 +14,14 @@ export async function usersCommand(argv: string[], env: Record<string, string | 
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { email: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', multiple: true }, group: { type: 'string', multiple: true } },
+    options: {
+      email: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      group: { type: 'string', multiple: true },
+    },
     strict: true,
   });
   const client = createUserClient(endpoint(env, 'AUTH_BASIC', '127.0.0.1:9221'), clientOptions(env));
@@ -27,7 +34,14 @@ export async function usersCommand(argv: string[], env: Record<string, string | 
     switch (sub) {
       case 'create': {
         if (!values.email) throw new Error(`--email is required\n${USAGE}`);
-        const u = await client.CreateUser({ email: values.email, name: values.name ?? '', password: values.password ?? env.GATEHOUSE_USER_PASSWORD ?? '', roles: values.role ?? [], groups: values.group ?? [], provider: 'local' });
+        const u = await client.CreateUser({
+          email: values.email,
+          name: values.name ?? '',
+          password: values.password ?? env.GATEHOUSE_USER_PASSWORD ?? '',
+          roles: values.role ?? [],
+          groups: values.group ?? [],
+          provider: 'local',
+        });
         out(JSON.stringify(u, null, 2));
         return;
       }

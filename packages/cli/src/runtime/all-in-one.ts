@@ -49,7 +49,14 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
 
-  const { store, bus } = await connectBackends({ redisUrl: env.REDIS_URL, natsUrl: env.NATS_URL, natsCredsFile: env.NATS_CREDS_FILE, name: 'gatehouse', logger, allowMemory: true });
+  const { store, bus } = await connectBackends({
+    redisUrl: env.REDIS_URL,
+    natsUrl: env.NATS_URL,
+    natsCredsFile: env.NATS_CREDS_FILE,
+    name: 'gatehouse',
+    logger,
+    allowMemory: true,
+  });
   logger.info({ store: store.kind, bus: bus.kind, services: names }, 'starting gatehouse');
 
   const started: Array<{ name: string; app: ServiceApp }> = [];
@@ -72,11 +79,23 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
 
   try {
     for (const name of names) {
-      const app = SERVICES[name].createApp(configs.get(name), { store, bus, clock: { now: () => Date.now() }, logger: serviceLogger(name) });
+      const app = SERVICES[name].createApp(configs.get(name), {
+        store,
+        bus,
+        clock: { now: () => Date.now() },
+        logger: serviceLogger(name),
+      });
       ports[name] = await app.start();
       started.push({ name, app });
       if (name === 'auth-basic') {
-        await bootstrapAdmin({ endpoint: env.AUTH_BASIC_GRPC_ENDPOINT!, tls: clientOptions(env).tls, email: env.GATEHOUSE_ADMIN_EMAIL, password: env.GATEHOUSE_ADMIN_PASSWORD, logger, print });
+        await bootstrapAdmin({
+          endpoint: env.AUTH_BASIC_GRPC_ENDPOINT!,
+          tls: clientOptions(env).tls,
+          email: env.GATEHOUSE_ADMIN_EMAIL,
+          password: env.GATEHOUSE_ADMIN_PASSWORD,
+          logger,
+          print,
+        });
       }
     }
   } catch (err) {

@@ -5,7 +5,14 @@ import { randomToken, createUserClient, GatehouseError, ADMIN_ROLE, type GrpcTls
  * auth-basic's UserService, as any other client would. Without GATEHOUSE_ADMIN_PASSWORD a password
  * is generated and printed once, on stdout, only when the user is created.
  */
-export async function bootstrapAdmin(opts: { endpoint: string; tls?: GrpcTlsConfig | undefined; email?: string | undefined; password?: string | undefined; logger: Logger; print: (line: string) => void }): Promise<'created' | 'exists'> {
+export async function bootstrapAdmin(opts: {
+  endpoint: string;
+  tls?: GrpcTlsConfig | undefined;
+  email?: string | undefined;
+  password?: string | undefined;
+  logger: Logger;
+  print: (line: string) => void;
+}): Promise<'created' | 'exists'> {
   const email = opts.email || 'admin@example.com';
   const password = opts.password || randomToken(18);
   const users = createUserClient(opts.endpoint, { deadlineMs: 10_000, ...(opts.tls ? { tls: opts.tls } : {}) });

@@ -3,7 +3,11 @@ import { SERVICE_NAMES, isServiceName, type ServiceName } from '../services.js';
 /** Services the all-in-one runtime starts unless told otherwise (auth-app is opt-in, as in oCIS). */
 export const DEFAULT_RUN_SERVICES: readonly ServiceName[] = ['auth-bearer', 'auth-basic', 'proxy'];
 
-const parse = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const parse = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * GATEHOUSE_RUN_SERVICES (exclusive list) or the defaults, plus GATEHOUSE_ADD_RUN_SERVICES,

@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createIdentityVerifier, errorBody, IDENTITY_HEADER, listenHttp, RemoteKeySource, toGatehouseError, type HttpListener } from '@gatehouse/shared';
+import {
+  createIdentityVerifier,
+  errorBody,
+  IDENTITY_HEADER,
+  listenHttp,
+  RemoteKeySource,
+  toGatehouseError,
+  type HttpListener,
+} from '@gatehouse/shared';
 
 /**
  * The built-in upstream behind the proxy at /whoami: it verifies the X-Gatehouse-Identity header
@@ -13,13 +21,25 @@ export async function startWhoami(opts: { addr: string; identityJwksUrl: string 
       res.end(JSON.stringify(body));
     };
     const header = req.headers[IDENTITY_HEADER];
-    if (typeof header !== 'string') return send(401, errorBody(toGatehouseError(Object.assign(new Error(), { name: 'GatehouseError', code: 'UNAUTHENTICATED', message: 'No identity from the proxy.' }))));
+    if (typeof header !== 'string')
+      return send(
+        401,
+        errorBody(
+          toGatehouseError(
+            Object.assign(new Error(), { name: 'GatehouseError', code: 'UNAUTHENTICATED', message: 'No identity from the proxy.' }),
+          ),
+        ),
+      );
     verify(header).then(
       (identity) =>
         send(200, {
           data: {
             identity,
-            headers: { 'x-user-id': req.headers['x-user-id'], 'x-user-email': req.headers['x-user-email'], 'x-user-roles': req.headers['x-user-roles'] },
+            headers: {
+              'x-user-id': req.headers['x-user-id'],
+              'x-user-email': req.headers['x-user-email'],
+              'x-user-roles': req.headers['x-user-roles'],
+            },
             method: req.method,
             path: req.url,
           },

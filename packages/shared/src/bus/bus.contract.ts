@@ -36,7 +36,8 @@ export function busContract(name: string, make: () => Promise<{ a: EventBus; b: 
       const s1 = b.subscribe('w.revoked.*', (_p, s) => void star.push(s));
       const s2 = b.subscribe('w.>', (_p, s) => void tail.push(s));
       await b.flush();
-      for (const s of ['w.revoked.session', 'w.revoked.user', 'w.revoked.a.b', 'w.other', 'x.revoked.session']) await a.publish(s, { id: s });
+      for (const s of ['w.revoked.session', 'w.revoked.user', 'w.revoked.a.b', 'w.other', 'x.revoked.session'])
+        await a.publish(s, { id: s });
       await a.flush();
       await waitFor(() => tail.length === 4);
       await new Promise((r) => setTimeout(r, 50));

@@ -49,7 +49,9 @@ describe('NatsBus reconnect hook', () => {
 
   it('fails to connect with wrong credentials instead of hanging', async () => {
     server = await startNats({ user: 'gh', pass: 'right' });
-    await expect(NatsBus.connect({ url: `nats://gh:wrong@127.0.0.1:${server.port}` })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(NatsBus.connect({ url: `nats://gh:wrong@127.0.0.1:${server.port}` })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
   });
 });
 
@@ -66,7 +68,9 @@ describe('NatsBus connect failures', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as { port: number }).port;
     const started = Date.now();
-    await expect(NatsBus.connect({ url: `nats://127.0.0.1:${port}`, connectTimeoutMs: 300 })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(NatsBus.connect({ url: `nats://127.0.0.1:${port}`, connectTimeoutMs: 300 })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => silent.close(() => r()));

@@ -17,7 +17,9 @@ type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number e
  * getChannel) would be mapped to `never` and `client.close()` would not type-check.
  */
 export type AsyncClient<C, H> = {
-  [K in KnownKeys<H> & keyof C]: C[K] extends (argument: infer Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? (req: Req, opts?: CallOptions) => Promise<Res> : never;
+  [K in KnownKeys<H> & keyof C]: C[K] extends (argument: infer Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall
+    ? (req: Req, opts?: CallOptions) => Promise<Res>
+    : never;
 };
 
 export interface GrpcClientOptions {
@@ -49,7 +51,11 @@ export function fromGrpcError(err: grpc.ServiceError): GatehouseError {
     });
   }
   if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED) {
-    return new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: `grpc ${grpc.status[err.code]}: ${err.details}`, cause: err });
+    return new GatehouseError('SERVICE_UNAVAILABLE', {
+      retryAfter: 1,
+      detail: `grpc ${grpc.status[err.code]}: ${err.details}`,
+      cause: err,
+    });
   }
   if (err.code === grpc.status.UNIMPLEMENTED) return new GatehouseError('UNIMPLEMENTED', { detail: err.details });
   return new GatehouseError('INTERNAL', { detail: `grpc ${grpc.status[err.code] ?? err.code}: ${err.details}`, cause: err });
@@ -69,13 +75,19 @@ function parseExtensions(raw: grpc.MetadataValue | undefined): Record<string, un
  * Creates a client with deadlines on every call, keepalive, and retries only for idempotent reads.
  * `methods` lists the RPC names to expose (e.g. Object.keys(service.service)).
  */
-export function createGrpcClient<C extends grpc.Client, H>(Ctor: ClientCtor, address: string, opts: GrpcClientOptions = {}): AsyncClient<C, H> & { close(): void; raw: C } {
+export function createGrpcClient<C extends grpc.Client, H>(
+  Ctor: ClientCtor,
+  address: string,
+  opts: GrpcClientOptions = {},
+): AsyncClient<C, H> & { close(): void; raw: C } {
   const channelOptions: grpc.ClientOptions = {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_receive_message_length': 8 * 1024 * 1024,
-    ...(opts.serverNameOverride ? { 'grpc.ssl_target_name_override': opts.serverNameOverride, 'grpc.default_authority': opts.serverNameOverride } : {}),
+    ...(opts.serverNameOverride
+      ? { 'grpc.ssl_target_name_override': opts.serverNameOverride, 'grpc.default_authority': opts.serverNameOverride }
+      : {}),
   };
   const raw = new Ctor(address, channelCredentials(opts.tls), channelOptions) as C;
   const deadlineMs = opts.deadlineMs ?? 2000;

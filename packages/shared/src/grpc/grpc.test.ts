@@ -130,11 +130,15 @@ describe('gRPC server and client helpers (real server on 127.0.0.1:0)', () => {
   it('records per-RPC metrics (count by code, latency) without clobbering the service label', async () => {
     const text = await fixture.metrics.registry.metrics();
     const series = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
-    const okGets = series('gatehouse_grpc_server_handled_total').find((l) => l.includes('grpc_method="GetUser"') && l.includes('grpc_code="OK"'));
+    const okGets = series('gatehouse_grpc_server_handled_total').find(
+      (l) => l.includes('grpc_method="GetUser"') && l.includes('grpc_code="OK"'),
+    );
     expect(okGets).toContain('grpc_service="gatehouse.v1.UserService"');
     expect(okGets).toContain('service="fixture"');
     expect(Number(okGets!.split(' ').pop())).toBeGreaterThanOrEqual(3);
-    const denied = series('gatehouse_grpc_server_handled_total').find((l) => l.includes('grpc_method="CreateUser"') && l.includes('grpc_code="PERMISSION_DENIED"'));
+    const denied = series('gatehouse_grpc_server_handled_total').find(
+      (l) => l.includes('grpc_method="CreateUser"') && l.includes('grpc_code="PERMISSION_DENIED"'),
+    );
     const deniedCodes = Object.values(ERROR_CODES).filter((c) => c.grpc === grpc.status.PERMISSION_DENIED).length;
     expect(denied?.endsWith(` ${deniedCodes}`)).toBe(true);
     const latency = series('gatehouse_grpc_server_handling_seconds_count').find((l) => l.includes('grpc_method="GetUser"'));

@@ -21,7 +21,9 @@ export interface CallContext {
 // The generated interfaces extend grpc-js's UntypedServiceImplementation (an index signature);
 // `string extends K` drops it so only the named RPCs remain.
 export type AsyncHandlers<H> = {
-  [K in keyof H as string extends K ? never : K]: H[K] extends grpc.handleUnaryCall<infer Req, infer Res> ? (req: Req, ctx: CallContext) => Promise<Res> : never;
+  [K in keyof H as string extends K ? never : K]: H[K] extends grpc.handleUnaryCall<infer Req, infer Res>
+    ? (req: Req, ctx: CallContext) => Promise<Res>
+    : never;
 };
 
 export interface GrpcServerOptions {
@@ -83,7 +85,11 @@ export class GrpcServer {
     return this;
   }
 
-  private wrap(service: string, method: string, fn: (req: unknown, ctx: CallContext) => Promise<unknown>): grpc.handleUnaryCall<unknown, unknown> {
+  private wrap(
+    service: string,
+    method: string,
+    fn: (req: unknown, ctx: CallContext) => Promise<unknown>,
+  ): grpc.handleUnaryCall<unknown, unknown> {
     const { logger, metrics } = this.opts;
     return (call, callback) => {
       const started = process.hrtime.bigint();
@@ -91,7 +97,13 @@ export class GrpcServer {
       const callId = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
       const controller = new AbortController();
       call.on('cancelled', () => controller.abort());
-      const ctx: CallContext = { metadata: call.metadata, peer: call.getPeer(), callId, logger: logger.child({ callId, rpc: `${service}/${method}` }), signal: controller.signal };
+      const ctx: CallContext = {
+        metadata: call.metadata,
+        peer: call.getPeer(),
+        callId,
+        logger: logger.child({ callId, rpc: `${service}/${method}` }),
+        signal: controller.signal,
+      };
       // `new Promise` so a handler that throws synchronously is translated like a rejection.
       new Promise<unknown>((resolve) => resolve(fn(call.request, ctx)))
         .then(

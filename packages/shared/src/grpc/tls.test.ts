@@ -54,7 +54,11 @@ describe('gRPC TLS and mTLS between services (GATEHOUSE_GRPC_TLS_*)', () => {
     });
 
     it('is refused when the name does not match the certificate', async () => {
-      const client = createUserClient(`127.0.0.1:${port}`, { deadlineMs: 1000, serverNameOverride: 'auth-bearer.internal', tls: { enabled: true, caFile: pki.caCert } });
+      const client = createUserClient(`127.0.0.1:${port}`, {
+        deadlineMs: 1000,
+        serverNameOverride: 'auth-bearer.internal',
+        tls: { enabled: true, caFile: pki.caCert },
+      });
       expect(await codeOf(client.CreateUser({ email: 'ok:wrong-name' }))).toBe('SERVICE_UNAVAILABLE');
       client.close();
     });
@@ -65,14 +69,17 @@ describe('gRPC TLS and mTLS between services (GATEHOUSE_GRPC_TLS_*)', () => {
     let port: number;
     let hits: Map<string, number>;
     beforeAll(async () => {
-      const f = startUserService({ tls: { enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert, requireClientCert: true } });
+      const f = startUserService({
+        tls: { enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert, requireClientCert: true },
+      });
       hits = f.hits;
       port = await f.server.listen('127.0.0.1:0');
       stop = () => f.server.stop(100);
     });
     afterAll(async () => stop());
 
-    const client = (tls: Partial<GrpcTlsConfig>) => createUserClient(`localhost:${port}`, { deadlineMs: 1000, tls: { enabled: true, caFile: pki.caCert, ...tls } });
+    const client = (tls: Partial<GrpcTlsConfig>) =>
+      createUserClient(`localhost:${port}`, { deadlineMs: 1000, tls: { enabled: true, caFile: pki.caCert, ...tls } });
 
     it('accepts a client with a certificate the CA signed', async () => {
       const c = client({ certFile: pki.clientCert, keyFile: pki.clientKey });
@@ -101,7 +108,9 @@ describe('gRPC TLS and mTLS between services (GATEHOUSE_GRPC_TLS_*)', () => {
     });
 
     it('requires a CA when client certificates are required (never an open mTLS server)', () => {
-      expect(() => serverCredentials({ enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey, requireClientCert: true })).toThrow(/GATEHOUSE_GRPC_TLS_CA/);
+      expect(() => serverCredentials({ enabled: true, certFile: pki.serverCert, keyFile: pki.serverKey, requireClientCert: true })).toThrow(
+        /GATEHOUSE_GRPC_TLS_CA/,
+      );
     });
 
     it('requires client cert and key together', () => {

@@ -20,7 +20,18 @@ export function startUserService(opts: Partial<GrpcServerOptions> = {}) {
   const metrics = opts.metrics ?? new Metrics('fixture');
   const logger = opts.logger ?? createLogger({ service: 'fixture', level: 'silent' });
 
-  const user = (id: string): User => ({ id, email: `${id}@example.com`, name: id, roles: [], groups: [], status: 'active', provider: 'local', totp_enabled: false, created_at_ms: 1, updated_at_ms: 1 });
+  const user = (id: string): User => ({
+    id,
+    email: `${id}@example.com`,
+    name: id,
+    roles: [],
+    groups: [],
+    status: 'active',
+    provider: 'local',
+    totp_enabled: false,
+    created_at_ms: 1,
+    updated_at_ms: 1,
+  });
 
   const behave = async (what: string, signal: AbortSignal): Promise<User> => {
     hits.set(what, (hits.get(what) ?? 0) + 1);
@@ -41,7 +52,11 @@ export function startUserService(opts: Partial<GrpcServerOptions> = {}) {
       return user(what);
     }
     if (kind === 'throw' && arg && isErrorCode(arg)) {
-      throw new GatehouseError(arg, { retryAfter: arg === 'REQUESTS_EXCEEDED' ? 7 : undefined, detail: 'private detail', extensions: arg === 'FAILED_VALIDATION' ? { field: 'email' } : undefined });
+      throw new GatehouseError(arg, {
+        retryAfter: arg === 'REQUESTS_EXCEEDED' ? 7 : undefined,
+        detail: 'private detail',
+        extensions: arg === 'FAILED_VALIDATION' ? { field: 'email' } : undefined,
+      });
     }
     if (kind === 'crash') throw new Error('database password is hunter2');
     if (kind === 'flaky' && (hits.get(what) ?? 0) <= Number(arg)) throw new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1 });
@@ -59,6 +74,9 @@ export function startUserService(opts: Partial<GrpcServerOptions> = {}) {
     CreateUser: (req, ctx) => behave(req.email, ctx.signal),
   } as Partial<AsyncHandlers<UserServiceHandlers>> as AsyncHandlers<UserServiceHandlers>;
 
-  const server = new GrpcServer({ logger, metrics, ...opts }).add<UserServiceHandlers>(loadProtos().gatehouse.v1.UserService.service, handlers);
+  const server = new GrpcServer({ logger, metrics, ...opts }).add<UserServiceHandlers>(
+    loadProtos().gatehouse.v1.UserService.service,
+    handlers,
+  );
   return { server, hits, aborted, seenRequestIds, metrics };
 }

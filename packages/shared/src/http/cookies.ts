@@ -10,7 +10,14 @@ export interface CookieSettings {
   domain?: string | undefined;
 }
 
-export function cookieSettingsFrom(c: { REFRESH_TOKEN_COOKIE_NAME: string; SESSION_COOKIE_NAME: string; COOKIE_SECURE?: 'true' | 'false' | undefined; COOKIE_SAME_SITE: 'lax' | 'strict' | 'none'; COOKIE_DOMAIN?: string | undefined; PUBLIC_URL: string }): CookieSettings {
+export function cookieSettingsFrom(c: {
+  REFRESH_TOKEN_COOKIE_NAME: string;
+  SESSION_COOKIE_NAME: string;
+  COOKIE_SECURE?: 'true' | 'false' | undefined;
+  COOKIE_SAME_SITE: 'lax' | 'strict' | 'none';
+  COOKIE_DOMAIN?: string | undefined;
+  PUBLIC_URL: string;
+}): CookieSettings {
   return {
     refreshCookieName: c.REFRESH_TOKEN_COOKIE_NAME,
     sessionCookieName: c.SESSION_COOKIE_NAME,
@@ -22,7 +29,14 @@ export function cookieSettingsFrom(c: { REFRESH_TOKEN_COOKIE_NAME: string; SESSI
 
 /** httpOnly auth-cookie options (Secure, SameSite, Domain from settings) for `res.cookie`. */
 export function authCookieOptions(s: CookieSettings, maxAgeMs: number): CookieOptions {
-  return { httpOnly: true, secure: s.secure, sameSite: s.sameSite, path: '/', maxAge: Math.max(0, maxAgeMs), ...(s.domain ? { domain: s.domain } : {}) };
+  return {
+    httpOnly: true,
+    secure: s.secure,
+    sameSite: s.sameSite,
+    path: '/',
+    maxAge: Math.max(0, maxAgeMs),
+    ...(s.domain ? { domain: s.domain } : {}),
+  };
 }
 
 export interface IssuedTokens {

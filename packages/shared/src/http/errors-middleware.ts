@@ -21,13 +21,21 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: unknown; status?: unknown };
     if (e.type === 'entity.too.large') return sendError(res, new GatehouseError('PAYLOAD_TOO_LARGE'));
-    if (e.type === 'entity.parse.failed') return sendError(res, new GatehouseError('INVALID_PAYLOAD', { message: 'Request body is not valid JSON.' }));
+    if (e.type === 'entity.parse.failed')
+      return sendError(res, new GatehouseError('INVALID_PAYLOAD', { message: 'Request body is not valid JSON.' }));
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       return sendError(res, new GatehouseError('INVALID_PAYLOAD', { message: 'Unsupported request body encoding.' }));
     }
     if (!isGatehouseError(err) && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       // Only the status is trusted; the library's message stays private (detail).
-      const code = e.status === 413 ? 'PAYLOAD_TOO_LARGE' : e.status === 404 ? 'ROUTE_NOT_FOUND' : e.status === 405 ? 'METHOD_NOT_ALLOWED' : 'INVALID_REQUEST';
+      const code =
+        e.status === 413
+          ? 'PAYLOAD_TOO_LARGE'
+          : e.status === 404
+            ? 'ROUTE_NOT_FOUND'
+            : e.status === 405
+              ? 'METHOD_NOT_ALLOWED'
+              : 'INVALID_REQUEST';
       return sendError(res, new GatehouseError(code, { detail: err instanceof Error ? err.message : String(err) }));
     }
     sendError(res, err, logger);

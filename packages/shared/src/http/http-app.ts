@@ -22,8 +22,19 @@ export interface HttpListener {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listenHttp(handler: Express | Parameters<typeof createServer>[1], addr: string, opts: { headersTimeoutMs?: number; requestTimeoutMs?: number; maxHeaderSize?: number } = {}): Promise<HttpListener> {
-  const server = createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, requestTimeout: opts.requestTimeoutMs ?? 30_000, headersTimeout: opts.headersTimeoutMs ?? 10_000 }, handler as Parameters<typeof createServer>[1]);
+export async function listenHttp(
+  handler: Express | Parameters<typeof createServer>[1],
+  addr: string,
+  opts: { headersTimeoutMs?: number; requestTimeoutMs?: number; maxHeaderSize?: number } = {},
+): Promise<HttpListener> {
+  const server = createServer(
+    {
+      maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+    },
+    handler as Parameters<typeof createServer>[1],
+  );
   const [host, port] = splitAddr(addr);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -54,7 +54,8 @@ describe('errorMiddleware', () => {
   });
   afterAll(async () => srv.close());
 
-  const post = (body: string, type = 'application/json') => fetch(`${srv.url}/echo`, { method: 'POST', headers: { 'content-type': type }, body });
+  const post = (body: string, type = 'application/json') =>
+    fetch(`${srv.url}/echo`, { method: 'POST', headers: { 'content-type': type }, body });
 
   it('parses a valid JSON body', async () => {
     const r = await post('{"a":1}');
@@ -123,9 +124,20 @@ describe('errorMiddleware', () => {
 });
 
 describe('sendAuthResult', () => {
-  const settings: CookieSettings = { refreshCookieName: 'gh_refresh', sessionCookieName: 'gh_session', secure: true, sameSite: 'strict', domain: 'example.com' };
+  const settings: CookieSettings = {
+    refreshCookieName: 'gh_refresh',
+    sessionCookieName: 'gh_session',
+    secure: true,
+    sameSite: 'strict',
+    domain: 'example.com',
+  };
   const now = Date.now();
-  const tokens = { access_token: 'AT', access_token_expires_at_ms: now + 900_000, refresh_token: 'RT', refresh_token_expires_at_ms: now + 7 * 86_400_000 };
+  const tokens = {
+    access_token: 'AT',
+    access_token_expires_at_ms: now + 900_000,
+    refresh_token: 'RT',
+    refresh_token_expires_at_ms: now + 7 * 86_400_000,
+  };
   let srv: HttpListener & { url: string };
   beforeAll(async () => {
     srv = await serve((app) => {

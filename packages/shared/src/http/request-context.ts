@@ -16,7 +16,10 @@ export function requestContext(logger: Logger, metrics?: Metrics): RequestHandle
       const path = (req.route as { path?: unknown } | undefined)?.path;
       const route = typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
       metrics?.observeHttp(route, req.method, res.statusCode, started);
-      logger.debug({ reqId: id, method: req.method, route, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      logger.debug(
+        { reqId: id, method: req.method, route, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
     });
     next();
   };

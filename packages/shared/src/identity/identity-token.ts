@@ -41,7 +41,12 @@ export interface IdentityClaims extends Identity {
   jti: string;
 }
 
-export async function signIdentity(identity: Identity, key: { privateKey: CryptoKey; kid: string; alg: string }, ttlSec: number, clock: Clock = systemClock): Promise<string> {
+export async function signIdentity(
+  identity: Identity,
+  key: { privateKey: CryptoKey; kid: string; alg: string },
+  ttlSec: number,
+  clock: Clock = systemClock,
+): Promise<string> {
   const now = Math.floor(clock.now() / 1000);
   return new SignJWT({ ...identity })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: IDENTITY_TYP })
@@ -54,10 +59,16 @@ export async function signIdentity(identity: Identity, key: { privateKey: Crypto
 }
 
 /** Verifies an identity header against the proxy's keys (pinned algorithms, typ, iss, aud, exp). */
-export function createIdentityVerifier(opts: { keys: KeySource; algorithms?: string[]; clock?: Clock; clockSkewSec?: number }): (token: string) => Promise<IdentityClaims> {
+export function createIdentityVerifier(opts: {
+  keys: KeySource;
+  algorithms?: string[];
+  clock?: Clock;
+  clockSkewSec?: number;
+}): (token: string) => Promise<IdentityClaims> {
   const clock = opts.clock ?? systemClock;
   return async (token) => {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) throw new GatehouseError('UNAUTHENTICATED', { detail: 'identity header missing or oversized' });
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384)
+      throw new GatehouseError('UNAUTHENTICATED', { detail: 'identity header missing or oversized' });
     try {
       const { payload } = await jwtVerify(
         token,
@@ -66,7 +77,15 @@ export function createIdentityVerifier(opts: { keys: KeySource; algorithms?: str
           if (!k) throw new GatehouseError('UNAUTHENTICATED', { detail: `identity key ${String(h.kid)} unknown` });
           return k;
         },
-        { algorithms: opts.algorithms ?? ['ES256', 'EdDSA', 'RS256'], issuer: IDENTITY_ISSUER, audience: IDENTITY_AUDIENCE, typ: IDENTITY_TYP, currentDate: new Date(clock.now()), clockTolerance: opts.clockSkewSec ?? 5, requiredClaims: ['exp', 'iat', 'sub'] },
+        {
+          algorithms: opts.algorithms ?? ['ES256', 'EdDSA', 'RS256'],
+          issuer: IDENTITY_ISSUER,
+          audience: IDENTITY_AUDIENCE,
+          typ: IDENTITY_TYP,
+          currentDate: new Date(clock.now()),
+          clockTolerance: opts.clockSkewSec ?? 5,
+          requiredClaims: ['exp', 'iat', 'sub'],
+        },
       );
       return payload as unknown as IdentityClaims;
     } catch (err) {

@@ -7,12 +7,29 @@ import { listenHttp, type HttpListener } from '../http/http-app.js';
 import { StaticKeySource } from '../jwt/key-source.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { testKeyPair } from '../testing/keys.js';
-import { IDENTITY_AUDIENCE, IDENTITY_HEADER, IDENTITY_ISSUER, IDENTITY_TYP, createIdentityVerifier, signIdentity, type Identity } from './identity-token.js';
+import {
+  IDENTITY_AUDIENCE,
+  IDENTITY_HEADER,
+  IDENTITY_ISSUER,
+  IDENTITY_TYP,
+  createIdentityVerifier,
+  signIdentity,
+  type Identity,
+} from './identity-token.js';
 import { requireIdentity } from './require-identity.js';
 
 type KeyPair = Awaited<ReturnType<typeof testKeyPair>>;
 
-const alice: Identity = { sub: 'user-1', email: 'alice@example.com', roles: ['user'], groups: [], scopes: ['openid'], amr: ['pwd'], auth_method: 'bearer', sid: 's-1' };
+const alice: Identity = {
+  sub: 'user-1',
+  email: 'alice@example.com',
+  roles: ['user'],
+  groups: [],
+  scopes: ['openid'],
+  amr: ['pwd'],
+  auth_method: 'bearer',
+  sid: 's-1',
+};
 
 const codeOf = async (p: Promise<unknown>) => {
   const err = await p.then(
@@ -67,7 +84,13 @@ describe('identity header (X-Gatehouse-Identity)', () => {
   it('rejects the wrong audience or issuer', async () => {
     const now = Math.floor(clock.now() / 1000);
     const make = (iss: string, aud: string) =>
-      new SignJWT({ ...alice }).setProtectedHeader({ alg: 'ES256', kid: proxyKey.kid, typ: IDENTITY_TYP }).setIssuer(iss).setAudience(aud).setIssuedAt(now).setExpirationTime(now + 60).sign(proxyKey.privateKey);
+      new SignJWT({ ...alice })
+        .setProtectedHeader({ alg: 'ES256', kid: proxyKey.kid, typ: IDENTITY_TYP })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(proxyKey.privateKey);
     expect(await codeOf(verify(await make(IDENTITY_ISSUER, 'gatehouse')))).toBe('UNAUTHENTICATED');
     expect(await codeOf(verify(await make('someone-else', IDENTITY_AUDIENCE)))).toBe('UNAUTHENTICATED');
   });
@@ -75,15 +98,21 @@ describe('identity header (X-Gatehouse-Identity)', () => {
   it('rejects an expired token (beyond the clock skew) and accepts within it', async () => {
     const token = await signIdentity(alice, proxyKey, 30, clock);
     const later = new FakeClock(clock.now() + 34_000);
-    await expect(createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later })(token)).resolves.toMatchObject({ sub: 'user-1' });
+    await expect(
+      createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later })(token),
+    ).resolves.toMatchObject({ sub: 'user-1' });
     later.advance(2_000);
-    expect(await codeOf(createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later })(token))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later })(token))).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('rejects alg "none" (unsigned token with the proxy kid)', async () => {
     const now = Math.floor(clock.now() / 1000);
     const header = base64url.encode(JSON.stringify({ alg: 'none', kid: proxyKey.kid, typ: IDENTITY_TYP }));
-    const payload = base64url.encode(JSON.stringify({ ...alice, iss: IDENTITY_ISSUER, aud: IDENTITY_AUDIENCE, iat: now, exp: now + 60, jti: 'x' }));
+    const payload = base64url.encode(
+      JSON.stringify({ ...alice, iss: IDENTITY_ISSUER, aud: IDENTITY_AUDIENCE, iat: now, exp: now + 60, jti: 'x' }),
+    );
     expect(await codeOf(verify(`${header}.${payload}.`))).toBe('UNAUTHENTICATED');
   });
 

@@ -3,7 +3,19 @@ import { GatehouseError } from '../errors.js';
 import type { KeySource } from './key-source.js';
 
 /** Every JWS algorithm the signature layer knows. HMAC and `none` are deliberately absent. */
-export const ASYMMETRIC_JWS_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'];
+export const ASYMMETRIC_JWS_ALGORITHMS: readonly string[] = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+  'Ed25519',
+];
 
 /**
  * Header parameters that point at keys. They are never followed (no fetch, no embedded key is

@@ -108,7 +108,8 @@ export class RemoteKeySource implements KeySource {
       try {
         await this.refresh();
       } catch (err) {
-        if (this.fetchedAt === 0) throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `jwks: ${(err as Error).message}`, retryAfter: 1 });
+        if (this.fetchedAt === 0)
+          throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `jwks: ${(err as Error).message}`, retryAfter: 1 });
       }
     }
     const k = this.keys.get(kid);

@@ -33,7 +33,17 @@ describe('createAccessTokenVerifier: attack battery', () => {
   let rs: Keys;
   let verify: AccessTokenVerifier;
 
-  const claims = (over: Record<string, unknown> = {}): JWTPayload => ({ iss: ISS, aud: AUD, sub: 'u1', jti: 'j1', client_id: 'c1', scope: 'a b', iat: nowSec(), exp: nowSec() + 300, ...over });
+  const claims = (over: Record<string, unknown> = {}): JWTPayload => ({
+    iss: ISS,
+    aud: AUD,
+    sub: 'u1',
+    jti: 'j1',
+    client_id: 'c1',
+    scope: 'a b',
+    iat: nowSec(),
+    exp: nowSec() + 300,
+    ...over,
+  });
   const sign = (payload: JWTPayload, header: Record<string, unknown> = {}, key: Keys = es) =>
     new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey);
   const rejects = async (token: string, code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' = 'INVALID_TOKEN') => {
@@ -49,7 +59,12 @@ describe('createAccessTokenVerifier: attack battery', () => {
   beforeAll(async () => {
     es = await testKeyPair('ES256');
     rs = await testKeyPair('RS256');
-    verify = createAccessTokenVerifier({ issuer: ISS, audience: AUD, keys: new StaticKeySource({ keys: [es.publicJwk, rs.publicJwk] }), clock });
+    verify = createAccessTokenVerifier({
+      issuer: ISS,
+      audience: AUD,
+      keys: new StaticKeySource({ keys: [es.publicJwk, rs.publicJwk] }),
+      clock,
+    });
   });
 
   it('accepts a well-formed at+jwt (ES256 and RS256) and returns its claims', async () => {
@@ -132,10 +147,18 @@ describe('createAccessTokenVerifier: attack battery', () => {
       await expect(v(await sign(claims()))).resolves.toBeTruthy();
       const legitHits = legit.hits();
       const attacks = [
-        await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: attacker.kid, typ: 'at+jwt', jku: evil.url }).sign(attacker.privateKey),
-        await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt', jku: evil.url }).sign(attacker.privateKey),
-        await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: attacker.kid, typ: 'at+jwt', x5u: evil.url }).sign(attacker.privateKey),
-        await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt', jwk: attacker.publicJwk }).sign(attacker.privateKey),
+        await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'ES256', kid: attacker.kid, typ: 'at+jwt', jku: evil.url })
+          .sign(attacker.privateKey),
+        await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt', jku: evil.url })
+          .sign(attacker.privateKey),
+        await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'ES256', kid: attacker.kid, typ: 'at+jwt', x5u: evil.url })
+          .sign(attacker.privateKey),
+        await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt', jwk: attacker.publicJwk })
+          .sign(attacker.privateKey),
         await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', jwk: attacker.publicJwk }).sign(attacker.privateKey),
       ];
       for (const token of attacks) {
@@ -162,13 +185,26 @@ describe('createAccessTokenVerifier: attack battery', () => {
   it('rejects malformed compact serializations', async () => {
     const good = await sign(claims());
     const [h, p, s] = good.split('.') as [string, string, string];
-    for (const bad of ['', 'a', `${h}.${p}`, `${good}.`, `${h}.${p}.${s}.x`, `${h}=.${p}.${s}`, ` ${good}`, `${h}.${p}.${s}=`, `${b64('[1]')}.${p}.${s}`, `${b64('not json')}.${p}.${s}`]) {
+    for (const bad of [
+      '',
+      'a',
+      `${h}.${p}`,
+      `${good}.`,
+      `${h}.${p}.${s}.x`,
+      `${h}=.${p}.${s}`,
+      ` ${good}`,
+      `${h}.${p}.${s}=`,
+      `${b64('[1]')}.${p}.${s}`,
+      `${b64('not json')}.${p}.${s}`,
+    ]) {
       await rejects(bad);
     }
   });
 
   it('rejects crit extensions and a non-JSON payload', async () => {
-    const crit = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt', crit: ['x-ext'], 'x-ext': 1 }).sign(es.privateKey, { crit: { 'x-ext': true } });
+    const crit = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt', crit: ['x-ext'], 'x-ext': 1 })
+      .sign(es.privateKey, { crit: { 'x-ext': true } });
     await rejects(crit);
     const raw = `${b64({ alg: 'ES256', kid: es.kid, typ: 'at+jwt' })}.${b64('not json')}`;
     await rejects(`${raw}.${b64('x'.repeat(64))}`);
@@ -191,7 +227,9 @@ describe('createAccessTokenVerifier: attack battery', () => {
     const attacker = await testKeyPair('ES256');
     const started = Date.now();
     for (let i = 0; i < 20; i++) {
-      const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: `random-${i}`, typ: 'at+jwt' }).sign(attacker.privateKey);
+      const forged = await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'ES256', kid: `random-${i}`, typ: 'at+jwt' })
+        .sign(attacker.privateKey);
       await expect(v(forged)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     }
     // Valid tokens keep verifying with the last keys, without a fetch each.

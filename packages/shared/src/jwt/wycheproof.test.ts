@@ -37,7 +37,8 @@ interface Group {
 }
 const file = JSON.parse(readFileSync(VECTORS, 'utf8')) as { numberOfTests: number; testGroups: Group[] };
 
-const HMAC = 'HMAC: Gatehouse tokens are never HMAC (no secret shared between issuer and verifiers, no HS256-with-the-public-key confusion), so HS256 is never pinned';
+const HMAC =
+  'HMAC: Gatehouse tokens are never HMAC (no secret shared between issuer and verifiers, no HS256-with-the-public-key confusion), so HS256 is never pinned';
 const STRICT_B64 = 'HMAC, and strict base64url (RFC 7515 §2) refuses the inserted character before the algorithm is even read';
 const ONE_ALG = 'a key verifies only the algorithm its JWK declares (RFC 8725 §3.1)';
 
@@ -58,9 +59,15 @@ const DEVIATIONS: Record<number, { reason: string; detail: RegExp }> = {
   372: { reason: STRICT_B64, detail: /^header is not base64url$/ },
   373: { reason: STRICT_B64, detail: /^payload is not base64url$/ },
   346: { reason: `${ONE_ALG}: RFC 7520 figure 20 signs PS384 with a key declared PS256`, detail: /^no key for kid .* \/ PS384$/ },
-  350: { reason: `${ONE_ALG}: RFC 7520 figure 20 (key_ops variant) signs PS384 with a key declared PS256`, detail: /^no key for kid .* \/ PS384$/ },
+  350: {
+    reason: `${ONE_ALG}: RFC 7520 figure 20 (key_ops variant) signs PS384 with a key declared PS256`,
+    detail: /^no key for kid .* \/ PS384$/,
+  },
   347: { reason: `${ONE_ALG}: RFC 7520 figure 27's key declares the unregistered alg "ES521"`, detail: /^no key for kid .* \/ ES512$/ },
-  351: { reason: `${ONE_ALG}: RFC 7520 figure 27 (key_ops variant) declares the unregistered alg "ES521"`, detail: /^no key for kid .* \/ ES512$/ },
+  351: {
+    reason: `${ONE_ALG}: RFC 7520 figure 27 (key_ops variant) declares the unregistered alg "ES521"`,
+    detail: /^no key for kid .* \/ ES512$/,
+  },
 };
 const isHmacGroup = (g: Group) => (g.public ?? g.private)?.kty === 'oct';
 
@@ -123,7 +130,11 @@ describe('verifyJws against Wycheproof json_web_signature_test.json', () => {
     // Only vectors marked valid are ever refused; no invalid vector is ever accepted.
     expect(mismatches.filter((m) => m.expected !== 'valid')).toEqual([]);
     // The deviations are exactly the listed tcIds, no more, no fewer.
-    expect(mismatches.map((m) => m.tcId).sort((a, b) => a - b)).toEqual(Object.keys(DEVIATIONS).map(Number).sort((a, b) => a - b));
+    expect(mismatches.map((m) => m.tcId).sort((a, b) => a - b)).toEqual(
+      Object.keys(DEVIATIONS)
+        .map(Number)
+        .sort((a, b) => a - b),
+    );
     for (const m of mismatches) {
       const d = DEVIATIONS[m.tcId]!;
       expect(d.reason).toBeTruthy();
@@ -137,17 +148,22 @@ describe('verifyJws against Wycheproof json_web_signature_test.json', () => {
   it('rejects HS256 even with the HMAC key at hand (the key source never yields secret keys)', async () => {
     const hmac = file.testGroups.find(isHmacGroup)!;
     const keys = new StaticKeySource({ keys: [hmac.private!] });
-    await expect(verifyJws(hmac.tests[0]!.jws, { algorithms: ASYMMETRIC_JWS_ALGORITHMS, keys })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(verifyJws(hmac.tests[0]!.jws, { algorithms: ASYMMETRIC_JWS_ALGORITHMS, keys })).rejects.toMatchObject({
+      code: 'INVALID_TOKEN',
+    });
   });
 
-  it.each(ASYMMETRIC_JWS_ALGORITHMS.filter((a) => a !== 'Ed25519'))('pins the algorithm: an %s-only verifier refuses every other valid vector', async (alg) => {
-    for (const group of file.testGroups) {
-      const keys = new StaticKeySource({ keys: group.public ? [group.public] : [] });
-      for (const t of group.tests.filter((x) => x.result === 'valid')) {
-        const header = JSON.parse(Buffer.from(t.jws.split('.')[0]!, 'base64url').toString('utf8')) as { alg?: string };
-        if (header.alg === alg) continue;
-        await expect(verifyJws(t.jws, { algorithms: [alg], keys })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+  it.each(ASYMMETRIC_JWS_ALGORITHMS.filter((a) => a !== 'Ed25519'))(
+    'pins the algorithm: an %s-only verifier refuses every other valid vector',
+    async (alg) => {
+      for (const group of file.testGroups) {
+        const keys = new StaticKeySource({ keys: group.public ? [group.public] : [] });
+        for (const t of group.tests.filter((x) => x.result === 'valid')) {
+          const header = JSON.parse(Buffer.from(t.jws.split('.')[0]!, 'base64url').toString('utf8')) as { alg?: string };
+          if (header.alg === alg) continue;
+          await expect(verifyJws(t.jws, { algorithms: [alg], keys })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+        }
       }
-    }
-  });
+    },
+  );
 });

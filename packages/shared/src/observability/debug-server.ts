@@ -13,7 +13,12 @@ export interface DebugServer {
  * The debug listener every service has: /healthz (process up), /readyz (dependencies reachable,
  * each check bounded by `checkTimeoutMs`) and /metrics (Prometheus).
  */
-export async function startDebugServer(opts: { addr: string; metrics: Metrics; checks: ReadinessCheck[]; checkTimeoutMs?: number }): Promise<DebugServer> {
+export async function startDebugServer(opts: {
+  addr: string;
+  metrics: Metrics;
+  checks: ReadinessCheck[];
+  checkTimeoutMs?: number;
+}): Promise<DebugServer> {
   const timeout = opts.checkTimeoutMs ?? 1000;
   const server: Server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
@@ -27,7 +32,10 @@ export async function startDebugServer(opts: { addr: string; metrics: Metrics; c
         opts.checks.map(async (c) => {
           let timer: NodeJS.Timeout | undefined;
           try {
-            await Promise.race([c.check(), new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`timeout after ${timeout} ms`)), timeout)))]);
+            await Promise.race([
+              c.check(),
+              new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`timeout after ${timeout} ms`)), timeout))),
+            ]);
             return [c.name, 'ok'] as const;
           } catch (err) {
             return [c.name, `fail: ${err instanceof Error ? err.message : String(err)}`] as const;

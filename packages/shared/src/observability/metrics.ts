@@ -18,10 +18,32 @@ export class Metrics {
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
-    this.rpcTotal = new Counter({ name: 'gatehouse_grpc_server_handled_total', help: 'RPCs completed, by method and status code', labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers: [this.registry] });
-    this.rpcSeconds = new Histogram({ name: 'gatehouse_grpc_server_handling_seconds', help: 'RPC latency', labelNames: ['grpc_service', 'grpc_method'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-    this.httpTotal = new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests, by route and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
-    this.httpSeconds = new Histogram({ name: 'gatehouse_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['route', 'method'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+    this.rpcTotal = new Counter({
+      name: 'gatehouse_grpc_server_handled_total',
+      help: 'RPCs completed, by method and status code',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      registers: [this.registry],
+    });
+    this.rpcSeconds = new Histogram({
+      name: 'gatehouse_grpc_server_handling_seconds',
+      help: 'RPC latency',
+      labelNames: ['grpc_service', 'grpc_method'],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+    this.httpTotal = new Counter({
+      name: 'gatehouse_http_requests_total',
+      help: 'HTTP requests, by route and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [this.registry],
+    });
+    this.httpSeconds = new Histogram({
+      name: 'gatehouse_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['route', 'method'],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
   }
 
   observeRpc(service: string, method: string, code: string, startedNs: bigint): void {

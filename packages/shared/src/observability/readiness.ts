@@ -21,7 +21,9 @@ export function busCheck(bus: EventBus): ReadinessCheck {
   };
 }
 
-type HealthClient = grpc.Client & { Check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string }) => void): void };
+type HealthClient = grpc.Client & {
+  Check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string }) => void): void;
+};
 let healthCtor: (new (address: string, creds: grpc.ChannelCredentials) => HealthClient) | undefined;
 
 /**
@@ -30,7 +32,11 @@ let healthCtor: (new (address: string, creds: grpc.ChannelCredentials) => Health
  * each other.) `close()` releases the channel.
  */
 export function grpcPeerCheck(name: string, endpoint: string, tls?: GrpcTlsConfig, timeoutMs = 1000): ReadinessCheck & { close(): void } {
-  healthCtor ??= (grpc.loadPackageDefinition(loadSync(protoPath, { keepCase: true, enums: String, defaults: true })) as unknown as { grpc: { health: { v1: { Health: typeof healthCtor } } } }).grpc.health.v1.Health;
+  healthCtor ??= (
+    grpc.loadPackageDefinition(loadSync(protoPath, { keepCase: true, enums: String, defaults: true })) as unknown as {
+      grpc: { health: { v1: { Health: typeof healthCtor } } };
+    }
+  ).grpc.health.v1.Health;
   let client: HealthClient | undefined;
   return {
     name,

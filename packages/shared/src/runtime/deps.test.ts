@@ -49,7 +49,16 @@ describe('connectBackends', () => {
 
   it('fails the start with SERVICE_UNAVAILABLE when Redis is down, within the ready timeout', async () => {
     const started = Date.now();
-    await expect(connectBackends({ name: 't', logger: capturingLogger().logger, allowMemory: false, redisUrl: `redis://127.0.0.1:${await freePort()}`, natsUrl: 'nats://127.0.0.1:1', readyTimeoutMs: 300 })).rejects.toMatchObject({
+    await expect(
+      connectBackends({
+        name: 't',
+        logger: capturingLogger().logger,
+        allowMemory: false,
+        redisUrl: `redis://127.0.0.1:${await freePort()}`,
+        natsUrl: 'nats://127.0.0.1:1',
+        readyTimeoutMs: 300,
+      }),
+    ).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
     expect(Date.now() - started).toBeLessThan(1500);
@@ -58,7 +67,15 @@ describe('connectBackends', () => {
   it('fails the start when NATS is down, and closes the Redis connection it opened', async () => {
     const redis = await startRedis();
     const clientsBefore = await redisClientCount(redis.port);
-    await expect(connectBackends({ name: 't', logger: capturingLogger().logger, allowMemory: false, redisUrl: redis.url, natsUrl: `nats://127.0.0.1:${await freePort()}` })).rejects.toMatchObject({
+    await expect(
+      connectBackends({
+        name: 't',
+        logger: capturingLogger().logger,
+        allowMemory: false,
+        redisUrl: redis.url,
+        natsUrl: `nats://127.0.0.1:${await freePort()}`,
+      }),
+    ).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
     await new Promise((r) => setTimeout(r, 100));

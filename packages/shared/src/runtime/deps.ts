@@ -33,7 +33,10 @@ export async function connectBackends(opts: {
 }): Promise<{ store: KeyValueStore; bus: EventBus }> {
   if (!opts.allowMemory && (!opts.redisUrl || !opts.natsUrl)) {
     // Listed like any other configuration problem, every missing variable at once.
-    throw new ConfigError([...(opts.redisUrl ? [] : ['REDIS_URL: required when a service runs alone']), ...(opts.natsUrl ? [] : ['NATS_URL: required when a service runs alone'])]);
+    throw new ConfigError([
+      ...(opts.redisUrl ? [] : ['REDIS_URL: required when a service runs alone']),
+      ...(opts.natsUrl ? [] : ['NATS_URL: required when a service runs alone']),
+    ]);
   }
   let store: KeyValueStore;
   if (opts.redisUrl) {
@@ -51,13 +54,18 @@ export async function connectBackends(opts: {
   }
   let bus: EventBus;
   try {
-    bus = opts.natsUrl ? await NatsBus.connect({ url: opts.natsUrl, credsFile: opts.natsCredsFile, name: opts.name, logger: opts.logger }) : new MemoryBus();
+    bus = opts.natsUrl
+      ? await NatsBus.connect({ url: opts.natsUrl, credsFile: opts.natsCredsFile, name: opts.name, logger: opts.logger })
+      : new MemoryBus();
   } catch (err) {
     await store.close();
     throw err;
   }
   if (store.kind === 'memory' || bus.kind === 'memory') {
-    opts.logger.warn({ store: store.kind, bus: bus.kind }, 'using the in-memory store/bus (embedded default): state is lost on restart and not shared between processes');
+    opts.logger.warn(
+      { store: store.kind, bus: bus.kind },
+      'using the in-memory store/bus (embedded default): state is lost on restart and not shared between processes',
+    );
   }
   return { store, bus };
 }

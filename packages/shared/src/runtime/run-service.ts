@@ -4,7 +4,9 @@ import type { Env } from '../config.js';
 import { createLogger } from '../logger.js';
 import { connectBackends, type ServiceApp, type ServiceDeps } from './deps.js';
 
-export interface RunnableService<C extends { LOG_LEVEL: string; REDIS_URL?: string | undefined; NATS_URL?: string | undefined; NATS_CREDS_FILE?: string | undefined }> {
+export interface RunnableService<
+  C extends { LOG_LEVEL: string; REDIS_URL?: string | undefined; NATS_URL?: string | undefined; NATS_CREDS_FILE?: string | undefined },
+> {
   name: string;
   loadConfig(env: Env): C;
   createApp(config: C, deps: ServiceDeps): ServiceApp;
@@ -14,10 +16,19 @@ export interface RunnableService<C extends { LOG_LEVEL: string; REDIS_URL?: stri
  * The body of every service's main.ts: config from the environment, Redis and NATS (required when
  * a service runs alone), start, then drain on SIGTERM/SIGINT and exit 0 (1 if draining failed).
  */
-export async function runService<C extends { LOG_LEVEL: string; REDIS_URL?: string | undefined; NATS_URL?: string | undefined; NATS_CREDS_FILE?: string | undefined }>(svc: RunnableService<C>, env: Env = process.env): Promise<{ logger: Logger; stop: () => Promise<void> }> {
+export async function runService<
+  C extends { LOG_LEVEL: string; REDIS_URL?: string | undefined; NATS_URL?: string | undefined; NATS_CREDS_FILE?: string | undefined },
+>(svc: RunnableService<C>, env: Env = process.env): Promise<{ logger: Logger; stop: () => Promise<void> }> {
   const config = svc.loadConfig(env);
   const logger = createLogger({ service: svc.name, level: config.LOG_LEVEL });
-  const { store, bus } = await connectBackends({ redisUrl: config.REDIS_URL, natsUrl: config.NATS_URL, natsCredsFile: config.NATS_CREDS_FILE, name: svc.name, logger, allowMemory: false });
+  const { store, bus } = await connectBackends({
+    redisUrl: config.REDIS_URL,
+    natsUrl: config.NATS_URL,
+    natsCredsFile: config.NATS_CREDS_FILE,
+    name: svc.name,
+    logger,
+    allowMemory: false,
+  });
   const app = svc.createApp(config, { store, bus, logger, clock: systemClock });
   const ports = await app.start();
   logger.info({ ports }, `${svc.name} is up`);

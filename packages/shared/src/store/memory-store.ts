@@ -2,7 +2,11 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { KeyValueStore, ScoredMember, SetOptions } from './store.js';
 
-type Value = { kind: 'string'; v: string } | { kind: 'set'; v: Set<string> } | { kind: 'hash'; v: Map<string, string> } | { kind: 'zset'; v: Map<string, number> };
+type Value =
+  | { kind: 'string'; v: string }
+  | { kind: 'set'; v: Set<string> }
+  | { kind: 'hash'; v: Map<string, string> }
+  | { kind: 'zset'; v: Map<string, number> };
 interface Entry {
   value: Value;
   expiresAt?: number;
@@ -17,7 +21,10 @@ export class MemoryStore implements KeyValueStore {
   private readonly data = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly clock: Clock = systemClock, sweepEveryMs = 30_000) {
+  constructor(
+    private readonly clock: Clock = systemClock,
+    sweepEveryMs = 30_000,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
     this.sweeper.unref();
   }
@@ -43,7 +50,10 @@ export class MemoryStore implements KeyValueStore {
       return e.value as Extract<Value, { kind: K }>;
     }
     if (!create) return undefined;
-    const v = (kind === 'string' ? { kind, v: '' } : kind === 'set' ? { kind, v: new Set() } : { kind, v: new Map() }) as Extract<Value, { kind: K }>;
+    const v = (kind === 'string' ? { kind, v: '' } : kind === 'set' ? { kind, v: new Set() } : { kind, v: new Map() }) as Extract<
+      Value,
+      { kind: K }
+    >;
     this.data.set(key, { value: v });
     return v;
   }

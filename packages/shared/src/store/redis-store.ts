@@ -141,7 +141,12 @@ export class RedisStore implements KeyValueStore {
       if (ttlMs === undefined) return this.client.incr(key);
       // Create-with-TTL and increment in one MULTI: a crash in between can never leave a counter
       // (a lockout) without expiry.
-      const res = await execMulti(this.client.multi().set(key, '0', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX').incr(key));
+      const res = await execMulti(
+        this.client
+          .multi()
+          .set(key, '0', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')
+          .incr(key),
+      );
       return Number(res[1]);
     });
   }

@@ -4,7 +4,10 @@ import type { KeyValueStore } from './store.js';
  * The one contract every KeyValueStore passes (memory and Redis). `sleep` lets the memory
  * store's fake clock advance instead of waiting.
  */
-export function storeContract(name: string, make: () => Promise<{ store: KeyValueStore; sleep: (ms: number) => Promise<void>; done: () => Promise<void> }>): void {
+export function storeContract(
+  name: string,
+  make: () => Promise<{ store: KeyValueStore; sleep: (ms: number) => Promise<void>; done: () => Promise<void> }>,
+): void {
   describe(`KeyValueStore contract: ${name}`, () => {
     let store: KeyValueStore;
     let sleep: (ms: number) => Promise<void>;

@@ -5,5 +5,10 @@ import { requireBinary, spawnServer, type SpawnedServer } from './spawn-server.j
 export async function startRedis(port?: number): Promise<SpawnedServer> {
   const bin = requireBinary('redis-server', 'Install it with: apt-get install -y redis-server');
   const p = port ?? (await freePort());
-  return spawnServer(bin, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], p, 'redis');
+  return spawnServer(
+    bin,
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    p,
+    'redis',
+  );
 }

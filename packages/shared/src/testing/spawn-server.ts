@@ -12,7 +12,9 @@ export interface SpawnedServer {
 }
 
 export function requireBinary(name: string, installHint: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} /usr/bin/${name} 2>/dev/null | head -1`], { encoding: 'utf8' }).stdout.trim();
+  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} /usr/bin/${name} 2>/dev/null | head -1`], {
+    encoding: 'utf8',
+  }).stdout.trim();
   if (!found) throw new Error(`${name} is not installed. ${installHint}`);
   return found.split('\n')[0]!;
 }
@@ -43,7 +45,9 @@ export async function spawnServer(bin: string, args: string[], port: number, sch
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const failed = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}: ${stderr}`))));
+  const failed = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}: ${stderr}`))),
+  );
   await Promise.race([waitForPort(port), failed]);
   failed.catch(() => undefined);
   const pid = child.pid!;

@@ -37,8 +37,21 @@ function setup(opts: { maxTokensPerUser?: number } = {}) {
   const alice = users.add({ id: 'u-alice', email: 'Alice@Example.org', roles: ['user'] });
   const bob = users.add({ id: 'u-bob', email: 'bob@example.org' });
   const tokens = new AppTokens(
-    { tokens: new KvTokenRepository(store, clock, 2160 * H), users, revocations: new RevocationPublisher(store, bus, clock, H, logger), audit: new AuditPublisher(bus, clock, logger), clock },
-    { digestKey: deriveKey('s'.repeat(40), 'app-tokens'), maxExpiryMs: 2160 * H, maxTokensPerUser: opts.maxTokensPerUser ?? 1000, lastUsedIntervalMs: 60_000, maxLabelLength: 200, maxScopes: 32 },
+    {
+      tokens: new KvTokenRepository(store, clock, 2160 * H),
+      users,
+      revocations: new RevocationPublisher(store, bus, clock, H, logger),
+      audit: new AuditPublisher(bus, clock, logger),
+      clock,
+    },
+    {
+      digestKey: deriveKey('s'.repeat(40), 'app-tokens'),
+      maxExpiryMs: 2160 * H,
+      maxTokensPerUser: opts.maxTokensPerUser ?? 1000,
+      lastUsedIntervalMs: 60_000,
+      maxLabelLength: 200,
+      maxScopes: 32,
+    },
   );
   return { clock, memory, calls, bus, events, users, alice, bob, tokens, done: () => memory.close() };
 }
@@ -46,19 +59,34 @@ function setup(opts: { maxTokensPerUser?: number } = {}) {
 describe('AppTokens', () => {
   it('mints ghapp_<16 hex>_<256-bit secret> and stores only an HMAC digest', async () => {
     const t = setup();
-    const { token, record } = await t.tokens.create({ user: { id: 'u-alice' }, expiry: '72h', label: undefined, defaultLabel: 'Generated via API' });
+    const { token, record } = await t.tokens.create({
+      user: { id: 'u-alice' },
+      expiry: '72h',
+      label: undefined,
+      defaultLabel: 'Generated via API',
+    });
     expect(token).toMatch(/^ghapp_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect(token.slice(6, 22)).toBe(record.id);
     const stored = await t.memory.get(tokenKey(record.id));
     expect(stored).not.toContain(token.slice(23));
-    expect(JSON.parse(stored!)).toMatchObject({ user_id: 'u-alice', label: 'Generated via API', created: t.clock.now(), expires: t.clock.now() + 72 * H, last_used: 0, scopes: [], created_by: '' });
+    expect(JSON.parse(stored!)).toMatchObject({
+      user_id: 'u-alice',
+      label: 'Generated via API',
+      created: t.clock.now(),
+      expires: t.clock.now() + 72 * H,
+      last_used: 0,
+      scopes: [],
+      created_by: '',
+    });
     expect(await t.memory.ttl(tokenKey(record.id))).toBe(72 * H);
     await t.done();
   });
 
   it('verifies a token with exactly one store read and no scan of the user tokens', async () => {
     const t = setup();
-    const created = await Promise.all(Array.from({ length: 50 }, () => t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' })));
+    const created = await Promise.all(
+      Array.from({ length: 50 }, () => t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' })),
+    );
     t.calls.clear();
     const { user, record } = await t.tokens.authenticate('alice@example.org', created[17]!.token);
     expect(user.id).toBe('u-alice');
@@ -106,7 +134,9 @@ describe('AppTokens', () => {
     const forged = `${token.slice(0, 23)}${'A'.repeat(43)}`;
     expect(await codeOf(t.tokens.authenticate('alice@example.org', forged))).toBe('INVALID_CREDENTIALS');
     expect(await codeOf(t.tokens.authenticate('alice@example.org', 'password123'))).toBe('INVALID_CREDENTIALS');
-    expect(await codeOf(t.tokens.authenticate('alice@example.org', `ghapp_0123456789abcdef_${'A'.repeat(43)}`))).toBe('INVALID_CREDENTIALS');
+    expect(await codeOf(t.tokens.authenticate('alice@example.org', `ghapp_0123456789abcdef_${'A'.repeat(43)}`))).toBe(
+      'INVALID_CREDENTIALS',
+    );
     expect(await codeOf(t.tokens.authenticate('alice@example.org', token.toUpperCase()))).toBe('INVALID_CREDENTIALS');
     await t.done();
   });
@@ -181,7 +211,11 @@ describe('AppTokens', () => {
 
   it('holds AUTH_APP_MAX_TOKENS_PER_USER under concurrent creates on the memory store too', async () => {
     const t = setup({ maxTokensPerUser: 5 });
-    const results = await Promise.all(Array.from({ length: 20 }, () => codeOf(t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        codeOf(t.tokens.create({ user: { id: 'u-alice' }, expiry: '1h', label: undefined, defaultLabel: 'x' })),
+      ),
+    );
     expect(results.filter((c) => c === undefined)).toHaveLength(5);
     expect(results.filter((c) => c === 'CONFLICT')).toHaveLength(15);
     expect(await t.tokens.list('u-alice')).toHaveLength(5);
@@ -192,7 +226,9 @@ describe('AppTokens', () => {
     const t = setup();
     expect(await codeOf(t.tokens.create({ user: { id: 'nobody' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))).toBe('NOT_FOUND');
     t.users.setStatus('u-bob', 'disabled');
-    expect(await codeOf(t.tokens.create({ user: { email: 'bob@example.org' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))).toBe('FORBIDDEN');
+    expect(await codeOf(t.tokens.create({ user: { email: 'bob@example.org' }, expiry: '1h', label: undefined, defaultLabel: 'x' }))).toBe(
+      'FORBIDDEN',
+    );
     await t.done();
   });
 

@@ -59,11 +59,28 @@ export class AppTokens {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { id, token } = mintToken();
       const actor = input.actorId && input.actorId !== owner.id ? input.actorId : '';
-      const record: AppTokenRecord = { id, user_id: owner.id, digest: tokenDigest(this.opts.digestKey, token), label, created: now, expires: now + ttlMs, last_used: 0, scopes, created_by: actor };
+      const record: AppTokenRecord = {
+        id,
+        user_id: owner.id,
+        digest: tokenDigest(this.opts.digestKey, token),
+        label,
+        created: now,
+        expires: now + ttlMs,
+        last_used: 0,
+        scopes,
+        created_by: actor,
+      };
       const inserted = await this.deps.tokens.insert(record, this.opts.maxTokensPerUser);
       if (inserted === 'limit') throw this.limitReached();
       if (inserted === 'taken') continue; // 64-bit id collision: mint another
-      await this.deps.audit.record({ action: actor ? 'app_token.impersonated_create' : 'app_token.create', actor: actor || owner.id, subject: owner.id, token_id: id, label, expires: record.expires });
+      await this.deps.audit.record({
+        action: actor ? 'app_token.impersonated_create' : 'app_token.create',
+        actor: actor || owner.id,
+        subject: owner.id,
+        token_id: id,
+        label,
+        expires: record.expires,
+      });
       return { token, record };
     }
     throw new GatehouseError('INTERNAL', { detail: 'could not allocate a unique app-token id' });
@@ -82,10 +99,16 @@ export class AppTokens {
   async delete(userId: string | null, tokenOrId: string, actorId?: string): Promise<AppTokenRecord> {
     const id = TOKEN_ID_PATTERN.test(tokenOrId) ? tokenOrId : tokenIdOf(tokenOrId);
     const found = id ? await this.deps.tokens.get(id) : null;
-    if (!found || (userId !== null && found.record.user_id !== userId)) throw new GatehouseError('NOT_FOUND', { message: 'App token not found.' });
+    if (!found || (userId !== null && found.record.user_id !== userId))
+      throw new GatehouseError('NOT_FOUND', { message: 'App token not found.' });
     if (!(await this.deps.tokens.remove(found.record))) throw new GatehouseError('NOT_FOUND', { message: 'App token not found.' });
     await this.deps.revocations.revoke(found.record.id, found.record.user_id);
-    await this.deps.audit.record({ action: 'app_token.delete', actor: actorId || found.record.user_id, subject: found.record.user_id, token_id: found.record.id });
+    await this.deps.audit.record({
+      action: 'app_token.delete',
+      actor: actorId || found.record.user_id,
+      subject: found.record.user_id,
+      token_id: found.record.id,
+    });
     return found.record;
   }
 

@@ -15,9 +15,12 @@ describe('parseExpiry', () => {
     expect(parseExpiry(text, 2160 * H)).toBe(ms);
   });
 
-  it.each(['72', '0h', '0s', '1d', '1ms', '-1h', '72H', ' 72h', '72h ', 'h', 'abc', '1.5h', '1e3s', '72 h'])('rejects %p as INVALID_PAYLOAD', (text) => {
-    expect(codeOf(() => parseExpiry(text, 2160 * H))).toBe('INVALID_PAYLOAD');
-  });
+  it.each(['72', '0h', '0s', '1d', '1ms', '-1h', '72H', ' 72h', '72h ', 'h', 'abc', '1.5h', '1e3s', '72 h'])(
+    'rejects %p as INVALID_PAYLOAD',
+    (text) => {
+      expect(codeOf(() => parseExpiry(text, 2160 * H))).toBe('INVALID_PAYLOAD');
+    },
+  );
 
   it('requires an expiry', () => {
     expect(codeOf(() => parseExpiry(undefined, H))).toBe('INVALID_PAYLOAD');

@@ -10,8 +10,16 @@ describe('resolveCreateTarget', () => {
   });
 
   it('lets an admin name a user by id or by userName (email) when impersonation is enabled', () => {
-    expect(resolveCreateTarget(admin, { userID: 'u-2' }, true)).toEqual({ user: { id: 'u-2' }, defaultLabel: 'Generated via Impersonation API', actorId: 'admin-1' });
-    expect(resolveCreateTarget(admin, { userName: 'Einstein@Example.org' }, true)).toEqual({ user: { email: 'Einstein@Example.org' }, defaultLabel: 'Generated via Impersonation API', actorId: 'admin-1' });
+    expect(resolveCreateTarget(admin, { userID: 'u-2' }, true)).toEqual({
+      user: { id: 'u-2' },
+      defaultLabel: 'Generated via Impersonation API',
+      actorId: 'admin-1',
+    });
+    expect(resolveCreateTarget(admin, { userName: 'Einstein@Example.org' }, true)).toEqual({
+      user: { email: 'Einstein@Example.org' },
+      defaultLabel: 'Generated via Impersonation API',
+      actorId: 'admin-1',
+    });
   });
 
   it('refuses impersonation when disabled instead of silently creating a token for the caller', () => {

@@ -12,7 +12,10 @@ export function normalizeLabel(label: string | undefined, fallback: string, maxL
   const text = (label ?? '').trim();
   if (text === '') return fallback;
   if (text.length > maxLength || CONTROL.test(text)) {
-    throw new GatehouseError('INVALID_PAYLOAD', { message: `label must be at most ${maxLength} printable characters.`, extensions: { field: 'label' } });
+    throw new GatehouseError('INVALID_PAYLOAD', {
+      message: `label must be at most ${maxLength} printable characters.`,
+      extensions: { field: 'label' },
+    });
   }
   return text;
 }

@@ -7,9 +7,14 @@ export function parseScopes(raw: string | readonly string[] | undefined, max: nu
   if (raw === undefined) return [];
   const parts = (typeof raw === 'string' ? [raw] : raw).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s.length > 0);
   for (const s of parts) {
-    if (!SCOPE.test(s)) throw new GatehouseError('INVALID_PAYLOAD', { message: 'scope may contain only letters, digits and : . _ / - (at most 64 characters each).', extensions: { field: 'scope' } });
+    if (!SCOPE.test(s))
+      throw new GatehouseError('INVALID_PAYLOAD', {
+        message: 'scope may contain only letters, digits and : . _ / - (at most 64 characters each).',
+        extensions: { field: 'scope' },
+      });
   }
   const unique = [...new Set(parts)];
-  if (unique.length > max) throw new GatehouseError('INVALID_PAYLOAD', { message: `At most ${max} scopes.`, extensions: { field: 'scope' } });
+  if (unique.length > max)
+    throw new GatehouseError('INVALID_PAYLOAD', { message: `At most ${max} scopes.`, extensions: { field: 'scope' } });
   return unique;
 }

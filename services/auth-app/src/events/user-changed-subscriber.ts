@@ -14,7 +14,12 @@ export interface UserChangedOptions {
  * active); password_changed → deleted when AUTH_APP_REVOKE_ON_PASSWORD_CHANGE. Delivery is
  * at-most-once, which is why Authenticate also checks the owner's status in the directory.
  */
-export async function handleUserChanged(tokens: AppTokens, opts: UserChangedOptions, userId: string, reason: UserChangeReason): Promise<number> {
+export async function handleUserChanged(
+  tokens: AppTokens,
+  opts: UserChangedOptions,
+  userId: string,
+  reason: UserChangeReason,
+): Promise<number> {
   opts.invalidateUser(userId);
   switch (reason) {
     case 'deleted':

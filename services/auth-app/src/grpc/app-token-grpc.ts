@@ -17,7 +17,15 @@ type UserOneof = Parameters<AsyncHandlers<AppTokenHandlers>['ListAppTokens']>[0]
 export const CLI_DEFAULT_EXPIRY = '72h';
 
 function info(r: AppTokenRecord): AppTokenInfo {
-  return { id: r.id, label: r.label, created_at_ms: r.created, expires_at_ms: r.expires, last_used_at_ms: r.last_used, scopes: r.scopes, user_id: r.user_id };
+  return {
+    id: r.id,
+    label: r.label,
+    created_at_ms: r.created,
+    expires_at_ms: r.expires,
+    last_used_at_ms: r.last_used,
+    scopes: r.scopes,
+    user_id: r.user_id,
+  };
 }
 
 function userRef(req: UserOneof): UserKey | null {
@@ -47,7 +55,18 @@ export function appTokenService(tokens: AppTokens): AsyncHandlers<AppTokenHandle
   return {
     Authenticate: async (req) => {
       const { user, record } = await tokens.authenticate(req.username, req.token);
-      return { user_id: user.id, email: user.email, name: user.name, roles: user.roles, groups: user.groups, amr: ['app'], auth_method: 'app', scopes: record.scopes, token_id: record.id, expires_at_ms: record.expires };
+      return {
+        user_id: user.id,
+        email: user.email,
+        name: user.name,
+        roles: user.roles,
+        groups: user.groups,
+        amr: ['app'],
+        auth_method: 'app',
+        scopes: record.scopes,
+        token_id: record.id,
+        expires_at_ms: record.expires,
+      };
     },
     CreateAppToken: async (req) => {
       const actorId = req.actor_user_id || undefined;

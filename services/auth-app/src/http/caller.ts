@@ -21,5 +21,6 @@ export function assertNoBody(req: Request): void {
   if (length === 0 && !chunked) return;
   const body: unknown = req.body;
   const empty = body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
-  if (!empty) throw new GatehouseError('INVALID_PAYLOAD', { message: 'Parameters go in the query string; the request body must be empty.' });
+  if (!empty)
+    throw new GatehouseError('INVALID_PAYLOAD', { message: 'Parameters go in the query string; the request body must be empty.' });
 }

@@ -19,9 +19,13 @@ export function exactQuery<K extends string>(originalUrl: string, allowed: reado
   for (const [name, value] of params) {
     if (!(allowed as readonly string[]).includes(name)) {
       const shown = echoable(name);
-      throw new GatehouseError('INVALID_PAYLOAD', { message: `Unknown parameter${shown ? ` "${shown}"` : ''}; allowed: ${allowed.join(', ') || 'none'}.`, ...(shown ? { extensions: { field: shown } } : {}) });
+      throw new GatehouseError('INVALID_PAYLOAD', {
+        message: `Unknown parameter${shown ? ` "${shown}"` : ''}; allowed: ${allowed.join(', ') || 'none'}.`,
+        ...(shown ? { extensions: { field: shown } } : {}),
+      });
     }
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new GatehouseError('INVALID_PAYLOAD', { message: `Parameter "${name}" given more than once.`, extensions: { field: name } });
+    if (Object.prototype.hasOwnProperty.call(out, name))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: `Parameter "${name}" given more than once.`, extensions: { field: name } });
     out[name as K] = value;
   }
   return out;

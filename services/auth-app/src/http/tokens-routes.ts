@@ -28,7 +28,14 @@ export function tokensRouter(opts: TokensRouteOptions): Router {
       assertNoBody(req);
       const q = exactQuery(req.originalUrl, ['expiry', 'label', 'scope', 'userID', 'userName']);
       const target = resolveCreateTarget(caller, q, opts.impersonationEnabled);
-      const { token, record } = await tokens.create({ user: target.user, expiry: q.expiry, label: q.label, defaultLabel: target.defaultLabel, scopes: q.scope, actorId: target.actorId });
+      const { token, record } = await tokens.create({
+        user: target.user,
+        expiry: q.expiry,
+        label: q.label,
+        defaultLabel: target.defaultLabel,
+        scopes: q.scope,
+        actorId: target.actorId,
+      });
       res.setHeader('Cache-Control', 'no-store');
       res.status(201).json(createdToken(token, record));
     }),
@@ -51,7 +58,11 @@ export function tokensRouter(opts: TokensRouteOptions): Router {
       const caller = tokenManager(req);
       assertNoBody(req);
       const q = exactQuery(req.originalUrl, ['token']);
-      if (!q.token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'token is required (its id, or the token itself).', extensions: { field: 'token' } });
+      if (!q.token)
+        throw new GatehouseError('INVALID_PAYLOAD', {
+          message: 'token is required (its id, or the token itself).',
+          extensions: { field: 'token' },
+        });
       await tokens.delete(caller.sub, q.token, caller.sub);
       res.status(204).end();
     }),

@@ -17,14 +17,34 @@ function decode(id: string, raw: string | null): AppTokenRecord | null {
   try {
     const s = JSON.parse(raw) as Partial<Stored>;
     if (typeof s.user_id !== 'string' || typeof s.digest !== 'string' || typeof s.expires !== 'number') return null;
-    return { id, user_id: s.user_id, digest: s.digest, label: String(s.label ?? ''), created: Number(s.created ?? 0), expires: s.expires, last_used: Number(s.last_used ?? 0), scopes: Array.isArray(s.scopes) ? s.scopes.map(String) : [], created_by: String(s.created_by ?? '') };
+    return {
+      id,
+      user_id: s.user_id,
+      digest: s.digest,
+      label: String(s.label ?? ''),
+      created: Number(s.created ?? 0),
+      expires: s.expires,
+      last_used: Number(s.last_used ?? 0),
+      scopes: Array.isArray(s.scopes) ? s.scopes.map(String) : [],
+      created_by: String(s.created_by ?? ''),
+    };
   } catch {
     return null; // a corrupt record authenticates nothing
   }
 }
 
 function encode(r: AppTokenRecord, slot: number | undefined): string {
-  const stored: Stored = { user_id: r.user_id, digest: r.digest, label: r.label, created: r.created, expires: r.expires, last_used: r.last_used, scopes: r.scopes, created_by: r.created_by, ...(slot !== undefined ? { slot } : {}) };
+  const stored: Stored = {
+    user_id: r.user_id,
+    digest: r.digest,
+    label: r.label,
+    created: r.created,
+    expires: r.expires,
+    last_used: r.last_used,
+    scopes: r.scopes,
+    created_by: r.created_by,
+    ...(slot !== undefined ? { slot } : {}),
+  };
   return JSON.stringify(stored);
 }
 

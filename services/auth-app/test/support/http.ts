@@ -8,7 +8,13 @@ export interface HttpResult {
 }
 
 /** The seed's curl calls: `--header 'accept: application/json'`, the identity the proxy would add. */
-export async function call(base: string, method: string, path: string, identity?: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  identity?: string,
+  init: { body?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { accept: 'application/json', ...(identity ? { [IDENTITY_HEADER]: identity } : {}), ...(init.headers ?? {}) },

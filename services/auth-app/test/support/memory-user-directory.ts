@@ -25,7 +25,8 @@ export class MemoryUserDirectory implements UserDirectory {
 
   getUser(key: UserKey): Promise<DirectoryUser | null> {
     this.lookups++;
-    const u = 'id' in key ? this.users.get(key.id) : [...this.users.values()].find((x) => x.email.toLowerCase() === key.email.toLowerCase());
+    const u =
+      'id' in key ? this.users.get(key.id) : [...this.users.values()].find((x) => x.email.toLowerCase() === key.email.toLowerCase());
     return Promise.resolve(u ? { ...u } : null);
   }
 }

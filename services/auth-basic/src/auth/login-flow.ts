@@ -12,14 +12,18 @@ export function principalOf(user: UserRecord, amr: string[], authMethod: string)
  * have auth-bearer open the session; the whole answer padded to LOGIN_STALL_TIME.
  */
 export class LoginFlow {
-  constructor(
-    private readonly deps: { authenticator: PasswordAuthenticator; issuer: SessionIssuer; stallMs: number; clientId: string },
-  ) {}
+  constructor(private readonly deps: { authenticator: PasswordAuthenticator; issuer: SessionIssuer; stallMs: number; clientId: string }) {}
 
   login(a: PasswordAttempt, userAgent: string): Promise<{ session: IssuedSession; user: UserRecord }> {
     return stall(this.deps.stallMs, async () => {
       const { user, amr } = await this.deps.authenticator.authenticate(a);
-      const session = await this.deps.issuer.openSession({ principal: principalOf(user, amr, 'bearer'), clientId: this.deps.clientId, amr, ip: a.ip, userAgent });
+      const session = await this.deps.issuer.openSession({
+        principal: principalOf(user, amr, 'bearer'),
+        clientId: this.deps.clientId,
+        amr,
+        ip: a.ip,
+        userAgent,
+      });
       return { session, user };
     });
   }

@@ -7,7 +7,8 @@ import { LoginLimiter } from './login-limiter.js';
 
 /** A store whose every call fails as an unreachable Redis does. */
 const downStore = new Proxy({} as KeyValueStore, {
-  get: (_t, prop) => (prop === 'kind' ? 'redis' : () => Promise.reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'redis down' }))),
+  get: (_t, prop) =>
+    prop === 'kind' ? 'redis' : () => Promise.reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'redis down' })),
 });
 
 const opts = { windowMs: 900_000, accountFree: 2, ipFree: 100, baseDelayMs: 5_000, maxDelayMs: 60_000, leaseMs: 30_000 };
@@ -34,7 +35,13 @@ async function burst(limiter: LoginLimiter, n: number, email: string, ip: (i: nu
 describe('LoginLimiter with its store down', () => {
   it('keeps delaying an account on the local fallback', async () => {
     const clock = new FakeClock();
-    const limiter = new LoginLimiter(new StoreFailureCounters(downStore, clock), new BoundedFailureCounters(clock, 100), clock, opts, pino({ level: 'silent' }));
+    const limiter = new LoginLimiter(
+      new StoreFailureCounters(downStore, clock),
+      new BoundedFailureCounters(clock, 100),
+      clock,
+      opts,
+      pino({ level: 'silent' }),
+    );
     for (let i = 0; i < 3; i++) await fail(limiter, 'v@example.com', '10.0.0.1');
     expect(await codeOf(limiter.begin('v@example.com', '10.0.0.2'))).toBe('REQUESTS_EXCEEDED');
     clock.advance(5_000);
@@ -44,7 +51,13 @@ describe('LoginLimiter with its store down', () => {
   it('answers REQUESTS_EXCEEDED with Retry-After to new subjects while the full fallback table is all in delays', async () => {
     const clock = new FakeClock();
     // Room for one login's two subjects (account + IP).
-    const limiter = new LoginLimiter(new StoreFailureCounters(downStore, clock), new BoundedFailureCounters(clock, 2), clock, { ...opts, ipFree: 2 }, pino({ level: 'silent' }));
+    const limiter = new LoginLimiter(
+      new StoreFailureCounters(downStore, clock),
+      new BoundedFailureCounters(clock, 2),
+      clock,
+      { ...opts, ipFree: 2 },
+      pino({ level: 'silent' }),
+    );
     for (let i = 0; i < 3; i++) await fail(limiter, 'a@example.com', '10.0.0.1');
     let err: unknown;
     try {
@@ -61,7 +74,13 @@ describe('LoginLimiter with its store down', () => {
 
   it('attack: a burst of concurrent wrong passwords on one account gets no more than the free attempts before the delay (fallback)', async () => {
     const clock = new FakeClock();
-    const limiter = new LoginLimiter(new StoreFailureCounters(downStore, clock), new BoundedFailureCounters(clock, 1_000), clock, { ...opts, accountFree: 3 }, pino({ level: 'silent' }));
+    const limiter = new LoginLimiter(
+      new StoreFailureCounters(downStore, clock),
+      new BoundedFailureCounters(clock, 1_000),
+      clock,
+      { ...opts, accountFree: 3 },
+      pino({ level: 'silent' }),
+    );
     const first = await burst(limiter, 30, 'v@example.com', (i) => `10.1.0.${i}`);
     expect(first.through).toHaveLength(3);
     expect(first.refused).toEqual(Array(27).fill('REQUESTS_EXCEEDED'));
@@ -94,7 +113,13 @@ describe('LoginLimiter on its store', () => {
   it('releasing an attempt (no verdict) frees its place without counting a failure', async () => {
     const clock = new FakeClock();
     const store = new MemoryStore(clock);
-    const limiter = new LoginLimiter(new StoreFailureCounters(store, clock), new BoundedFailureCounters(clock, 100), clock, { ...opts, accountFree: 1 }, pino({ level: 'silent' }));
+    const limiter = new LoginLimiter(
+      new StoreFailureCounters(store, clock),
+      new BoundedFailureCounters(clock, 100),
+      clock,
+      { ...opts, accountFree: 1 },
+      pino({ level: 'silent' }),
+    );
     const a = await limiter.begin('r@example.com', '10.0.0.1');
     // accountFree 1: a second attempt may not run beside the first.
     expect(await codeOf(limiter.begin('r@example.com', '10.0.0.2'))).toBe('REQUESTS_EXCEEDED');
@@ -109,7 +134,13 @@ describe('LoginLimiter on its store', () => {
   it('a success clears the account but keeps the attempts still in flight counted', async () => {
     const clock = new FakeClock();
     const store = new MemoryStore(clock);
-    const limiter = new LoginLimiter(new StoreFailureCounters(store, clock), new BoundedFailureCounters(clock, 100), clock, { ...opts, accountFree: 2 }, pino({ level: 'silent' }));
+    const limiter = new LoginLimiter(
+      new StoreFailureCounters(store, clock),
+      new BoundedFailureCounters(clock, 100),
+      clock,
+      { ...opts, accountFree: 2 },
+      pino({ level: 'silent' }),
+    );
     const { through } = await burst(limiter, 5, 'c@example.com', (i) => `10.0.1.${i}`);
     expect(through).toHaveLength(2);
     await through[0]!.succeeded();

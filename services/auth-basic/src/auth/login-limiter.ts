@@ -46,7 +46,12 @@ export class LoginLimiter {
     opts: LoginLimiterOptions,
     private readonly logger: Logger,
   ) {
-    const rules = (free: number): AttemptRules => ({ windowMs: opts.windowMs, free, leaseMs: opts.leaseMs, delayFor: (n) => failureDelayMs(n, { free, baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }) });
+    const rules = (free: number): AttemptRules => ({
+      windowMs: opts.windowMs,
+      free,
+      leaseMs: opts.leaseMs,
+      delayFor: (n) => failureDelayMs(n, { free, baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }),
+    });
     this.rules = { acct: rules(opts.accountFree), ip: rules(opts.ipFree) };
   }
 
@@ -91,7 +96,11 @@ export class LoginLimiter {
       return 0;
     });
     if (waitMs > 0) {
-      throw new GatehouseError('REQUESTS_EXCEEDED', { message: 'Too many failed login attempts; try again later.', retryAfter: Math.ceil(waitMs / 1000), detail: `login delay ${waitMs} ms` });
+      throw new GatehouseError('REQUESTS_EXCEEDED', {
+        message: 'Too many failed login attempts; try again later.',
+        retryAfter: Math.ceil(waitMs / 1000),
+        detail: `login delay ${waitMs} ms`,
+      });
     }
 
     let ended = false;

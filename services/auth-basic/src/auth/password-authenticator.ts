@@ -30,7 +30,9 @@ const invalid = () => new GatehouseError('INVALID_CREDENTIALS');
  * a wrong password or code counts as a failure, a missing code counts for nothing.
  */
 export class PasswordAuthenticator {
-  constructor(private readonly deps: { users: UserStore; hasher: PasswordHasher; limiter: LoginLimiter; totp: TotpService; logger: Logger }) {}
+  constructor(
+    private readonly deps: { users: UserStore; hasher: PasswordHasher; limiter: LoginLimiter; totp: TotpService; logger: Logger },
+  ) {}
 
   async authenticate(a: PasswordAttempt): Promise<Authenticated> {
     let email: string;
@@ -45,7 +47,9 @@ export class PasswordAuthenticator {
     const amr = ['pwd'];
     try {
       const found = await this.deps.users.getByEmail(email);
-      const ok = found?.password_hash ? await this.deps.hasher.verify(a.password, found.password_hash) : await this.deps.hasher.verifyDummy(a.password);
+      const ok = found?.password_hash
+        ? await this.deps.hasher.verify(a.password, found.password_hash)
+        : await this.deps.hasher.verifyDummy(a.password);
       if (!found || !ok || found.status !== 'active' || found.provider !== LOCAL_PROVIDER) {
         await attempt.failed();
         throw invalid();
@@ -54,7 +58,8 @@ export class PasswordAuthenticator {
       if (user.totp_secret_enc) {
         // A missing code is not counted: only the right password gets here, and the two-step
         // form (password, then code) would otherwise spend the user's free attempts.
-        if (a.otp === undefined || a.otp === null || a.otp === '') throw new GatehouseError('INVALID_OTP', { message: 'A one-time password is required.' });
+        if (a.otp === undefined || a.otp === null || a.otp === '')
+          throw new GatehouseError('INVALID_OTP', { message: 'A one-time password is required.' });
         if (!(await this.deps.totp.verify(user, a.otp))) {
           await attempt.failed();
           throw new GatehouseError('INVALID_OTP');

@@ -31,13 +31,26 @@ export class PasswordReset {
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
-    private readonly deps: { users: UserStore; directory: UserDirectory; tokens: ResetTokenStore; throttle: ResetThrottle; mailer: Mailer; limiter: LoginLimiter; policy: PasswordPolicy; clock: Clock; logger: Logger },
+    private readonly deps: {
+      users: UserStore;
+      directory: UserDirectory;
+      tokens: ResetTokenStore;
+      throttle: ResetThrottle;
+      mailer: Mailer;
+      limiter: LoginLimiter;
+      policy: PasswordPolicy;
+      clock: Clock;
+      logger: Logger;
+    },
     private readonly opts: PasswordResetOptions,
   ) {}
 
   request(emailInput: unknown, resetUrlInput: unknown): Promise<void> {
     return stall(this.opts.stallMs, async () => {
-      const base = resetUrlInput === undefined || resetUrlInput === null || resetUrlInput === '' ? this.opts.defaultResetUrl : checkResetUrl(resetUrlInput, this.opts.allowList);
+      const base =
+        resetUrlInput === undefined || resetUrlInput === null || resetUrlInput === ''
+          ? this.opts.defaultResetUrl
+          : checkResetUrl(resetUrlInput, this.opts.allowList);
       const email = normalizeEmail(emailInput);
       const user = await this.deps.users.getByEmail(email);
       if (!user || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) return;
@@ -47,7 +60,12 @@ export class PasswordReset {
         if (claim === null) return; // throttled: same answer, no token, no mail
       }
       // Without a mail the address may ask again at once (best effort: the claim expires anyway).
-      const release = () => (claim === null ? Promise.resolve() : this.deps.throttle.release(email, claim).catch((err: unknown) => this.deps.logger.warn({ err, user_id: user.id }, 'could not release the password reset throttle')));
+      const release = () =>
+        claim === null
+          ? Promise.resolve()
+          : this.deps.throttle
+              .release(email, claim)
+              .catch((err: unknown) => this.deps.logger.warn({ err, user_id: user.id }, 'could not release the password reset throttle'));
       const token = randomToken(32);
       try {
         await this.deps.tokens.put(user.id, sha256(token), this.opts.ttlMs, this.deps.clock.now());
@@ -57,7 +75,12 @@ export class PasswordReset {
       }
       const link = buildResetLink(base, token);
       const mail = this.deps.mailer
-        .send({ to: user.email, subject: 'Reset your password', text: `Someone asked to reset the password of ${user.email}.\n\nTo choose a new password, open:\n${link}\n\nThe link expires in ${Math.round(this.opts.ttlMs / 60_000)} minutes. If you did not ask for this, ignore this message.\n`, link })
+        .send({
+          to: user.email,
+          subject: 'Reset your password',
+          text: `Someone asked to reset the password of ${user.email}.\n\nTo choose a new password, open:\n${link}\n\nThe link expires in ${Math.round(this.opts.ttlMs / 60_000)} minutes. If you did not ask for this, ignore this message.\n`,
+          link,
+        })
         .catch(async (err: unknown) => {
           this.deps.logger.error({ err, user_id: user.id }, 'could not send the password reset e-mail');
           await release();
@@ -68,14 +91,16 @@ export class PasswordReset {
   }
 
   async reset(token: unknown, password: unknown): Promise<void> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 256) throw new GatehouseError('INVALID_PAYLOAD', { message: '"token" is required.', extensions: { field: 'token' } });
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256)
+      throw new GatehouseError('INVALID_PAYLOAD', { message: '"token" is required.', extensions: { field: 'token' } });
     checkPasswordPolicy(password, this.deps.policy);
     const taken = await this.deps.tokens.take(sha256(token));
     if (!taken) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
     const user = await this.deps.users.get(taken.userId);
     // A password changed since the link went out (admin, CLI, another reset) voids the link.
     const stale = (user?.password_changed_at_ms ?? 0) > taken.issuedAtMs;
-    if (!user || stale || user.status !== 'active' || user.provider !== LOCAL_PROVIDER) throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
+    if (!user || stale || user.status !== 'active' || user.provider !== LOCAL_PROVIDER)
+      throw new GatehouseError('INVALID_TOKEN', { message: 'Invalid or expired reset token.' });
     await this.deps.directory.setPassword(user.id, password);
     await this.deps.limiter.resetAccount(user.email);
   }

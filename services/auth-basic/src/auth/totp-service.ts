@@ -17,7 +17,16 @@ export class TotpService {
   private readonly recoveryKey: Buffer;
 
   constructor(
-    private readonly deps: { users: UserStore; store: TotpStore; hasher: PasswordHasher; limiter: LoginLimiter; clock: Clock; issuer: string; recoveryCodes: number; enrollmentTtlMs: number },
+    private readonly deps: {
+      users: UserStore;
+      store: TotpStore;
+      hasher: PasswordHasher;
+      limiter: LoginLimiter;
+      clock: Clock;
+      issuer: string;
+      recoveryCodes: number;
+      enrollmentTtlMs: number;
+    },
     secret: string,
   ) {
     this.key = deriveKey(secret, 'totp');
@@ -50,11 +59,13 @@ export class TotpService {
   }
 
   private async requirePassword(u: UserRecord, password: unknown, ip: string): Promise<void> {
-    if (typeof password !== 'string' || password === '' || Buffer.byteLength(password) > 4096) throw new GatehouseError('INVALID_CREDENTIALS');
+    if (typeof password !== 'string' || password === '' || Buffer.byteLength(password) > 4096)
+      throw new GatehouseError('INVALID_CREDENTIALS');
     await this.limited(
       u,
       ip,
-      async () => u.password_hash !== undefined && u.provider === LOCAL_PROVIDER && (await this.deps.hasher.verify(password, u.password_hash)),
+      async () =>
+        u.password_hash !== undefined && u.provider === LOCAL_PROVIDER && (await this.deps.hasher.verify(password, u.password_hash)),
       () => new GatehouseError('INVALID_CREDENTIALS'),
     );
   }
@@ -69,10 +80,15 @@ export class TotpService {
 
   /** Enables the pending secret when `otp` is valid for it; returns the recovery codes (shown once). */
   async enable(u: UserRecord, secret: unknown, otp: unknown): Promise<{ recovery_codes: string[] }> {
-    if (typeof secret !== 'string' || typeof otp !== 'string') throw new GatehouseError('INVALID_PAYLOAD', { message: '"secret" and "otp" are required.' });
+    if (typeof secret !== 'string' || typeof otp !== 'string')
+      throw new GatehouseError('INVALID_PAYLOAD', { message: '"secret" and "otp" are required.' });
     if (u.totp_secret_enc) throw new GatehouseError('INVALID_PAYLOAD', { message: 'TOTP is already enabled for this user.' });
     const pending = await this.deps.store.getPending(u.id);
-    if (!pending || !safeEqual(this.open(u.id, pending), secret)) throw new GatehouseError('INVALID_PAYLOAD', { message: 'Unknown or expired TOTP secret; generate a new one.', extensions: { field: 'secret' } });
+    if (!pending || !safeEqual(this.open(u.id, pending), secret))
+      throw new GatehouseError('INVALID_PAYLOAD', {
+        message: 'Unknown or expired TOTP secret; generate a new one.',
+        extensions: { field: 'secret' },
+      });
     if (!(await this.useTotp(u.id, secret, otp))) throw new GatehouseError('INVALID_OTP');
     const { codes, digests } = newRecoveryCodes(this.recoveryKey, this.deps.recoveryCodes);
     const sealed = this.seal(u.id, secret);
@@ -85,7 +101,12 @@ export class TotpService {
   async disable(u: UserRecord, input: { otp?: unknown; password?: unknown }, ip: string): Promise<void> {
     if (!u.totp_secret_enc) throw new GatehouseError('INVALID_PAYLOAD', { message: 'TOTP is not enabled for this user.' });
     if (input.otp !== undefined) {
-      await this.limited(u, ip, () => this.verify(u, input.otp), () => new GatehouseError('INVALID_OTP'));
+      await this.limited(
+        u,
+        ip,
+        () => this.verify(u, input.otp),
+        () => new GatehouseError('INVALID_OTP'),
+      );
     } else {
       await this.requirePassword(u, input.password, ip);
     }

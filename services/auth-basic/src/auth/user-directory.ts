@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError, type Clock, type Logger, type UserChangeReason } from '@gatehouse/shared';
 import { checkPasswordPolicy, type PasswordPolicy } from '../domain/password-policy.js';
-import { LOCAL_PROVIDER, normalizeEmail, parseDisplayName, parseNameList, parseProvider, parseStatus, type UserRecord, type UserStatus } from '../domain/user.js';
+import {
+  LOCAL_PROVIDER,
+  normalizeEmail,
+  parseDisplayName,
+  parseNameList,
+  parseProvider,
+  parseStatus,
+  type UserRecord,
+  type UserStatus,
+} from '../domain/user.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SessionIssuer } from '../sessions/session-issuer.js';
 import type { UserStore } from '../store/user-store.js';
@@ -61,7 +70,8 @@ export class UserDirectory {
       updated_at_ms: now,
     };
     if (input.password !== undefined && input.password !== '') {
-      if (provider !== LOCAL_PROVIDER) throw new GatehouseError('INVALID_PAYLOAD', { message: 'SSO users have no password.', extensions: { field: 'password' } });
+      if (provider !== LOCAL_PROVIDER)
+        throw new GatehouseError('INVALID_PAYLOAD', { message: 'SSO users have no password.', extensions: { field: 'password' } });
       u.password_hash = await this.deps.hasher.hash(checkPasswordPolicy(input.password, this.deps.policy));
       u.password_changed_at_ms = now;
     }
@@ -109,7 +119,8 @@ export class UserDirectory {
   async setPassword(id: string, password: unknown): Promise<UserRecord> {
     const plain = checkPasswordPolicy(password, this.deps.policy);
     const current = await this.get({ id });
-    if (current.provider !== LOCAL_PROVIDER) throw new GatehouseError('INVALID_PAYLOAD', { message: 'SSO users have no password.', extensions: { field: 'password' } });
+    if (current.provider !== LOCAL_PROVIDER)
+      throw new GatehouseError('INVALID_PAYLOAD', { message: 'SSO users have no password.', extensions: { field: 'password' } });
     const hash = await this.deps.hasher.hash(plain);
     const now = this.deps.clock.now();
     const after = await this.deps.users.update(id, (u) => ({ ...u, password_hash: hash, password_changed_at_ms: now, updated_at_ms: now }));

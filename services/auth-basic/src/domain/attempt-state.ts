@@ -46,11 +46,17 @@ export function normalize(s: AttemptState | undefined, now: number): AttemptStat
 export const inFlight = (s: AttemptState): number => Object.keys(s.l).length;
 
 /** Reserves a lease, or answers how long to wait (ms > 0) without changing anything. */
-export function reserve(s: AttemptState | undefined, now: number, rules: AttemptRules, leaseId: string): { state: AttemptState; waitMs: number } {
+export function reserve(
+  s: AttemptState | undefined,
+  now: number,
+  rules: AttemptRules,
+  leaseId: string,
+): { state: AttemptState; waitMs: number } {
   const n = normalize(s, now);
   if (n.u > now) return { state: n, waitMs: n.u - now };
   const running = inFlight(n);
-  if (running > 0 && n.f + running >= rules.free) return { state: n, waitMs: Math.min(IN_FLIGHT_WAIT_MS, Math.max(1, Math.min(...Object.values(n.l)) - now)) };
+  if (running > 0 && n.f + running >= rules.free)
+    return { state: n, waitMs: Math.min(IN_FLIGHT_WAIT_MS, Math.max(1, Math.min(...Object.values(n.l)) - now)) };
   return { state: { ...n, l: { ...n.l, [leaseId]: now + rules.leaseMs } }, waitMs: 0 };
 }
 

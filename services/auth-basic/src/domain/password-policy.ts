@@ -27,9 +27,11 @@ export function defaultPolicy(minLength = 8, maxLength = 256): PasswordPolicy {
  * no composition rules. Throws FAILED_VALIDATION with the reason in `extensions.reason`.
  */
 export function checkPasswordPolicy(password: unknown, policy: PasswordPolicy): string {
-  if (typeof password !== 'string') throw new GatehouseError('INVALID_PAYLOAD', { message: '"password" is required.', extensions: { field: 'password' } });
+  if (typeof password !== 'string')
+    throw new GatehouseError('INVALID_PAYLOAD', { message: '"password" is required.', extensions: { field: 'password' } });
   const length = [...password].length;
-  const fail = (reason: string, message: string) => new GatehouseError('FAILED_VALIDATION', { message, extensions: { field: 'password', reason } });
+  const fail = (reason: string, message: string) =>
+    new GatehouseError('FAILED_VALIDATION', { message, extensions: { field: 'password', reason } });
   if (length < policy.minLength) throw fail('too_short', `Password must be at least ${policy.minLength} characters.`);
   if (length > policy.maxLength) throw fail('too_long', `Password must be at most ${policy.maxLength} characters.`);
   if (policy.common.has(password.toLowerCase())) throw fail('too_common', 'Password is too common.');

@@ -42,6 +42,8 @@ describe('checkResetUrl', () => {
 
 describe('buildResetLink', () => {
   it('sets the token parameter, replacing any given one, and drops the fragment', () => {
-    expect(buildResetLink(new URL('https://app.example/reset?token=attacker&lang=de#frag'), 'T0K')).toBe('https://app.example/reset?token=T0K&lang=de');
+    expect(buildResetLink(new URL('https://app.example/reset?token=attacker&lang=de#frag'), 'T0K')).toBe(
+      'https://app.example/reset?token=T0K&lang=de',
+    );
   });
 });

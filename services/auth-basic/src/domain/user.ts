@@ -26,7 +26,10 @@ export interface UserRecord {
 }
 
 /** What leaves the service: the record without its secrets, plus whether TOTP is on. */
-export type PublicUser = Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'groups' | 'status' | 'provider' | 'created_at_ms' | 'updated_at_ms'> & {
+export type PublicUser = Pick<
+  UserRecord,
+  'id' | 'email' | 'name' | 'roles' | 'groups' | 'status' | 'provider' | 'created_at_ms' | 'updated_at_ms'
+> & {
   totp_enabled: boolean;
 };
 
@@ -50,15 +53,20 @@ const EMAIL = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 
 /** Lower-cased, trimmed, NFC e-mail; INVALID_PAYLOAD when it is not one. Unique case-insensitively (and whatever the Unicode composition). */
 export function normalizeEmail(input: unknown): string {
-  if (typeof input !== 'string') throw new GatehouseError('INVALID_PAYLOAD', { message: '"email" is required.', extensions: { field: 'email' } });
+  if (typeof input !== 'string')
+    throw new GatehouseError('INVALID_PAYLOAD', { message: '"email" is required.', extensions: { field: 'email' } });
   const email = input.trim().toLowerCase().normalize('NFC');
-  if (email.length > 254 || !EMAIL.test(email)) throw new GatehouseError('INVALID_PAYLOAD', { message: '"email" must be a valid e-mail address.', extensions: { field: 'email' } });
+  if (email.length > 254 || !EMAIL.test(email))
+    throw new GatehouseError('INVALID_PAYLOAD', { message: '"email" must be a valid e-mail address.', extensions: { field: 'email' } });
   return email;
 }
 
 export function parseStatus(input: unknown): UserStatus {
   if (typeof input === 'string' && (USER_STATUSES as readonly string[]).includes(input)) return input as UserStatus;
-  throw new GatehouseError('INVALID_PAYLOAD', { message: `"status" must be one of ${USER_STATUSES.join(', ')}.`, extensions: { field: 'status' } });
+  throw new GatehouseError('INVALID_PAYLOAD', {
+    message: `"status" must be one of ${USER_STATUSES.join(', ')}.`,
+    extensions: { field: 'status' },
+  });
 }
 
 const NAME_LIST_ITEM = /^[\w.:@/-]{1,128}$/;
@@ -73,7 +81,10 @@ export function parseNameList(input: unknown, field: string): string[] {
 
 export function parseDisplayName(input: unknown): string {
   if (typeof input !== 'string' || input.length > 256 || /\p{Cc}/u.test(input)) {
-    throw new GatehouseError('INVALID_PAYLOAD', { message: '"name" must be a string of at most 256 characters.', extensions: { field: 'name' } });
+    throw new GatehouseError('INVALID_PAYLOAD', {
+      message: '"name" must be a string of at most 256 characters.',
+      extensions: { field: 'name' },
+    });
   }
   return input.trim();
 }
@@ -81,7 +92,10 @@ export function parseDisplayName(input: unknown): string {
 export function parseProvider(input: unknown): string {
   if (input === undefined || input === '') return LOCAL_PROVIDER;
   if (typeof input !== 'string' || !/^[a-z0-9][\w-]{0,63}$/i.test(input)) {
-    throw new GatehouseError('INVALID_PAYLOAD', { message: '"provider" must be "local" or a provider id.', extensions: { field: 'provider' } });
+    throw new GatehouseError('INVALID_PAYLOAD', {
+      message: '"provider" must be "local" or a provider id.',
+      extensions: { field: 'provider' },
+    });
   }
   return input;
 }

@@ -16,7 +16,14 @@ function reply(s: IssuedSession, issuer: string): LoginResponse {
   return {
     id_token: s.access_token,
     refresh_token: s.refresh_token,
-    claims: { iss: issuer, sub: p?.user_id ?? '', name: p?.name ?? '', email: p?.email ?? '', roles: p?.roles ?? [], groups: p?.groups ?? [] },
+    claims: {
+      iss: issuer,
+      sub: p?.user_id ?? '',
+      name: p?.name ?? '',
+      email: p?.email ?? '',
+      roles: p?.roles ?? [],
+      groups: p?.groups ?? [],
+    },
     expires_by: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
   };
 }
@@ -25,16 +32,30 @@ function reply(s: IssuedSession, issuer: string): LoginResponse {
  * login.v1.LoginService (seed 001). id_token is the access token auth-bearer issued (the proxy
  * accepts it as Bearer). Logout revokes the session of the Bearer token in the call metadata.
  */
-export function loginServiceHandlers(deps: { login: LoginFlow; issuer: SessionIssuer; verifyAccessToken: AccessTokenVerifier; tokenIssuer: string; oidc: OidcInfo; trustProxy: boolean }): Handlers {
+export function loginServiceHandlers(deps: {
+  login: LoginFlow;
+  issuer: SessionIssuer;
+  verifyAccessToken: AccessTokenVerifier;
+  tokenIssuer: string;
+  oidc: OidcInfo;
+  trustProxy: boolean;
+}): Handlers {
   const ua = (md: Metadata) => String(md.get('user-agent')[0] ?? '').slice(0, 512);
   return {
     Login: async (r, ctx) => {
-      const { session } = await deps.login.login({ email: r.email, password: r.password, ip: clientIp(ctx.peer, ctx.metadata, deps.trustProxy) }, ua(ctx.metadata));
+      const { session } = await deps.login.login(
+        { email: r.email, password: r.password, ip: clientIp(ctx.peer, ctx.metadata, deps.trustProxy) },
+        ua(ctx.metadata),
+      );
       return reply(session, deps.tokenIssuer);
     },
     RefreshToken: async (r, ctx) => {
-      if (!r.refresh_token || r.refresh_token.length > 512) throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
-      return reply(await deps.issuer.refresh(r.refresh_token, clientIp(ctx.peer, ctx.metadata, deps.trustProxy), ua(ctx.metadata)), deps.tokenIssuer);
+      if (!r.refresh_token || r.refresh_token.length > 512)
+        throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
+      return reply(
+        await deps.issuer.refresh(r.refresh_token, clientIp(ctx.peer, ctx.metadata, deps.trustProxy), ua(ctx.metadata)),
+        deps.tokenIssuer,
+      );
     },
     GetOIDCInfo: async () => deps.oidc,
     Logout: async (_r, ctx) => {
@@ -42,7 +63,8 @@ export function loginServiceHandlers(deps: { login: LoginFlow; issuer: SessionIs
       const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
       if (!m) throw new GatehouseError('UNAUTHENTICATED', { message: 'A Bearer token is required.' });
       const claims = await deps.verifyAccessToken(m[1]!);
-      if (typeof claims.sid !== 'string' || claims.sid === '') throw new GatehouseError('INVALID_TOKEN', { detail: 'token has no session' });
+      if (typeof claims.sid !== 'string' || claims.sid === '')
+        throw new GatehouseError('INVALID_TOKEN', { detail: 'token has no session' });
       await deps.issuer.revokeSession({ sessionId: claims.sid }, 'logout');
       return {};
     },

@@ -16,10 +16,26 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 };
 
 /** gatehouse.v1.UserService: the directory for the CLI and the other services, and Basic auth for the proxy. */
-export function userServiceHandlers(deps: { directory: UserDirectory; authenticator: PasswordAuthenticator; pageMax: number; stallMs: number; trustProxy: boolean }): Handlers {
+export function userServiceHandlers(deps: {
+  directory: UserDirectory;
+  authenticator: PasswordAuthenticator;
+  pageMax: number;
+  stallMs: number;
+  trustProxy: boolean;
+}): Handlers {
   const { directory } = deps;
   return {
-    CreateUser: async (r) => toPublicUser(await directory.create({ email: r.email, name: r.name, password: r.password || undefined, roles: r.roles, groups: r.groups, provider: r.provider || undefined })),
+    CreateUser: async (r) =>
+      toPublicUser(
+        await directory.create({
+          email: r.email,
+          name: r.name,
+          password: r.password || undefined,
+          roles: r.roles,
+          groups: r.groups,
+          provider: r.provider || undefined,
+        }),
+      ),
     GetUser: async (r) => toPublicUser(await directory.get(keyOf(r))),
     ListUsers: async (r) => {
       const limit = r.limit > 0 ? Math.min(r.limit, deps.pageMax) : deps.pageMax;

@@ -16,7 +16,13 @@ export interface AuthProviderInfo {
  * (seed 003). As in Directus, only the local provider has a POST login route: any other
  * /auth/login/:provider is ROUTE_NOT_FOUND (the final 404 handler), never a credential check.
  */
-export function authRoutes(deps: { login: LoginFlow; reset: PasswordReset; cookies: CookieSettings; clock: Clock; providers: readonly AuthProviderInfo[] }): Router {
+export function authRoutes(deps: {
+  login: LoginFlow;
+  reset: PasswordReset;
+  cookies: CookieSettings;
+  clock: Clock;
+  providers: readonly AuthProviderInfo[];
+}): Router {
   const r = Router();
 
   // Directus lists the configured SSO providers, not the built-in local one (seed 003's example).
@@ -27,7 +33,10 @@ export function authRoutes(deps: { login: LoginFlow; reset: PasswordReset; cooki
   const login = async (req: Request, res: Response) => {
     const body = bodyOf(req);
     const mode = parseMode(body.mode);
-    const { session } = await deps.login.login({ email: body.email, password: body.password, otp: body.otp, ip: ipOf(req) }, userAgentOf(req));
+    const { session } = await deps.login.login(
+      { email: body.email, password: body.password, otp: body.otp, ip: ipOf(req) },
+      userAgentOf(req),
+    );
     sendAuthResult(res, mode, session, deps.cookies, deps.clock.now());
   };
   r.post('/auth/login', login);

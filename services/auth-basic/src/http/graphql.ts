@@ -1,7 +1,15 @@
 import { Router, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import { buildSchema, graphql, type GraphQLError } from 'graphql';
-import { GatehouseError, authCookieOptions, clearAuthCookies, toGatehouseError, type Clock, type CookieSettings, type Logger } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  authCookieOptions,
+  clearAuthCookies,
+  toGatehouseError,
+  type Clock,
+  type CookieSettings,
+  type Logger,
+} from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
@@ -34,7 +42,14 @@ interface Ctx {
  * POST /graphql/system with Directus's auth mutations, on graphql-js. Same semantics as REST;
  * errors come back in `errors[]` with `extensions.code` (a GatehouseError code).
  */
-export function graphqlRoutes(deps: { login: LoginFlow; reset: PasswordReset; issuer: SessionIssuer; cookies: CookieSettings; clock: Clock; logger: Logger }): Router {
+export function graphqlRoutes(deps: {
+  login: LoginFlow;
+  reset: PasswordReset;
+  issuer: SessionIssuer;
+  cookies: CookieSettings;
+  clock: Clock;
+  logger: Logger;
+}): Router {
   const { cookies } = deps;
 
   /** Directus shapes, like sendAuthResult (which writes the response itself), but as a GraphQL value plus cookies. */
@@ -46,20 +61,28 @@ export function graphqlRoutes(deps: { login: LoginFlow; reset: PasswordReset; is
     if (mode === 'json') return { access_token: s.access_token, expires, refresh_token: s.refresh_token };
     const name = mode === 'cookie' ? cookies.refreshCookieName : cookies.sessionCookieName;
     res.cookie(name, s.refresh_token, authCookieOptions(cookies, s.refresh_token_expires_at_ms - now));
-    return mode === 'cookie' ? { access_token: s.access_token, expires, refresh_token: null } : { access_token: null, expires, refresh_token: null };
+    return mode === 'cookie'
+      ? { access_token: s.access_token, expires, refresh_token: null }
+      : { access_token: null, expires, refresh_token: null };
   };
 
   const presented = (req: Request, arg: unknown, mode: ReturnType<typeof parseMode>): string => {
-    const fromCookie = (req.cookies as Record<string, string> | undefined)?.[mode === 'session' ? cookies.sessionCookieName : cookies.refreshCookieName];
+    const fromCookie = (req.cookies as Record<string, string> | undefined)?.[
+      mode === 'session' ? cookies.sessionCookieName : cookies.refreshCookieName
+    ];
     const t = typeof arg === 'string' && arg !== '' ? arg : fromCookie;
-    if (!t || t.length > 512) throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
+    if (!t || t.length > 512)
+      throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
     return t;
   };
 
   const rootValue = {
     auth_login: async (a: Record<string, unknown>, { req, res }: Ctx) => {
       const mode = parseMode(a.mode);
-      const { session } = await deps.login.login({ email: a.email, password: a.password, otp: a.otp ?? undefined, ip: ipOf(req) }, userAgentOf(req));
+      const { session } = await deps.login.login(
+        { email: a.email, password: a.password, otp: a.otp ?? undefined, ip: ipOf(req) },
+        userAgentOf(req),
+      );
       return tokens(res, mode, session);
     },
     auth_refresh: async (a: Record<string, unknown>, { req, res }: Ctx) => {
@@ -94,9 +117,11 @@ export function graphqlRoutes(deps: { login: LoginFlow; reset: PasswordReset; is
   const r = Router();
   r.post('/graphql/system', cookieParser(), async (req, res) => {
     const body = bodyOf(req);
-    if (typeof body.query !== 'string' || body.query.length === 0) throw new GatehouseError('INVALID_PAYLOAD', { message: '"query" is required.' });
+    if (typeof body.query !== 'string' || body.query.length === 0)
+      throw new GatehouseError('INVALID_PAYLOAD', { message: '"query" is required.' });
     const variables = body.variables === undefined || body.variables === null ? undefined : body.variables;
-    if (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables))) throw new GatehouseError('INVALID_PAYLOAD', { message: '"variables" must be an object.' });
+    if (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: '"variables" must be an object.' });
     const result = await graphql({
       schema,
       source: body.query,
@@ -115,4 +140,3 @@ export function graphqlRoutes(deps: { login: LoginFlow; reset: PasswordReset; is
   });
   return r;
 }
-

@@ -12,7 +12,12 @@ function callerId(req: Request): string {
 }
 
 /** /users (admin role) and /users/me/tfa/* (any signed-in user), behind the proxy's identity header. */
-export function usersRoutes(deps: { directory: UserDirectory; totp: TotpService; verifyIdentity: (t: string) => Promise<IdentityClaims>; pageMax: number }): Router {
+export function usersRoutes(deps: {
+  directory: UserDirectory;
+  totp: TotpService;
+  verifyIdentity: (t: string) => Promise<IdentityClaims>;
+  pageMax: number;
+}): Router {
   const r = Router();
   const signedIn: RequestHandler = requireIdentity(deps.verifyIdentity);
   const admin: RequestHandler = requireIdentity(deps.verifyIdentity, { roles: [ADMIN_ROLE] });

@@ -38,7 +38,10 @@ export function createOutboxMailer(dir: string, from: string, logger: Logger): M
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(m) {
-      const info = (await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text })) as { message: Buffer; messageId: string };
+      const info = (await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text })) as {
+        message: Buffer;
+        messageId: string;
+      };
       await mkdir(dir, { recursive: true });
       const file = join(dir, `${Date.now()}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
       await writeFile(file, info.message, { mode: 0o600 });

@@ -20,7 +20,12 @@ describe('PasswordHasher on the worker pool', () => {
   });
 
   it('refuses work beyond the queue bound with REQUESTS_EXCEEDED', async () => {
-    const jobs = Array.from({ length: 8 }, () => hasher.hash('queued password').then(() => 'ok', (e: { code: string }) => e.code));
+    const jobs = Array.from({ length: 8 }, () =>
+      hasher.hash('queued password').then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      ),
+    );
     const out = await Promise.all(jobs);
     expect(out.filter((x) => x === 'ok')).toHaveLength(4);
     expect(out.filter((x) => x === 'REQUESTS_EXCEEDED')).toHaveLength(4);

@@ -52,7 +52,9 @@ export class HashPool {
     if (this.closed) return Promise.reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'hash pool closed', retryAfter: 1 }));
     const free = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);
     if (!free && this.queue.length >= this.opts.queueMax) {
-      return Promise.reject(new GatehouseError('REQUESTS_EXCEEDED', { detail: `password hashing queue full (${this.opts.queueMax})`, retryAfter: 1 }));
+      return Promise.reject(
+        new GatehouseError('REQUESTS_EXCEEDED', { detail: `password hashing queue full (${this.opts.queueMax})`, retryAfter: 1 }),
+      );
     }
     return new Promise((resolve, reject) => {
       const p: Pending = { job: { ...input, id: this.nextId++ }, resolve, reject };
@@ -96,7 +98,8 @@ export class HashPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'hash pool closed', retryAfter: 1 }));
+    for (const p of this.queue.splice(0))
+      p.reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'hash pool closed', retryAfter: 1 }));
     const all = [...this.workers];
     await Promise.all(all.map((w) => w.terminate()));
   }

@@ -37,7 +37,9 @@ export function createGrpcSessionIssuer(endpoint: string, opts: GrpcClientOption
       return client.RefreshSession({ refresh_token: refreshToken, ip, user_agent: userAgent });
     },
     async revokeSession(target, reason) {
-      await client.RevokeSession('sessionId' in target ? { session_id: target.sessionId, reason } : { refresh_token: target.refreshToken, reason });
+      await client.RevokeSession(
+        'sessionId' in target ? { session_id: target.sessionId, reason } : { refresh_token: target.refreshToken, reason },
+      );
     },
     async revokeUser(userId, reason) {
       await client.RevokeUser({ user_id: userId, reason });

@@ -1,5 +1,15 @@
 import type { Clock } from '@gatehouse/shared';
-import { clearFailures, fail, holdEnds, isHolding, isIdle, release, reserve, type AttemptRules, type AttemptState } from '../domain/attempt-state.js';
+import {
+  clearFailures,
+  fail,
+  holdEnds,
+  isHolding,
+  isIdle,
+  release,
+  reserve,
+  type AttemptRules,
+  type AttemptState,
+} from '../domain/attempt-state.js';
 import type { FailureCounters } from './failure-counters.js';
 
 /**

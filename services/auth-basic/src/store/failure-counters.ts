@@ -1,5 +1,15 @@
 import { GatehouseError, type Clock, type KeyValueStore } from '@gatehouse/shared';
-import { clearFailures, expiresAt, fail, isIdle, parseState, release, reserve, type AttemptRules, type AttemptState } from '../domain/attempt-state.js';
+import {
+  clearFailures,
+  expiresAt,
+  fail,
+  isIdle,
+  parseState,
+  release,
+  reserve,
+  type AttemptRules,
+  type AttemptState,
+} from '../domain/attempt-state.js';
 
 /**
  * Brute-force counters per subject (`acct:<sha256(email)>`, `ip:<addr>`): failures in a window,
@@ -33,7 +43,10 @@ export class StoreFailureCounters implements FailureCounters {
     private readonly clock: Clock,
   ) {}
 
-  private async update<T>(subject: string, change: (s: AttemptState | undefined, now: number) => { next: AttemptState; result: T }): Promise<T> {
+  private async update<T>(
+    subject: string,
+    change: (s: AttemptState | undefined, now: number) => { next: AttemptState; result: T },
+  ): Promise<T> {
     const key = `basic:lim:${subject}`;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const raw = await this.kv.get(key);
@@ -43,7 +56,11 @@ export class StoreFailureCounters implements FailureCounters {
       if (value === raw) return result;
       if (await this.kv.compareAndSet(key, raw, value, { ttlMs: Math.max(1, expiresAt(next) - now) })) return result;
     }
-    throw new GatehouseError('REQUESTS_EXCEEDED', { message: 'Too many concurrent login attempts; try again later.', retryAfter: 1, detail: `limiter contention on ${subject.slice(0, 5)}` });
+    throw new GatehouseError('REQUESTS_EXCEEDED', {
+      message: 'Too many concurrent login attempts; try again later.',
+      retryAfter: 1,
+      detail: `limiter contention on ${subject.slice(0, 5)}`,
+    });
   }
 
   reserve(subject: string, rules: AttemptRules, leaseId: string): Promise<number> {

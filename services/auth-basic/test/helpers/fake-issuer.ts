@@ -22,13 +22,24 @@ export class InProcessSessionIssuer implements SessionIssuer {
   readonly revokedSessions: string[] = [];
   readonly opened: OpenSessionInput[] = [];
 
-  constructor(private readonly key: { privateKey: CryptoKey; kid: string; alg: string }, private readonly opts: { issuer: string; audience: string; clock: Clock; accessTtlMs?: number; refreshTtlMs?: number }) {}
+  constructor(
+    private readonly key: { privateKey: CryptoKey; kid: string; alg: string },
+    private readonly opts: { issuer: string; audience: string; clock: Clock; accessTtlMs?: number; refreshTtlMs?: number },
+  ) {}
 
   private async issue(s: Session): Promise<IssuedSession> {
     const now = this.opts.clock.now();
     const accessExp = now + (this.opts.accessTtlMs ?? 900_000);
     const p = s.principal;
-    const access = await new SignJWT({ client_id: s.clientId, sid: s.sid, amr: s.amr, roles: p.roles, groups: p.groups, email: p.email, name: p.name })
+    const access = await new SignJWT({
+      client_id: s.clientId,
+      sid: s.sid,
+      amr: s.amr,
+      roles: p.roles,
+      groups: p.groups,
+      email: p.email,
+      name: p.name,
+    })
       .setProtectedHeader({ alg: this.key.alg, kid: this.key.kid, typ: 'at+jwt' })
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)

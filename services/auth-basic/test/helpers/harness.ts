@@ -48,7 +48,15 @@ export interface Harness {
 
 export function loginClient(addr: string) {
   type LoginApi = {
-    Login(req: { email: string; password: string }, o?: { metadata?: Metadata }): Promise<{ id_token: string; refresh_token: string; claims: { iss: string; sub: string; name: string; email: string; roles: string[]; groups: string[] }; expires_by: { seconds: number; nanos: number } }>;
+    Login(
+      req: { email: string; password: string },
+      o?: { metadata?: Metadata },
+    ): Promise<{
+      id_token: string;
+      refresh_token: string;
+      claims: { iss: string; sub: string; name: string; email: string; roles: string[]; groups: string[] };
+      expires_by: { seconds: number; nanos: number };
+    }>;
     RefreshToken(req: { refresh_token: string }): Promise<{ id_token: string; refresh_token: string; claims: { sub: string } }>;
     GetOIDCInfo(req: Record<string, never>): Promise<{ issuer: string; auth_url: string; client_id: string; redirect_url: string }>;
     Logout(req: Record<string, never>, o?: { metadata?: Metadata }): Promise<Record<string, never>>;
@@ -63,7 +71,11 @@ export function bearer(token: string): Metadata {
   return md;
 }
 
-export async function startHarness(redisUrl: string, env: Record<string, string> = {}, opts: { clock?: Clock; mailer?: Mailer; limiterStore?: KeyValueStore; logger?: Logger; onPasswordCompare?: () => void } = {}): Promise<Harness> {
+export async function startHarness(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  opts: { clock?: Clock; mailer?: Mailer; limiterStore?: KeyValueStore; logger?: Logger; onPasswordCompare?: () => void } = {},
+): Promise<Harness> {
   const clock = opts.clock ?? systemClock;
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -115,8 +127,10 @@ export async function startHarness(redisUrl: string, env: Record<string, string>
     login,
     identityKey,
     accessKey,
-    identity: (sub, roles = []) => signIdentity({ sub, roles, groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer' }, identityKey, 60, clock),
-    post: (path, body, headers = {}) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+    identity: (sub, roles = []) =>
+      signIdentity({ sub, roles, groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer' }, identityKey, 60, clock),
+    post: (path, body, headers = {}) =>
+      fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
     async createUser(email, password, extra = {}) {
       const u = await users.CreateUser({ email, password, name: email.split('@')[0], roles: [], groups: [], provider: '', ...extra });
       return { id: u.id };

@@ -2,7 +2,12 @@ import { Script, createContext } from 'node:vm';
 
 /** The HTML-unescaped text of `&#NN;` / `&amp;`-style entities, as a browser's DOM would read it. */
 export function unescapeHtml(s: string): string {
-  return s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The value of `attr` on the element with `id` in `page`, unescaped (undefined when absent). */
@@ -39,7 +44,11 @@ export interface FakeForm {
  * id, `location`, `history`, and a `fetch` that resolves relative URLs against `base` (the service)
  * and records the responses. No browser, but the exact code the page ships.
  */
-export function runPageScript(page: string, base: string, forms: Record<string, { fields: Record<string, string>; dataset?: Record<string, string> }>) {
+export function runPageScript(
+  page: string,
+  base: string,
+  forms: Record<string, { fields: Record<string, string>; dataset?: Record<string, string> }>,
+) {
   const navigations: string[] = [];
   const replacedUrls: string[] = [];
   const responses: Response[] = [];
@@ -50,7 +59,12 @@ export function runPageScript(page: string, base: string, forms: Record<string, 
     const fields: Record<string, FakeField> = {};
     for (const [name, value] of Object.entries(spec.fields)) {
       const attrs = new RegExp(`<input [^>]*name="${name}"[^>]*>`).exec(page)?.[0] ?? '';
-      fields[name] = { value, minLength: Number(/minlength="(\d+)"/.exec(attrs)?.[1] ?? -1), maxLength: Number(/maxlength="(\d+)"/.exec(attrs)?.[1] ?? -1), focus: () => undefined };
+      fields[name] = {
+        value,
+        minLength: Number(/minlength="(\d+)"/.exec(attrs)?.[1] ?? -1),
+        maxLength: Number(/maxlength="(\d+)"/.exec(attrs)?.[1] ?? -1),
+        focus: () => undefined,
+      };
     }
     const button = { disabled: true };
     const status = { textContent: '', className: '' };

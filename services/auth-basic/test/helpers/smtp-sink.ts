@@ -6,7 +6,12 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server on a free loopback port that keeps what it receives. */
-export async function startSmtpSink(): Promise<{ url: string; mails: ReceivedMail[]; next(): Promise<ReceivedMail>; stop(): Promise<void> }> {
+export async function startSmtpSink(): Promise<{
+  url: string;
+  mails: ReceivedMail[];
+  next(): Promise<ReceivedMail>;
+  stop(): Promise<void>;
+}> {
   const mails: ReceivedMail[] = [];
   const waiters: Array<(m: ReceivedMail) => void> = [];
   const server = new SMTPServer({
@@ -48,7 +53,12 @@ export async function startSmtpSink(): Promise<{ url: string; mails: ReceivedMai
 /** The reset link in a received mail (quoted-printable soft breaks undone). */
 export function linkIn(raw: string): string {
   const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-  const m = /(https?:\/\/[^\s]+)/.exec(text.split(/\r?\n\r?\n/).slice(1).join('\n'));
+  const m = /(https?:\/\/[^\s]+)/.exec(
+    text
+      .split(/\r?\n\r?\n/)
+      .slice(1)
+      .join('\n'),
+  );
   if (!m) throw new Error('no link in mail');
   return m[1]!;
 }

@@ -27,9 +27,7 @@ export interface MintedAccessToken {
 
 /** Signs RFC 9068 access tokens (typ at+jwt) with the key ring's active key. */
 export class AccessTokenIssuer {
-  constructor(
-    private readonly opts: { keys: KeyRing; clock: Clock; issuer: string; audience: string; defaultTtlMs: number },
-  ) {}
+  constructor(private readonly opts: { keys: KeyRing; clock: Clock; issuer: string; audience: string; defaultTtlMs: number }) {}
 
   async mint(s: AccessTokenSubject, o: { ttlMs?: number; audience?: string } = {}): Promise<MintedAccessToken> {
     const key = await this.opts.keys.active();

@@ -6,7 +6,8 @@ export interface ClientWithSecret {
   secret_sha256: string;
 }
 
-const digestBytes = (configured: string): Buffer => (/^[0-9a-fA-F]{64}$/.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64url'));
+const digestBytes = (configured: string): Buffer =>
+  /^[0-9a-fA-F]{64}$/.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64url');
 const DUMMY = Buffer.alloc(32);
 
 /**

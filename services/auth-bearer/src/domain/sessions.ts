@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { GatehouseError, decrypt, deriveKey, encrypt, randomToken, sha256, type Clock, type DirectoryUser, type Logger, type UserDirectory } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  decrypt,
+  deriveKey,
+  encrypt,
+  randomToken,
+  sha256,
+  type Clock,
+  type DirectoryUser,
+  type Logger,
+  type UserDirectory,
+} from '@gatehouse/shared';
 import type { EventPublisher } from '../events/publisher.js';
 import type { RefreshRecord, SessionRecord, SessionStore } from '../store/session-store.js';
 
@@ -44,7 +55,15 @@ export class SessionService {
   private readonly graceKey: Buffer;
 
   constructor(
-    private readonly deps: { sessions: SessionStore; users: UserDirectory; events: EventPublisher; clock: Clock; logger: Logger; secret: string; policy: SessionPolicy },
+    private readonly deps: {
+      sessions: SessionStore;
+      users: UserDirectory;
+      events: EventPublisher;
+      clock: Clock;
+      logger: Logger;
+      secret: string;
+      policy: SessionPolicy;
+    },
   ) {
     this.graceKey = deriveKey(deps.secret, 'refresh-grace');
   }
@@ -76,7 +95,8 @@ export class SessionService {
     };
     const refreshToken = randomToken(32);
     await sessions.putRefresh(sha256(refreshToken), { sid: session.id, state: 'active' }, policy.refreshTtlMs);
-    if (!(await sessions.createSession(session, policy.refreshTtlMs))) throw new GatehouseError('CONFLICT', { detail: 'session id collision' });
+    if (!(await sessions.createSession(session, policy.refreshTtlMs)))
+      throw new GatehouseError('CONFLICT', { detail: 'session id collision' });
     await this.enforceSessionLimit(session.user_id);
     return { session, refreshToken };
   }
@@ -85,16 +105,20 @@ export class SessionService {
   private async enforceSessionLimit(userId: string): Promise<void> {
     const ids = await this.deps.sessions.userSessionIds(userId);
     if (ids.length <= this.deps.policy.maxSessionsPerUser) return;
-    const live = (await Promise.all(ids.map(async (id) => (await this.deps.sessions.getSession(id))?.value ?? null))).filter((s): s is SessionRecord => s !== null);
+    const live = (await Promise.all(ids.map(async (id) => (await this.deps.sessions.getSession(id))?.value ?? null))).filter(
+      (s): s is SessionRecord => s !== null,
+    );
     const stale = ids.filter((id) => !live.some((s) => s.id === id));
     if (stale.length > 0) await this.deps.sessions.forgetUserSessions(userId, stale);
     live.sort((a, b) => a.created_at - b.created_at);
-    for (const s of live.slice(0, Math.max(0, live.length - this.deps.policy.maxSessionsPerUser))) await this.revokeSession(s.id, 'session_limit');
+    for (const s of live.slice(0, Math.max(0, live.length - this.deps.policy.maxSessionsPerUser)))
+      await this.revokeSession(s.id, 'session_limit');
   }
 
   private checkAlive(s: SessionRecord): void {
     const now = this.deps.clock.now();
-    if (now >= s.expires_at || now >= s.idle_expires_at) throw new GatehouseError('TOKEN_EXPIRED', { message: 'Session expired.', detail: `session ${s.id} expired` });
+    if (now >= s.expires_at || now >= s.idle_expires_at)
+      throw new GatehouseError('TOKEN_EXPIRED', { message: 'Session expired.', detail: `session ${s.id} expired` });
   }
 
   /** The session a refresh token belongs to, when the token is current (or inside its grace window). */
@@ -159,7 +183,12 @@ export class SessionService {
       const ttl = this.remaining(current.value);
       await sessions.putRefresh(nextDigest, { sid: current.value.id, state: 'active' }, ttl);
       if (policy.graceMs > 0) await sessions.putSuccessor(nextDigest, encrypt(this.graceKey, next, nextDigest), policy.graceMs + 1000);
-      const won = await sessions.swapRefresh(digest, rec.raw, { sid: current.value.id, state: 'rotated', rotated_at: clock.now(), next: nextDigest }, ttl);
+      const won = await sessions.swapRefresh(
+        digest,
+        rec.raw,
+        { sid: current.value.id, state: 'rotated', rotated_at: clock.now(), next: nextDigest },
+        ttl,
+      );
       if (!won) {
         // Someone else rotated this token at the same moment: drop ours and take the replay path.
         await sessions.deleteRefresh(nextDigest);
@@ -176,7 +205,11 @@ export class SessionService {
   }
 
   /** A rotated token again: the same successor inside the grace window, else reuse → revoke the family. */
-  private async replay(digest: string, rec: Extract<RefreshRecord, { state: 'rotated' }>, session: SessionRecord): Promise<SessionWithToken> {
+  private async replay(
+    digest: string,
+    rec: Extract<RefreshRecord, { state: 'rotated' }>,
+    session: SessionRecord,
+  ): Promise<SessionWithToken> {
     if (this.inGrace(rec)) {
       const sealed = await this.deps.sessions.getSuccessor(rec.next);
       if (sealed) {
@@ -190,7 +223,11 @@ export class SessionService {
     throw invalidToken('refresh token reuse');
   }
 
-  private async recordUse(sid: string, user: DirectoryUser, ctx: { ip?: string | undefined; user_agent?: string | undefined }): Promise<SessionRecord | null> {
+  private async recordUse(
+    sid: string,
+    user: DirectoryUser,
+    ctx: { ip?: string | undefined; user_agent?: string | undefined },
+  ): Promise<SessionRecord | null> {
     const now = this.deps.clock.now();
     for (let attempt = 0; attempt < 8; attempt++) {
       const cur = await this.deps.sessions.getSession(sid);

@@ -1,4 +1,14 @@
-import { ADMIN_ROLE, GatehouseError, createAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier, type Clock, type Principal__Output, type TokenSet__Output, type UserDirectory } from '@gatehouse/shared';
+import {
+  ADMIN_ROLE,
+  GatehouseError,
+  createAccessTokenVerifier,
+  type AccessTokenClaims,
+  type AccessTokenVerifier,
+  type Clock,
+  type Principal__Output,
+  type TokenSet__Output,
+  type UserDirectory,
+} from '@gatehouse/shared';
 import type { ServiceAccount } from '../config.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { KeyRing } from '../keys/key-ring.js';
@@ -22,7 +32,22 @@ export interface AuthorityOptions {
 }
 
 export function principalFromSession(s: SessionRecord, extra: Partial<Principal__Output> = {}): Principal__Output {
-  return { user_id: s.user_id, email: s.email, name: s.name, roles: s.roles, groups: s.groups, amr: s.amr, scopes: s.scopes, sid: s.id, client_id: s.client_id, actor: '', token_id: '', expires_at_ms: s.expires_at, auth_method: 'session', ...extra };
+  return {
+    user_id: s.user_id,
+    email: s.email,
+    name: s.name,
+    roles: s.roles,
+    groups: s.groups,
+    amr: s.amr,
+    scopes: s.scopes,
+    sid: s.id,
+    client_id: s.client_id,
+    actor: '',
+    token_id: '',
+    expires_at_ms: s.expires_at,
+    auth_method: 'session',
+    ...extra,
+  };
 }
 
 export function principalFromClaims(c: AccessTokenClaims): Principal__Output {
@@ -52,19 +77,38 @@ export class TokenAuthority {
   private readonly audiences: Set<string>;
 
   constructor(
-    private readonly deps: { sessions: SessionService; issuer: AccessTokenIssuer; keys: KeyRing; users: UserDirectory; events: EventPublisher; clock: Clock; opts: AuthorityOptions },
+    private readonly deps: {
+      sessions: SessionService;
+      issuer: AccessTokenIssuer;
+      keys: KeyRing;
+      users: UserDirectory;
+      events: EventPublisher;
+      clock: Clock;
+      opts: AuthorityOptions;
+    },
   ) {
     this.audiences = new Set([deps.opts.audience, ...deps.opts.allowedAudiences]);
   }
 
   private audienceOf(requested: string | undefined): string {
     const aud = requested || this.deps.opts.audience;
-    if (!this.audiences.has(aud)) throw new GatehouseError('INVALID_REQUEST', { message: 'Audience not allowed.', detail: `audience ${aud}` });
+    if (!this.audiences.has(aud))
+      throw new GatehouseError('INVALID_REQUEST', { message: 'Audience not allowed.', detail: `audience ${aud}` });
     return aud;
   }
 
   private async tokenSet(session: SessionRecord, refreshToken: string): Promise<TokenSetOut> {
-    const at = await this.deps.issuer.mint({ sub: session.user_id, client_id: session.client_id, scope: session.scopes, sid: session.id, amr: session.amr, roles: session.roles, groups: session.groups, email: session.email, name: session.name });
+    const at = await this.deps.issuer.mint({
+      sub: session.user_id,
+      client_id: session.client_id,
+      scope: session.scopes,
+      sid: session.id,
+      amr: session.amr,
+      roles: session.roles,
+      groups: session.groups,
+      email: session.email,
+      name: session.name,
+    });
     return {
       access_token: at.token,
       access_token_expires_at_ms: at.expiresAtMs,
@@ -90,7 +134,15 @@ export class TokenAuthority {
     let v = this.verifiers.get(audience);
     if (!v) {
       const o = this.deps.opts;
-      v = createAccessTokenVerifier({ issuer: o.issuer, audience, keys: this.deps.keys.keySource(), algorithms: ['ES256', 'RS256', 'EdDSA'], clockSkewSec: o.clockSkewSec, maxTokenBytes: o.maxTokenBytes, clock: this.deps.clock });
+      v = createAccessTokenVerifier({
+        issuer: o.issuer,
+        audience,
+        keys: this.deps.keys.keySource(),
+        algorithms: ['ES256', 'RS256', 'EdDSA'],
+        clockSkewSec: o.clockSkewSec,
+        maxTokenBytes: o.maxTokenBytes,
+        clock: this.deps.clock,
+      });
       this.verifiers.set(audience, v);
     }
     return v;
@@ -104,36 +156,85 @@ export class TokenAuthority {
     } else {
       const nbf = await this.deps.sessions.userNotBefore(claims.sub);
       // iat has whole seconds: a token minted later in the second of the revocation must stay valid.
-      if (nbf !== null && claims.iat < Math.floor(nbf / 1000)) throw new GatehouseError('INVALID_TOKEN', { detail: 'user credentials revoked' });
+      if (nbf !== null && claims.iat < Math.floor(nbf / 1000))
+        throw new GatehouseError('INVALID_TOKEN', { detail: 'user credentials revoked' });
     }
     return claims;
   }
 
   /** Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. */
-  async mintAccessToken(p: { user_id: string; client_id?: string; email?: string; name?: string; roles?: string[]; groups?: string[]; amr?: string[]; actor?: string }, scopes: string[], audience: string | undefined, ttlSeconds: number) {
+  async mintAccessToken(
+    p: {
+      user_id: string;
+      client_id?: string;
+      email?: string;
+      name?: string;
+      roles?: string[];
+      groups?: string[];
+      amr?: string[];
+      actor?: string;
+    },
+    scopes: string[],
+    audience: string | undefined,
+    ttlSeconds: number,
+  ) {
     if (!p.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'principal.user_id is required.' });
     const max = this.deps.opts.mintMaxTtlMs;
     const ttlMs = ttlSeconds > 0 ? Math.min(ttlSeconds * 1000, max) : Math.min(max, 15 * 60_000);
-    return this.deps.issuer.mint({ sub: p.user_id, client_id: p.client_id || 'gatehouse', scope: scopes, amr: p.amr, roles: p.roles, groups: p.groups, email: p.email, name: p.name, actor: p.actor }, { ttlMs, audience: this.audienceOf(audience) });
+    return this.deps.issuer.mint(
+      {
+        sub: p.user_id,
+        client_id: p.client_id || 'gatehouse',
+        scope: scopes,
+        amr: p.amr,
+        roles: p.roles,
+        groups: p.groups,
+        email: p.email,
+        name: p.name,
+        actor: p.actor,
+      },
+      { ttlMs, audience: this.audienceOf(audience) },
+    );
   }
 
   /** A configured service account acting for a user; every attempt is audited. */
-  async impersonate(req: { client_id: string; client_secret: string; target: { id: string } | { email: string }; scopes: string[]; audience?: string }) {
+  async impersonate(req: {
+    client_id: string;
+    client_secret: string;
+    target: { id: string } | { email: string };
+    scopes: string[];
+    audience?: string;
+  }) {
     const target = 'id' in req.target ? req.target.id : req.target.email;
-    const refuse = async (code: 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'NOT_FOUND' | 'INSUFFICIENT_SCOPE' | 'INVALID_PAYLOAD', reason: string): Promise<never> => {
+    const refuse = async (
+      code: 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'NOT_FOUND' | 'INSUFFICIENT_SCOPE' | 'INVALID_PAYLOAD',
+      reason: string,
+    ): Promise<never> => {
       await this.deps.events.audit('impersonation.refused', req.client_id || 'unknown', target || 'unknown', { reason });
       throw new GatehouseError(code, { detail: reason });
     };
     const account = authenticateClient(this.deps.opts.serviceAccounts, req.client_id, req.client_secret);
     if (!account) return refuse('INVALID_CREDENTIALS', 'bad service account credentials');
     if (!target) return refuse('INVALID_PAYLOAD', 'no target user');
-    if (account.scopes && !req.scopes.every((s) => account.scopes!.includes(s))) return refuse('INSUFFICIENT_SCOPE', 'scope not allowed for this service account');
+    if (account.scopes && !req.scopes.every((s) => account.scopes!.includes(s)))
+      return refuse('INSUFFICIENT_SCOPE', 'scope not allowed for this service account');
     const user = await this.deps.users.getUser(req.target);
     if (!user) return refuse('NOT_FOUND', 'no such user');
     if (user.status !== 'active') return refuse('FORBIDDEN', `user is ${user.status || 'inactive'}`);
-    if (user.roles.includes(ADMIN_ROLE) && !account.allow_admin_targets) return refuse('FORBIDDEN', 'admin targets not allowed for this service account');
+    if (user.roles.includes(ADMIN_ROLE) && !account.allow_admin_targets)
+      return refuse('FORBIDDEN', 'admin targets not allowed for this service account');
     const minted = await this.deps.issuer.mint(
-      { sub: user.id, client_id: account.client_id, scope: req.scopes, amr: ['svc'], roles: user.roles, groups: user.groups, email: user.email, name: user.name, actor: account.client_id },
+      {
+        sub: user.id,
+        client_id: account.client_id,
+        scope: req.scopes,
+        amr: ['svc'],
+        roles: user.roles,
+        groups: user.groups,
+        email: user.email,
+        name: user.name,
+        actor: account.client_id,
+      },
       { ttlMs: this.deps.opts.impersonationTtlMs, audience: this.audienceOf(req.audience) },
     );
     await this.deps.events.audit('impersonation.allowed', account.client_id, user.id, { jti: minted.jti, scopes: req.scopes });
@@ -152,7 +253,17 @@ export class TokenAuthority {
     const asRefresh = async () => {
       const s = await this.deps.sessions.findByRefreshToken(token);
       if (!s) return null;
-      return { active: true, token_type: 'refresh_token', sub: s.user_id, client_id: s.client_id, sid: s.id, scope: s.scopes.join(' ') || undefined, iat: Math.floor(s.created_at / 1000), exp: Math.floor(s.expires_at / 1000), iss: this.deps.opts.issuer };
+      return {
+        active: true,
+        token_type: 'refresh_token',
+        sub: s.user_id,
+        client_id: s.client_id,
+        sid: s.id,
+        scope: s.scopes.join(' ') || undefined,
+        iat: Math.floor(s.created_at / 1000),
+        exp: Math.floor(s.expires_at / 1000),
+        iss: this.deps.opts.issuer,
+      };
     };
     const asAccess = async () => {
       try {

@@ -7,9 +7,7 @@ import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStor
  * never fatal, because subscribers reload from the store after a reconnect.
  */
 export class EventPublisher {
-  constructor(
-    private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number },
-  ) {}
+  constructor(private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number }) {}
 
   private async publish(subject: string, payload: Record<string, unknown>): Promise<void> {
     try {

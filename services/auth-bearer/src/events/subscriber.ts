@@ -9,7 +9,14 @@ export const REVOKING_REASONS = new Set(['disabled', 'deleted', 'password_change
  * gatehouse.user.changed → revoke the user's sessions; gatehouse.keys.rotated → reload keys.
  * Each event id is handled once across all instances (set-if-absent in the store).
  */
-export function subscribeEvents(deps: { bus: EventBus; store: KeyValueStore; sessions: SessionService; keys: KeyRing; logger: Logger; dedupeTtlMs: number }): Subscription[] {
+export function subscribeEvents(deps: {
+  bus: EventBus;
+  store: KeyValueStore;
+  sessions: SessionService;
+  keys: KeyRing;
+  logger: Logger;
+  dedupeTtlMs: number;
+}): Subscription[] {
   const firstTime = async (id: unknown): Promise<boolean> => {
     if (typeof id !== 'string' || id === '' || id.length > 200) return false;
     return deps.store.set(`bearer:event:${id}`, '1', { onlyIfAbsent: true, ttlMs: deps.dedupeTtlMs });

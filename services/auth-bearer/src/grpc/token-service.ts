@@ -4,7 +4,11 @@ import { principalFromClaims, principalFromSession, type TokenAuthority } from '
 import type { SessionRecord } from '../store/session-store.js';
 
 /** The caller's address from grpc-js's peer string (ipv4:10.0.0.1:5555, ipv6:[::1]:5555). */
-const peerIp = (peer: string) => peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+const peerIp = (peer: string) =>
+  peer
+    .replace(/^ipv[46]:/, '')
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '');
 
 function sessionInfo(s: SessionRecord): SessionInfo {
   return {
@@ -69,7 +73,16 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
     async MintAccessToken(req) {
       const p = req.principal;
       const minted = await authority.mintAccessToken(
-        { user_id: p?.user_id ?? '', client_id: p?.client_id ?? '', email: p?.email ?? '', name: p?.name ?? '', roles: p?.roles ?? [], groups: p?.groups ?? [], amr: p?.amr ?? [], actor: p?.actor ?? '' },
+        {
+          user_id: p?.user_id ?? '',
+          client_id: p?.client_id ?? '',
+          email: p?.email ?? '',
+          name: p?.name ?? '',
+          roles: p?.roles ?? [],
+          groups: p?.groups ?? [],
+          amr: p?.amr ?? [],
+          actor: p?.actor ?? '',
+        },
         req.scopes.length ? req.scopes : (p?.scopes ?? []),
         req.audience,
         Number(req.ttl_seconds),
@@ -83,7 +96,13 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
     },
     async Impersonate(req) {
       const target = req.user_id ? { id: req.user_id } : { email: req.email ?? '' };
-      const minted = await authority.impersonate({ client_id: req.client_id, client_secret: req.client_secret, target, scopes: req.scopes, audience: req.audience });
+      const minted = await authority.impersonate({
+        client_id: req.client_id,
+        client_secret: req.client_secret,
+        target,
+        scopes: req.scopes,
+        audience: req.audience,
+      });
       return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
     },
     async RotateKeys() {

@@ -51,7 +51,10 @@ export function sessionView(s: SessionRecord, currentSid: string | undefined) {
  * GET /auth/sessions, DELETE /auth/sessions/:id, DELETE /auth/sessions ("sign out everywhere"),
  * the caller from the proxy's `X-Gatehouse-Identity`.
  */
-export function accountSessionsRoutes(deps: { sessions: SessionService; verifyIdentity: (token: string) => Promise<IdentityClaims> }): Router {
+export function accountSessionsRoutes(deps: {
+  sessions: SessionService;
+  verifyIdentity: (token: string) => Promise<IdentityClaims>;
+}): Router {
   const { sessions } = deps;
   const r = Router();
   r.use(SESSIONS_PATH, noStore, requireIdentity(deps.verifyIdentity));

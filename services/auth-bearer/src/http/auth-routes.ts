@@ -8,7 +8,8 @@ const MODES = new Set<AuthMode>(['json', 'cookie', 'session']);
 function readMode(body: Record<string, unknown>, required: boolean): AuthMode {
   const mode = body.mode ?? 'json';
   if (typeof mode !== 'string' || !MODES.has(mode as AuthMode)) {
-    if (required || body.mode !== undefined) throw new GatehouseError('INVALID_PAYLOAD', { message: '"mode" must be one of json, cookie, session.' });
+    if (required || body.mode !== undefined)
+      throw new GatehouseError('INVALID_PAYLOAD', { message: '"mode" must be one of json, cookie, session.' });
   }
   return mode as AuthMode;
 }
@@ -17,11 +18,13 @@ function readMode(body: Record<string, unknown>, required: boolean): AuthMode {
 function presentedToken(req: Request, mode: AuthMode, cookies: CookieSettings): string | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   if (body.refresh_token !== undefined) {
-    if (typeof body.refresh_token !== 'string' || body.refresh_token === '') throw new GatehouseError('INVALID_PAYLOAD', { message: '"refresh_token" must be a string.' });
+    if (typeof body.refresh_token !== 'string' || body.refresh_token === '')
+      throw new GatehouseError('INVALID_PAYLOAD', { message: '"refresh_token" must be a string.' });
     return body.refresh_token;
   }
   const jar = (req.cookies ?? {}) as Record<string, unknown>;
-  const names = mode === 'session' ? [cookies.sessionCookieName, cookies.refreshCookieName] : [cookies.refreshCookieName, cookies.sessionCookieName];
+  const names =
+    mode === 'session' ? [cookies.sessionCookieName, cookies.refreshCookieName] : [cookies.refreshCookieName, cookies.sessionCookieName];
   for (const n of names) if (typeof jar[n] === 'string' && jar[n] !== '') return jar[n];
   return undefined;
 }

@@ -24,12 +24,16 @@ function clientCredentials(req: Request): { id: string; secret: string } | 'inva
     const i = decoded.indexOf(':');
     if (i < 0) return null;
     try {
-      return { id: decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' ')) };
+      return {
+        id: decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' ')),
+        secret: decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' ')),
+      };
     } catch {
       return null;
     }
   }
-  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string') return { id: body.client_id, secret: body.client_secret };
+  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string')
+    return { id: body.client_id, secret: body.client_secret };
   return null;
 }
 
@@ -38,25 +42,31 @@ export function oauthRoutes(deps: { authority: TokenAuthority; clients: Resource
   const r = Router();
   r.use('/oauth', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
 
-  const endpoint = (handler: (token: string, hint: string | undefined, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
-    try {
-      if (!req.is('application/x-www-form-urlencoded')) return oauthError(res, 400, 'invalid_request', 'expected application/x-www-form-urlencoded');
-      const creds = clientCredentials(req);
-      if (creds === 'invalid_request') return oauthError(res, 400, 'invalid_request', 'use one client authentication method');
-      if (!creds || !authenticateClient(deps.clients, creds.id, creds.secret)) {
-        res.setHeader('WWW-Authenticate', 'Basic realm="gatehouse"');
-        return oauthError(res, 401, 'invalid_client');
+  const endpoint =
+    (handler: (token: string, hint: string | undefined, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+      try {
+        if (!req.is('application/x-www-form-urlencoded'))
+          return oauthError(res, 400, 'invalid_request', 'expected application/x-www-form-urlencoded');
+        const creds = clientCredentials(req);
+        if (creds === 'invalid_request') return oauthError(res, 400, 'invalid_request', 'use one client authentication method');
+        if (!creds || !authenticateClient(deps.clients, creds.id, creds.secret)) {
+          res.setHeader('WWW-Authenticate', 'Basic realm="gatehouse"');
+          return oauthError(res, 401, 'invalid_client');
+        }
+        const body = req.body as Record<string, unknown>;
+        if (typeof body.token !== 'string' || body.token === '') return oauthError(res, 400, 'invalid_request', 'token is required');
+        await handler(body.token, typeof body.token_type_hint === 'string' ? body.token_type_hint : undefined, res);
+      } catch (err) {
+        const ge = isGatehouseError(err) ? err : new GatehouseError('INTERNAL', { cause: err });
+        if (ge.code === 'INTERNAL') deps.logger.error({ err }, 'oauth endpoint failed');
+        if (ge.retryAfter !== undefined) res.setHeader('Retry-After', String(ge.retryAfter));
+        oauthError(
+          res,
+          ge.code === 'SERVICE_UNAVAILABLE' ? 503 : 500,
+          ge.code === 'SERVICE_UNAVAILABLE' ? 'temporarily_unavailable' : 'server_error',
+        );
       }
-      const body = req.body as Record<string, unknown>;
-      if (typeof body.token !== 'string' || body.token === '') return oauthError(res, 400, 'invalid_request', 'token is required');
-      await handler(body.token, typeof body.token_type_hint === 'string' ? body.token_type_hint : undefined, res);
-    } catch (err) {
-      const ge = isGatehouseError(err) ? err : new GatehouseError('INTERNAL', { cause: err });
-      if (ge.code === 'INTERNAL') deps.logger.error({ err }, 'oauth endpoint failed');
-      if (ge.retryAfter !== undefined) res.setHeader('Retry-After', String(ge.retryAfter));
-      oauthError(res, ge.code === 'SERVICE_UNAVAILABLE' ? 503 : 500, ge.code === 'SERVICE_UNAVAILABLE' ? 'temporarily_unavailable' : 'server_error');
-    }
-  };
+    };
 
   r.post(
     WELL_KNOWN_PATHS.revocation,

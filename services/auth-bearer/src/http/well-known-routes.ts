@@ -25,7 +25,24 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     // RFC 8414 §2 makes this member required; no authorization endpoint means no response type.
     response_types_supported: [],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'sid', 'amr', 'roles', 'groups', 'email', 'name', 'act'],
+    claims_supported: [
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'nbf',
+      'jti',
+      'client_id',
+      'scope',
+      'sid',
+      'amr',
+      'roles',
+      'groups',
+      'email',
+      'name',
+      'act',
+    ],
   };
 }
 

@@ -109,7 +109,8 @@ export class KeyRing {
           else this.cache.set(rec.kid, await this.unseal(rec));
         }
         for (const kid of [...this.cache.keys()]) if (!seen.has(kid)) this.cache.delete(kid);
-        if (!active || !this.cache.has(active)) throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'no active signing key in the store', retryAfter: 1 });
+        if (!active || !this.cache.has(active))
+          throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'no active signing key in the store', retryAfter: 1 });
         this.activeKid = active;
         this.loadedAt = this.opts.clock.now();
       } finally {
@@ -133,7 +134,14 @@ export class KeyRing {
     const rec: StoredKey = { kid, alg: this.opts.alg, created_at: this.opts.clock.now(), sealed: encrypt(this.sealKey, pem, kid) };
     await this.opts.store.set(keyKey(kid), JSON.stringify(rec));
     await this.opts.store.setAdd(KEYS_SET, [kid]);
-    return { kid, alg: this.opts.alg, privateKey, publicKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: this.opts.alg, use: 'sig' }, expiresAt: undefined };
+    return {
+      kid,
+      alg: this.opts.alg,
+      privateKey,
+      publicKey,
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: this.opts.alg, use: 'sig' },
+      expiresAt: undefined,
+    };
   }
 
   /** The key new tokens are signed with. */
@@ -159,7 +167,8 @@ export class KeyRing {
    * window. Returns the new kid and every kid still published.
    */
   async rotate(): Promise<{ kid: string; published: string[] }> {
-    if (this.fileKey) throw new GatehouseError('INVALID_REQUEST', { message: 'The signing key is loaded from a file; rotate it by replacing the file.' });
+    if (this.fileKey)
+      throw new GatehouseError('INVALID_REQUEST', { message: 'The signing key is loaded from a file; rotate it by replacing the file.' });
     const { store } = this.opts;
     const created = await this.createKey();
     for (let attempt = 0; ; attempt++) {

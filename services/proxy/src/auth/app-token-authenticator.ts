@@ -5,7 +5,13 @@ import { parseBasic, type AuthInput, type Authenticator } from './authenticator.
 import { backendError } from './backend-errors.js';
 
 /** HTTP Basic whose password is an app token (`ghapp_…`): auth-app decides, successes are cached. */
-export function createAppTokenAuthenticator(opts: { client: Pick<AppTokenClient, 'Authenticate'>; cache: AuthCache; cacheKey: Buffer; ttlMs: number; clock: Clock }): Authenticator {
+export function createAppTokenAuthenticator(opts: {
+  client: Pick<AppTokenClient, 'Authenticate'>;
+  cache: AuthCache;
+  cacheKey: Buffer;
+  ttlMs: number;
+  clock: Clock;
+}): Authenticator {
   return {
     method: 'app',
     scheme: 'Basic',

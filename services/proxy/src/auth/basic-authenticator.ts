@@ -5,7 +5,13 @@ import { parseBasic, type AuthInput, type Authenticator } from './authenticator.
 import { backendError } from './backend-errors.js';
 
 /** HTTP Basic with an e-mail and password: auth-basic decides, successes are cached (HMAC-keyed). */
-export function createBasicAuthenticator(opts: { client: Pick<UserClient, 'Authenticate'>; cache: AuthCache; cacheKey: Buffer; ttlMs: number; clock: Clock }): Authenticator {
+export function createBasicAuthenticator(opts: {
+  client: Pick<UserClient, 'Authenticate'>;
+  cache: AuthCache;
+  cacheKey: Buffer;
+  ttlMs: number;
+  clock: Clock;
+}): Authenticator {
   return {
     method: 'basic',
     scheme: 'Basic',

@@ -11,7 +11,13 @@ import { parseAuthorization, type AuthInput, type Authenticator } from './authen
  * chain (the own issuer now, trusted external OIDC issuers later): a token whose unverified `iss`
  * is not one of them falls through to the next authenticator.
  */
-export function createBearerAuthenticator(opts: { verify: AccessTokenVerifier; cache: AuthCache; clock: Clock; issuers?: string[]; method?: string }): Authenticator {
+export function createBearerAuthenticator(opts: {
+  verify: AccessTokenVerifier;
+  cache: AuthCache;
+  clock: Clock;
+  issuers?: string[];
+  method?: string;
+}): Authenticator {
   const method = opts.method ?? 'bearer';
   return {
     method,

@@ -40,7 +40,10 @@ export class Gatekeeper {
     let method = 'none';
     const deny = (error: GatehouseError, noCredential: boolean, why: string): Decision => {
       this.metrics.authDecision(method, error.code, started);
-      this.logger.info({ decision: 'deny', route: rule.route, auth_method: method, code: error.code, why, ip: input.ip }, 'access decision');
+      this.logger.info(
+        { decision: 'deny', route: rule.route, auth_method: method, code: error.code, why, ip: input.ip },
+        'access decision',
+      );
       return { allowed: false, error, method, noCredential, scheme };
     };
     let principal: AuthPrincipal | null = null;
@@ -52,15 +55,27 @@ export class Gatekeeper {
         const revoked = await this.revocation.check(principal);
         if (revoked) {
           principal = null;
-          if (!rule.public) return deny(new GatehouseError(scheme === 'Bearer' ? 'INVALID_TOKEN' : 'INVALID_CREDENTIALS', { detail: revoked }), false, revoked);
+          if (!rule.public)
+            return deny(
+              new GatehouseError(scheme === 'Bearer' ? 'INVALID_TOKEN' : 'INVALID_CREDENTIALS', { detail: revoked }),
+              false,
+              revoked,
+            );
         }
       } else if (!rule.public) {
-        const err = r.presented ? new GatehouseError('INVALID_CREDENTIALS', { detail: 'unsupported or disabled authorization scheme' }) : new GatehouseError('UNAUTHENTICATED', { detail: 'no credential' });
+        const err = r.presented
+          ? new GatehouseError('INVALID_CREDENTIALS', { detail: 'unsupported or disabled authorization scheme' })
+          : new GatehouseError('UNAUTHENTICATED', { detail: 'no credential' });
         return deny(err, !r.presented, err.detail!);
       }
     } catch (err) {
       const ge = toGatehouseError(err);
-      if (!rule.public) return deny(ge.code === 'INTERNAL' ? new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: ge.detail }) : ge, false, ge.detail ?? ge.code);
+      if (!rule.public)
+        return deny(
+          ge.code === 'INTERNAL' ? new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: ge.detail }) : ge,
+          false,
+          ge.detail ?? ge.code,
+        );
       principal = null;
     }
     if (principal) {
@@ -70,7 +85,18 @@ export class Gatekeeper {
     const identityHeader = principal ? await this.signer.sign(principal.identity) : undefined;
     this.metrics.authDecision(method, 'allow', started);
     // Skip building the log record when info is off (the decision log is per request).
-    if (this.logger.isLevelEnabled('info')) this.logger.info({ decision: 'allow', route: rule.route, auth_method: method, sub: principal?.identity.sub, sid: principal?.identity.sid, ip: input.ip }, 'access decision');
+    if (this.logger.isLevelEnabled('info'))
+      this.logger.info(
+        {
+          decision: 'allow',
+          route: rule.route,
+          auth_method: method,
+          sub: principal?.identity.sub,
+          sid: principal?.identity.sid,
+          ip: input.ip,
+        },
+        'access decision',
+      );
     return { allowed: true, principal, method, identityHeader };
   }
 }

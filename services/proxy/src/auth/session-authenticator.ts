@@ -15,7 +15,13 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /** The session cookie (session mode: it holds the session's refresh token), checked with auth-bearer. */
-export function createSessionAuthenticator(opts: { client: Pick<TokenClient, 'GetSession'>; cookieName: string; cache: AuthCache; ttlMs: number; clock: Clock }): Authenticator {
+export function createSessionAuthenticator(opts: {
+  client: Pick<TokenClient, 'GetSession'>;
+  cookieName: string;
+  cache: AuthCache;
+  ttlMs: number;
+  clock: Clock;
+}): Authenticator {
   return {
     method: 'session',
     async authenticate(input: AuthInput): Promise<AuthPrincipal | null> {

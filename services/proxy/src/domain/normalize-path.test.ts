@@ -48,7 +48,10 @@ describe('normalizePath', () => {
   });
 
   it('attack: percent-encoded letters (/public/%61dmin) cannot dodge a protected route under a public prefix', () => {
-    const routes = parseRoutes('routes:\n  - { prefix: /public, upstream: "http://u", public: true }\n  - { prefix: /public/admin, upstream: "http://u", roles: [admin] }\n', {});
+    const routes = parseRoutes(
+      'routes:\n  - { prefix: /public, upstream: "http://u", public: true }\n  - { prefix: /public/admin, upstream: "http://u", roles: [admin] }\n',
+      {},
+    );
     for (const target of ['/public/%61dmin/x', '/public/%61%64%6D%69%6E', '/%70ublic/admin']) {
       const { path } = normalizePath(target);
       expect(matchRoute(routes, 'GET', path).path).toBe('/public/admin');

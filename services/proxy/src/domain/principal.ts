@@ -12,7 +12,8 @@ export interface AuthPrincipal {
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const opt = <K extends string>(k: K, v: unknown): Partial<Record<K, string>> => (typeof v === 'string' && v !== '' ? ({ [k]: v } as Record<K, string>) : {});
+const opt = <K extends string>(k: K, v: unknown): Partial<Record<K, string>> =>
+  typeof v === 'string' && v !== '' ? ({ [k]: v } as Record<K, string>) : {};
 
 export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
   return {

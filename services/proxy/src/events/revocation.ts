@@ -118,7 +118,11 @@ export class Revocation {
   private async readStore(): Promise<RevokedSet> {
     const now = this.o.clock.now();
     const out = new RevokedSet();
-    const [sessions, users, apps, keys] = await Promise.all([REVOCATION_KEYS.sessions, REVOCATION_KEYS.users, REVOCATION_KEYS.appTokens, REVOCATION_KEYS.apiKeys].map((k) => this.o.store.zRangeByScore(k, now, Number.POSITIVE_INFINITY)));
+    const [sessions, users, apps, keys] = await Promise.all(
+      [REVOCATION_KEYS.sessions, REVOCATION_KEYS.users, REVOCATION_KEYS.appTokens, REVOCATION_KEYS.apiKeys].map((k) =>
+        this.o.store.zRangeByScore(k, now, Number.POSITIVE_INFINITY),
+      ),
+    );
     for (const m of sessions!) out.addSession(m.member, m.score);
     for (const m of [...apps!, ...keys!]) out.addToken(m.member, m.score);
     for (const m of users!) {

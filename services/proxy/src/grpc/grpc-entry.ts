@@ -1,5 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { connect, constants, createSecureServer, createServer, type ClientHttp2Session, type Http2Server, type Http2SecureServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import {
+  connect,
+  constants,
+  createSecureServer,
+  createServer,
+  type ClientHttp2Session,
+  type Http2Server,
+  type Http2SecureServer,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { IDENTITY_HEADER, splitAddr, type GrpcTlsConfig, type Logger } from '@gatehouse/shared';
 import type { Gatekeeper } from '../auth/gatekeeper.js';
@@ -20,7 +31,19 @@ export interface GrpcEntryOptions {
   accessLog: boolean;
 }
 
-const DROP = new Set([':method', ':path', ':scheme', ':authority', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'x-forwarded-for']);
+const DROP = new Set([
+  ':method',
+  ':path',
+  ':scheme',
+  ':authority',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'x-forwarded-for',
+]);
 const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
 /** setTimeout's ceiling (~24.8 days): a longer delay would fire after 1 ms. */
@@ -48,11 +71,21 @@ export class GrpcEntry {
 
   async listen(addr: string): Promise<number> {
     const t = this.o.tls;
-    if (t.enabled && (!t.certFile || !t.keyFile)) throw new Error('GATEHOUSE_GRPC_TLS_CERT and GATEHOUSE_GRPC_TLS_KEY are required when TLS is enabled');
+    if (t.enabled && (!t.certFile || !t.keyFile))
+      throw new Error('GATEHOUSE_GRPC_TLS_CERT and GATEHOUSE_GRPC_TLS_KEY are required when TLS is enabled');
     // Without a CA there is nothing to verify client certificates against: refuse rather than run open.
     const requireCert = this.o.entryRequiresClientCert === true;
     if (t.enabled && requireCert && !t.caFile) throw new Error('GATEHOUSE_GRPC_TLS_CA is required when PROXY_GRPC_TLS_CLIENT_AUTH is true');
-    this.server = t.enabled ? createSecureServer({ cert: readFileSync(t.certFile!), key: readFileSync(t.keyFile!), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}), requestCert: requireCert, rejectUnauthorized: requireCert, allowHTTP1: false }) : createServer();
+    this.server = t.enabled
+      ? createSecureServer({
+          cert: readFileSync(t.certFile!),
+          key: readFileSync(t.keyFile!),
+          ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}),
+          requestCert: requireCert,
+          rejectUnauthorized: requireCert,
+          allowHTTP1: false,
+        })
+      : createServer();
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
     this.server.on('sessionError', () => undefined);
     const [host, port] = splitAddr(addr);
@@ -81,7 +114,15 @@ export class GrpcEntry {
     const cur = this.sessions.get(endpoint);
     if (cur && !cur.closed && !cur.destroyed) return cur;
     const t = this.o.tls;
-    const s = connect(`${t.enabled ? 'https' : 'http'}://${endpoint}`, t.enabled ? { ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}), ...(t.certFile && t.keyFile ? { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) } : {}) } : {});
+    const s = connect(
+      `${t.enabled ? 'https' : 'http'}://${endpoint}`,
+      t.enabled
+        ? {
+            ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}),
+            ...(t.certFile && t.keyFile ? { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) } : {}),
+          }
+        : {},
+    );
     const drop = () => {
       if (this.sessions.get(endpoint) === s) this.sessions.delete(endpoint);
     };
@@ -99,7 +140,16 @@ export class GrpcEntry {
       stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       return;
     }
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message), ...extra }, { endStream: true });
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': String(code),
+        'grpc-message': encodeURIComponent(message),
+        ...extra,
+      },
+      { endStream: true },
+    );
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -122,52 +172,74 @@ export class GrpcEntry {
     }
     const auth = headers.authorization;
     const ip = stream.session?.socket?.remoteAddress ?? '';
-    this.o.gatekeeper.decide({ authorization: typeof auth === 'string' ? auth : undefined, cookie: undefined, ip }, { route: `${service}/${method}`, public: owner.publicMethods.has(method), scopes: [], roles: [] }).then(
-      (d) => {
-        if (!d.allowed) {
-          this.answered(service, method, d.error.grpcStatus, d.method);
-          return this.trailersOnly(stream, d.error.grpcStatus, d.error.message, { 'gatehouse-error-code': d.error.code, ...(d.error.retryAfter !== undefined ? { 'retry-after': String(d.error.retryAfter) } : {}) });
-        }
-        const out: OutgoingHttpHeaders = {};
-        for (const [k, v] of Object.entries(headers)) {
-          if (v === undefined || DROP.has(k) || isSpoofable(k)) continue;
-          if (k === 'authorization' && !owner.passAuthorization) continue;
-          out[k] = v;
-        }
-        if (d.identityHeader && d.principal) {
-          out[IDENTITY_HEADER] = d.identityHeader;
-          out['x-user-id'] = d.principal.identity.sub;
-        }
-        out['x-forwarded-for'] = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-        this.forward(stream, owner, path, out, { service, method, authMethod: d.method }, parseGrpcTimeout(headers['grpc-timeout']));
-      },
-      (err: unknown) => {
-        this.o.logger.error({ err }, 'grpc entry decision failed');
-        this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'authentication unavailable');
-      },
-    );
+    this.o.gatekeeper
+      .decide(
+        { authorization: typeof auth === 'string' ? auth : undefined, cookie: undefined, ip },
+        { route: `${service}/${method}`, public: owner.publicMethods.has(method), scopes: [], roles: [] },
+      )
+      .then(
+        (d) => {
+          if (!d.allowed) {
+            this.answered(service, method, d.error.grpcStatus, d.method);
+            return this.trailersOnly(stream, d.error.grpcStatus, d.error.message, {
+              'gatehouse-error-code': d.error.code,
+              ...(d.error.retryAfter !== undefined ? { 'retry-after': String(d.error.retryAfter) } : {}),
+            });
+          }
+          const out: OutgoingHttpHeaders = {};
+          for (const [k, v] of Object.entries(headers)) {
+            if (v === undefined || DROP.has(k) || isSpoofable(k)) continue;
+            if (k === 'authorization' && !owner.passAuthorization) continue;
+            out[k] = v;
+          }
+          if (d.identityHeader && d.principal) {
+            out[IDENTITY_HEADER] = d.identityHeader;
+            out['x-user-id'] = d.principal.identity.sub;
+          }
+          out['x-forwarded-for'] = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+          this.forward(stream, owner, path, out, { service, method, authMethod: d.method }, parseGrpcTimeout(headers['grpc-timeout']));
+        },
+        (err: unknown) => {
+          this.o.logger.error({ err }, 'grpc entry decision failed');
+          this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'authentication unavailable');
+        },
+      );
   }
 
   private answered(service: string, method: string, code: number, authMethod: string): void {
     this.o.metrics.grpc(service, method, code);
-    if (this.o.accessLog) this.o.logger.info({ grpc_service: service, grpc_method: method, grpc_status: code, auth_method: authMethod }, 'grpc call');
+    if (this.o.accessLog)
+      this.o.logger.info({ grpc_service: service, grpc_method: method, grpc_status: code, auth_method: authMethod }, 'grpc call');
   }
 
-  private forward(stream: ServerHttp2Stream, owner: GrpcOwner, path: string, headers: OutgoingHttpHeaders, call: { service: string; method: string; authMethod: string }, timeoutMs: number | undefined): void {
+  private forward(
+    stream: ServerHttp2Stream,
+    owner: GrpcOwner,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    call: { service: string; method: string; authMethod: string },
+    timeoutMs: number | undefined,
+  ): void {
     const { service, method, authMethod } = call;
     let up;
     try {
-      up = this.session(owner.endpoint).request({ ':method': 'POST', ':path': path, ':authority': owner.endpoint, ...headers }, { endStream: false });
+      up = this.session(owner.endpoint).request(
+        { ':method': 'POST', ':path': path, ':authority': owner.endpoint, ...headers },
+        { endStream: false },
+      );
     } catch {
       return this.trailersOnly(stream, GrpcStatus.UNAVAILABLE, 'upstream unavailable');
     }
     let trailers: IncomingHttpHeaders | undefined;
     let status: number | undefined;
     // The proxy enforces the caller's deadline too, so a stuck owner cannot hold the call open.
-    const timer = timeoutMs !== undefined ? setTimeout(() => {
-      up.close(constants.NGHTTP2_CANCEL);
-      this.trailersOnly(stream, GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded');
-    }, timeoutMs + 50) : undefined;
+    const timer =
+      timeoutMs !== undefined
+        ? setTimeout(() => {
+            up.close(constants.NGHTTP2_CANCEL);
+            this.trailersOnly(stream, GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded');
+          }, timeoutMs + 50)
+        : undefined;
     const finish = (code: number) => {
       clearTimeout(timer);
       if (status === undefined) {
@@ -193,7 +265,10 @@ export class GrpcEntry {
     });
     stream.on('wantTrailers', () => {
       const t: OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'upstream ended without trailers' })) if (v !== undefined) t[k] = v;
+      for (const [k, v] of Object.entries(
+        trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'upstream ended without trailers' },
+      ))
+        if (v !== undefined) t[k] = v;
       finish(Number(t['grpc-status'] ?? GrpcStatus.UNKNOWN));
       stream.sendTrailers(t);
     });

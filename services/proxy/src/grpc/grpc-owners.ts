@@ -10,11 +10,30 @@ export interface GrpcOwner {
  * The routing table of the gRPC entry, keyed by fully-qualified service name. Services land by
  * adding an entry (auth-apikey's ApiKeyService once its endpoint is configured).
  */
-export function grpcOwners(c: { AUTH_BASIC_GRPC_ENDPOINT: string; AUTH_BEARER_GRPC_ENDPOINT: string; AUTH_APIKEY_GRPC_ENDPOINT?: string | undefined }): Map<string, GrpcOwner> {
+export function grpcOwners(c: {
+  AUTH_BASIC_GRPC_ENDPOINT: string;
+  AUTH_BEARER_GRPC_ENDPOINT: string;
+  AUTH_APIKEY_GRPC_ENDPOINT?: string | undefined;
+}): Map<string, GrpcOwner> {
   const table = new Map<string, GrpcOwner>([
-    ['login.v1.LoginService', { endpoint: c.AUTH_BASIC_GRPC_ENDPOINT, publicMethods: new Set(['Login', 'RefreshToken', 'GetOIDCInfo']), passAuthorization: true }],
-    ['mgmt.v1alpha1.AuthService', { endpoint: c.AUTH_BEARER_GRPC_ENDPOINT, publicMethods: new Set(['GetAuthStatus', 'GetAuthorizeUrl', 'LoginCli', 'RefreshCli', 'GetCliIssuer']), passAuthorization: true }],
+    [
+      'login.v1.LoginService',
+      { endpoint: c.AUTH_BASIC_GRPC_ENDPOINT, publicMethods: new Set(['Login', 'RefreshToken', 'GetOIDCInfo']), passAuthorization: true },
+    ],
+    [
+      'mgmt.v1alpha1.AuthService',
+      {
+        endpoint: c.AUTH_BEARER_GRPC_ENDPOINT,
+        publicMethods: new Set(['GetAuthStatus', 'GetAuthorizeUrl', 'LoginCli', 'RefreshCli', 'GetCliIssuer']),
+        passAuthorization: true,
+      },
+    ],
   ]);
-  if (c.AUTH_APIKEY_GRPC_ENDPOINT) table.set('apikeys.ApiKeyService', { endpoint: c.AUTH_APIKEY_GRPC_ENDPOINT, publicMethods: new Set(['ExchangeKeyForToken']), passAuthorization: true });
+  if (c.AUTH_APIKEY_GRPC_ENDPOINT)
+    table.set('apikeys.ApiKeyService', {
+      endpoint: c.AUTH_APIKEY_GRPC_ENDPOINT,
+      publicMethods: new Set(['ExchangeKeyForToken']),
+      passAuthorization: true,
+    });
   return table;
 }

@@ -90,7 +90,9 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
 
   // The body goes through a PassThrough undici may destroy without touching the client's socket
   // (a 413 or 502 must still reach the client). No body announced: none sent.
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
   let body: PassThrough | null = null;
   if (hasBody) {
     body = new PassThrough();
@@ -145,5 +147,10 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
   // Request headers were built by upstreamRequestHeaders (hop-by-hop and Host removed). Expect was
   // answered by this server already (node sends 100 Continue); undici refuses to send it on.
   const { expect: _expect, ...headers } = o.headers;
-  o.pools.poolFor(o.base).dispatch({ origin: o.base.origin, method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body }, handler);
+  o.pools
+    .poolFor(o.base)
+    .dispatch(
+      { origin: o.base.origin, method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body },
+      handler,
+    );
 }

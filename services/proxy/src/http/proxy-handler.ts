@@ -42,10 +42,20 @@ export function identityHeaders(identity: Identity | undefined, signed: string |
  * Guards, routing and the access decision shared by plain requests and WebSocket upgrades. Writes
  * the refusal itself (via `refuse`) and returns null, or returns what to forward.
  */
-export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (err: GatehouseError, headers?: Record<string, string | string[]>, redirect?: string) => void, trace: RequestTrace): Promise<Admitted | null> {
+export async function admit(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  refuse: (err: GatehouseError, headers?: Record<string, string | string[]>, redirect?: string) => void,
+  trace: RequestTrace,
+): Promise<Admitted | null> {
   const guard = checkRequest(req, ctx.maxBodyBytes);
   if (guard) {
-    refuse(guard, guard.code === 'INVALID_REQUEST' && guard.detail?.includes('Authorization') ? { 'www-authenticate': challenges(guard, undefined, false, ctx.challenge) } : {});
+    refuse(
+      guard,
+      guard.code === 'INVALID_REQUEST' && guard.detail?.includes('Authorization')
+        ? { 'www-authenticate': challenges(guard, undefined, false, ctx.challenge) }
+        : {},
+    );
     return null;
   }
   let path: string;
@@ -57,7 +67,10 @@ export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (er
     return null;
   }
   if (hasQueryToken(query)) {
-    const err = new GatehouseError('INVALID_REQUEST', { message: 'Access tokens are not accepted in the query string.', detail: 'access_token in query' });
+    const err = new GatehouseError('INVALID_REQUEST', {
+      message: 'Access tokens are not accepted in the query string.',
+      detail: 'access_token in query',
+    });
     refuse(err, { 'www-authenticate': challenges(err, 'Bearer', false, ctx.challenge) });
     return null;
   }
@@ -70,7 +83,10 @@ export async function admit(ctx: ProxyContext, req: IncomingMessage, refuse: (er
   }
   trace.route = route.name;
   const cookie = req.headers.cookie;
-  const decision = await ctx.gatekeeper.decide({ authorization: req.headers.authorization, cookie, ip: req.socket.remoteAddress ?? '' }, { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles });
+  const decision = await ctx.gatekeeper.decide(
+    { authorization: req.headers.authorization, cookie, ip: req.socket.remoteAddress ?? '' },
+    { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles },
+  );
   trace.authMethod = decision.method;
   if (!decision.allowed) {
     const e = decision.error;
@@ -95,7 +111,11 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
     };
     if (req.url === IDENTITY_JWKS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       const body = JSON.stringify(ctx.signer.jwks());
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'public, max-age=300',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
       trace.route = 'identity-jwks';
       answered(200);
@@ -113,7 +133,12 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
       (ok) => {
         if (!ok) return;
         const remoteAddress = req.socket.remoteAddress ?? '';
-        const headers = upstreamRequestHeaders(req.rawHeaders, req.headers, { remoteAddress, trusted: ctx.isTrusted(remoteAddress), encrypted: Boolean((req.socket as TLSSocket).encrypted), passAuthorization: ok.route.passAuthorization });
+        const headers = upstreamRequestHeaders(req.rawHeaders, req.headers, {
+          remoteAddress,
+          trusted: ctx.isTrusted(remoteAddress),
+          encrypted: Boolean((req.socket as TLSSocket).encrypted),
+          passAuthorization: ok.route.passAuthorization,
+        });
         Object.assign(headers, identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader));
         forwardHttp(req, res, {
           base: ok.route.upstream,

@@ -24,7 +24,8 @@ export function checkRequest(req: IncomingMessage, maxBodyBytes: number): Gateho
       if (!/^\d{1,15}$/.test(value.trim())) return invalid('malformed Content-Length');
     } else if (name === 'authorization') auth++;
     else if (name === 'host') host++;
-    else if (name.replace(/_/g, '-') === 'transfer-encoding' || name.replace(/_/g, '-') === 'content-length') return invalid('framing header spelled with underscores');
+    else if (name.replace(/_/g, '-') === 'transfer-encoding' || name.replace(/_/g, '-') === 'content-length')
+      return invalid('framing header spelled with underscores');
   }
   if (te > 1) return invalid('repeated Transfer-Encoding');
   if (te > 0 && cl > 0) return invalid('both Transfer-Encoding and Content-Length');

@@ -13,7 +13,12 @@ const q = (s: string) => s.replace(/["\\]/g, '');
  * RFC 6750 / RFC 7617 challenges, one per enabled scheme. The Bearer challenge carries an error
  * only when a Bearer credential was presented (or the request was malformed).
  */
-export function challenges(err: GatehouseError, scheme: 'Bearer' | 'Basic' | undefined, noCredential: boolean, o: ChallengeOptions): string[] {
+export function challenges(
+  err: GatehouseError,
+  scheme: 'Bearer' | 'Basic' | undefined,
+  noCredential: boolean,
+  o: ChallengeOptions,
+): string[] {
   let bearer = `Bearer realm="${q(o.realm)}"`;
   if (err.code === 'INSUFFICIENT_SCOPE') {
     const scope = typeof err.extensions?.scope === 'string' ? err.extensions.scope : '';
@@ -34,7 +39,12 @@ export function sendJsonError(res: ServerResponse, err: GatehouseError, headers:
     return;
   }
   const body = JSON.stringify(errorBody(err));
-  const h: Record<string, string | string[] | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...headers };
+  const h: Record<string, string | string[] | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  };
   if (err.retryAfter !== undefined) h['retry-after'] = String(err.retryAfter);
   res.writeHead(err.httpStatus, h);
   res.end(res.req?.method === 'HEAD' ? undefined : body);
@@ -59,6 +69,10 @@ export function isBrowserNavigation(method: string, headers: Record<string, stri
 
 export function redirectToLogin(res: ServerResponse, loginUrl: string, returnTo: string): void {
   const sep = loginUrl.includes('?') ? '&' : '?';
-  res.writeHead(302, { location: `${loginUrl}${sep}redirect=${encodeURIComponent(returnTo)}`, 'cache-control': 'no-store', 'content-length': 0 });
+  res.writeHead(302, {
+    location: `${loginUrl}${sep}redirect=${encodeURIComponent(returnTo)}`,
+    'cache-control': 'no-store',
+    'content-length': 0,
+  });
   res.end();
 }

@@ -13,7 +13,8 @@ function writeRaw(socket: Duplex, status: number, headers: Record<string, string
     return;
   }
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
-  for (const [k, v] of Object.entries({ ...headers, connection: 'close', 'content-length': String(Buffer.byteLength(body)) })) for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
+  for (const [k, v] of Object.entries({ ...headers, connection: 'close', 'content-length': String(Buffer.byteLength(body)) }))
+    for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -31,20 +32,42 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
     };
     socket.on('error', () => socket.destroy());
     const refuse = (err: GatehouseError, headers: Record<string, string | string[]> = {}) => {
-      writeRaw(socket, err.httpStatus, { 'content-type': 'application/json', ...headers, ...(err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {}) }, JSON.stringify(errorBody(err)));
+      writeRaw(
+        socket,
+        err.httpStatus,
+        {
+          'content-type': 'application/json',
+          ...headers,
+          ...(err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {}),
+        },
+        JSON.stringify(errorBody(err)),
+      );
       answered(err.httpStatus);
     };
-    if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(new GatehouseError('INVALID_REQUEST', { detail: 'only websocket upgrades' }));
+    if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
+      return refuse(new GatehouseError('INVALID_REQUEST', { detail: 'only websocket upgrades' }));
     admit(ctx, req, (e, h) => refuse(e, h), trace).then(
       (ok) => {
         if (!ok) return;
         if (!ok.route.websocket) return refuse(new GatehouseError('METHOD_NOT_ALLOWED', { detail: 'route does not accept websockets' }));
         const base = ok.route.upstream;
         const headers = {
-          ...upstreamRequestHeaders(req.rawHeaders, req.headers, { remoteAddress: req.socket.remoteAddress ?? '', trusted: ctx.isTrusted(req.socket.remoteAddress ?? ''), encrypted: false, passAuthorization: ok.route.passAuthorization, upgrade: true }),
+          ...upstreamRequestHeaders(req.rawHeaders, req.headers, {
+            remoteAddress: req.socket.remoteAddress ?? '',
+            trusted: ctx.isTrusted(req.socket.remoteAddress ?? ''),
+            encrypted: false,
+            passAuthorization: ok.route.passAuthorization,
+            upgrade: true,
+          }),
           ...identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
         };
-        const upReq = request({ hostname: base.hostname, port: base.port || 80, method: req.method, path: upstreamPath(base, ok.path, ok.query), headers });
+        const upReq = request({
+          hostname: base.hostname,
+          port: base.port || 80,
+          method: req.method,
+          path: upstreamPath(base, ok.path, ok.query),
+          headers,
+        });
         const timer = setTimeout(() => upReq.destroy(new Error('timeout')), ok.route.timeoutMs ?? ctx.defaultTimeoutMs);
         upReq.on('error', (e) => {
           clearTimeout(timer);

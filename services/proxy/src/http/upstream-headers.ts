@@ -1,7 +1,18 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus legacy ones; never forwarded in either direction. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'http2-settings',
+]);
 
 /** Headers a client could use to claim an identity or re-route a request; always removed. */
 const SPOOFABLE_EXACT = new Set([
@@ -46,7 +57,20 @@ const SPOOFABLE_EXACT = new Set([
   'x-forwarded-port',
   'x-forwarded-server',
 ]);
-const SPOOFABLE_PREFIXES = ['x-gatehouse-', 'x-user-', 'x-remote-', 'x-auth-request-', 'x-authenticated-', 'x-consumer-', 'x-credential-', 'x-identity', 'x-userinfo', 'x-jwt-', 'x-amzn-oidc-', 'x-ms-client-principal'];
+const SPOOFABLE_PREFIXES = [
+  'x-gatehouse-',
+  'x-user-',
+  'x-remote-',
+  'x-auth-request-',
+  'x-authenticated-',
+  'x-consumer-',
+  'x-credential-',
+  'x-identity',
+  'x-userinfo',
+  'x-jwt-',
+  'x-amzn-oidc-',
+  'x-ms-client-principal',
+];
 
 /** Header names compared the way backends (CGI, WSGI, some proxies) see them: `_` and `-` alike. */
 export function canonicalHeaderName(name: string): string {
@@ -82,7 +106,11 @@ export interface ForwardContext {
  * routing-override headers are dropped; X-Forwarded-* are rebuilt from the socket (client values
  * kept only from trusted proxies).
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: IncomingHttpHeaders, ctx: ForwardContext): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  headers: IncomingHttpHeaders,
+  ctx: ForwardContext,
+): OutgoingHttpHeaders {
   const listed = connectionListed(headers);
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -98,7 +126,11 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: I
   }
   const ip = ctx.remoteAddress.startsWith('::ffff:') ? ctx.remoteAddress.slice(7) : ctx.remoteAddress;
   const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-  const clientXff = ctx.trusted ? (Array.isArray(headers['x-forwarded-for']) ? headers['x-forwarded-for'].join(', ') : headers['x-forwarded-for']) : undefined;
+  const clientXff = ctx.trusted
+    ? Array.isArray(headers['x-forwarded-for'])
+      ? headers['x-forwarded-for'].join(', ')
+      : headers['x-forwarded-for']
+    : undefined;
   out['x-forwarded-for'] = clientXff ? `${clientXff}, ${ip}` : ip;
   const proto = ctx.trusted ? first(headers['x-forwarded-proto']) : undefined;
   out['x-forwarded-proto'] = proto && /^https?$/.test(proto) ? proto : ctx.encrypted ? 'https' : 'http';

@@ -18,7 +18,9 @@ export async function loadIdentityKey(alg: string, pemFile?: string): Promise<Id
     try {
       privateKey = await importPKCS8(readFileSync(pemFile, 'utf8'), alg, { extractable: true });
     } catch (err) {
-      throw new Error(`PROXY_IDENTITY_KEY_FILE: not a readable PKCS#8 PEM private key for ${alg} (${(err as Error).message})`, { cause: err });
+      throw new Error(`PROXY_IDENTITY_KEY_FILE: not a readable PKCS#8 PEM private key for ${alg} (${(err as Error).message})`, {
+        cause: err,
+      });
     }
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = await exportJWK(privateKey);
     publicJwk = pub;

@@ -19,11 +19,38 @@ export class ProxyMetrics {
 
   constructor(metrics: Metrics, caches: () => CacheStats[]) {
     const registers = [metrics.registry];
-    this.requests = new Counter({ name: 'gatehouse_proxy_requests_total', help: 'Requests by route, status and auth method', labelNames: ['route', 'status', 'auth_method'], registers });
-    this.authSeconds = new Histogram({ name: 'gatehouse_proxy_auth_decision_seconds', help: 'Time to authenticate and authorize a request', labelNames: ['auth_method', 'outcome'], buckets: BUCKETS, registers });
-    this.upstreamSeconds = new Histogram({ name: 'gatehouse_proxy_upstream_seconds', help: 'Time until the upstream answered with headers', labelNames: ['upstream', 'status'], buckets: BUCKETS, registers });
-    this.revocationLag = new Histogram({ name: 'gatehouse_proxy_revocation_lag_seconds', help: 'Delay between a revocation event and its application', buckets: BUCKETS, registers });
-    this.grpcCalls = new Counter({ name: 'gatehouse_proxy_grpc_calls_total', help: 'gRPC calls through the entry, by service, method and status', labelNames: ['service', 'method', 'code'], registers });
+    this.requests = new Counter({
+      name: 'gatehouse_proxy_requests_total',
+      help: 'Requests by route, status and auth method',
+      labelNames: ['route', 'status', 'auth_method'],
+      registers,
+    });
+    this.authSeconds = new Histogram({
+      name: 'gatehouse_proxy_auth_decision_seconds',
+      help: 'Time to authenticate and authorize a request',
+      labelNames: ['auth_method', 'outcome'],
+      buckets: BUCKETS,
+      registers,
+    });
+    this.upstreamSeconds = new Histogram({
+      name: 'gatehouse_proxy_upstream_seconds',
+      help: 'Time until the upstream answered with headers',
+      labelNames: ['upstream', 'status'],
+      buckets: BUCKETS,
+      registers,
+    });
+    this.revocationLag = new Histogram({
+      name: 'gatehouse_proxy_revocation_lag_seconds',
+      help: 'Delay between a revocation event and its application',
+      buckets: BUCKETS,
+      registers,
+    });
+    this.grpcCalls = new Counter({
+      name: 'gatehouse_proxy_grpc_calls_total',
+      help: 'gRPC calls through the entry, by service, method and status',
+      labelNames: ['service', 'method', 'code'],
+      registers,
+    });
     new Gauge({
       name: 'gatehouse_proxy_cache_hit_ratio',
       help: 'Hit ratio of the proxy caches since start',

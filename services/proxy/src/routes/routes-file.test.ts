@@ -45,7 +45,10 @@ describe('the shipped routes file', () => {
 
 describe('parseRoutes', () => {
   it('accepts operator upstream names and URLs', () => {
-    const r = parseRoutes('upstreams: { billing: "http://billing:8080/base" }\nroutes:\n  - { prefix: /billing, upstream: billing, scopes: [billing], timeout: 5s }\n  - { path: /x, upstream: "http://x:1" }\n', {});
+    const r = parseRoutes(
+      'upstreams: { billing: "http://billing:8080/base" }\nroutes:\n  - { prefix: /billing, upstream: billing, scopes: [billing], timeout: 5s }\n  - { path: /x, upstream: "http://x:1" }\n',
+      {},
+    );
     expect(r[0]).toMatchObject({ upstreamName: 'billing', scopes: ['billing'], timeoutMs: 5000, public: false });
     expect(r[0]!.upstream.pathname).toBe('/base');
     expect(r[1]!.match).toBe('exact');
@@ -64,11 +67,22 @@ describe('parseRoutes', () => {
 describe('config', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({ GATEHOUSE_SECRET: 's'.repeat(32) });
-    expect(c).toMatchObject({ PROXY_HTTP_ADDR: '127.0.0.1:9200', PROXY_GRPC_ADDR: '127.0.0.1:9201', PROXY_DEBUG_ADDR: '127.0.0.1:9205', PROXY_ENABLE_APP_AUTH: false, PROXY_ENABLE_BASIC_AUTH: false, PROXY_REVOCATION_MAX_STALENESS: 5000, AUTH_BEARER_HTTP_ENDPOINT: 'http://127.0.0.1:9210', WHOAMI_HTTP_ENDPOINT: 'http://127.0.0.1:9250' });
+    expect(c).toMatchObject({
+      PROXY_HTTP_ADDR: '127.0.0.1:9200',
+      PROXY_GRPC_ADDR: '127.0.0.1:9201',
+      PROXY_DEBUG_ADDR: '127.0.0.1:9205',
+      PROXY_ENABLE_APP_AUTH: false,
+      PROXY_ENABLE_BASIC_AUTH: false,
+      PROXY_REVOCATION_MAX_STALENESS: 5000,
+      AUTH_BEARER_HTTP_ENDPOINT: 'http://127.0.0.1:9210',
+      WHOAMI_HTTP_ENDPOINT: 'http://127.0.0.1:9250',
+    });
     expect(configSchema).toBeDefined();
   });
 
   it('lists every bad variable at once', () => {
-    expect(() => loadConfig({ GATEHOUSE_SECRET: 'short', PROXY_TRUSTED_PROXIES: 'not an ip', PROXY_IDENTITY_TTL: 'soon' })).toThrow(/GATEHOUSE_SECRET[\s\S]*PROXY_TRUSTED_PROXIES[\s\S]*PROXY_IDENTITY_TTL/);
+    expect(() => loadConfig({ GATEHOUSE_SECRET: 'short', PROXY_TRUSTED_PROXIES: 'not an ip', PROXY_IDENTITY_TTL: 'soon' })).toThrow(
+      /GATEHOUSE_SECRET[\s\S]*PROXY_TRUSTED_PROXIES[\s\S]*PROXY_IDENTITY_TTL/,
+    );
   });
 });

@@ -8,9 +8,15 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 const routeSchema = z
   .object({
     /** Matches this path and everything below it (segment boundary). */
-    prefix: z.string().regex(/^\/[^?#;\\]*$/).optional(),
+    prefix: z
+      .string()
+      .regex(/^\/[^?#;\\]*$/)
+      .optional(),
     /** Matches only this exact path. */
-    path: z.string().regex(/^\/[^?#;\\]*$/).optional(),
+    path: z
+      .string()
+      .regex(/^\/[^?#;\\]*$/)
+      .optional(),
     methods: z.array(z.enum(METHODS)).nonempty().optional(),
     /** A name from `upstreams` / the service endpoints, or an http(s) URL. */
     upstream: z.string().min(1),
