@@ -38,7 +38,8 @@ test: build check-servers
 	PATH="$$PATH:/usr/sbin" node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
 lint: build
-	node_modules/.bin/eslint .
+	node_modules/.bin/eslint --max-warnings=0 .
+	node_modules/.bin/prettier --check . --log-level=warn
 
 bench: build
 	node bench/run.js
