@@ -70,6 +70,7 @@ export function busContract(name: string, make: () => Promise<{ a: EventBus; b: 
       await a.publish('test.throw', { id: 2 });
       await a.flush();
       await waitFor(() => got.length === 2);
+      expect(got).toEqual([{ id: 1 }, { id: 2 }]);
       s1.unsubscribe();
       s2.unsubscribe();
     });

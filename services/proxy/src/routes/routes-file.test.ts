@@ -1,5 +1,5 @@
 import { matchRoute } from '../domain/match-route.js';
-import { configSchema, DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
+import { DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
 import { loadRoutesFile, parseRoutes } from './routes-file.js';
 
 const endpoints = { 'auth-bearer': 'http://b:1', 'auth-basic': 'http://c:1', 'auth-app': 'http://a:1', whoami: 'http://w:1' };
@@ -77,7 +77,6 @@ describe('config', () => {
       AUTH_BEARER_HTTP_ENDPOINT: 'http://127.0.0.1:9210',
       WHOAMI_HTTP_ENDPOINT: 'http://127.0.0.1:9250',
     });
-    expect(configSchema).toBeDefined();
   });
 
   it('lists every bad variable at once', () => {
