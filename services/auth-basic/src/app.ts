@@ -14,6 +14,7 @@ import {
   listenHttp,
   loadProtos,
   notFoundHandler,
+  requestClientAddress,
   startDebugServer,
   type DebugServer,
   type HttpListener,
@@ -24,6 +25,7 @@ import {
   type ServiceDeps,
   type UserServiceHandlers,
 } from '@gatehouse/shared';
+import type { Request } from 'express';
 import type { Config } from './config.js';
 import { LoginFlow } from './auth/login-flow.js';
 import { LoginLimiter } from './auth/login-limiter.js';
@@ -74,7 +76,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-basic');
   const tls = grpcTlsFrom(config);
-  const trustProxy = config.AUTH_BASIC_TRUST_PROXY !== '' && config.AUTH_BASIC_TRUST_PROXY !== 'false';
+  const trustedPeers = config.AUTH_BASIC_TRUST_PROXY;
+  const clientIp = (req: Request): string => requestClientAddress(req, trustedPeers);
 
   const pool = new HashPool({ size: config.AUTH_BASIC_HASH_WORKERS, queueMax: config.AUTH_BASIC_HASH_QUEUE_MAX });
   const hasher = new PasswordHasher(pool, config.GATEHOUSE_SECRET, config.BCRYPT_COST, deps.onPasswordCompare);
@@ -144,11 +147,10 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const cookies = cookieSettingsFrom(config);
 
   const http = createHttpApp({ logger, metrics });
-  http.set('trust proxy', trustProxy ? config.AUTH_BASIC_TRUST_PROXY : false);
   // No SSO provider is configured in auth-basic yet: GET /auth lists none.
-  http.use(authRoutes({ login, reset, cookies, clock, providers: [] }));
-  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, logger }));
-  http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
+  http.use(authRoutes({ login, reset, cookies, clock, clientIp, providers: [] }));
+  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, clientIp, logger }));
+  http.use(usersRoutes({ directory, totp, verifyIdentity, clientIp, pageMax: config.USERS_PAGE_MAX }));
   // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
   http.use(loginPage());
   http.use(
@@ -161,7 +163,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const grpcServer = new GrpcServer({ logger, metrics, tls });
   grpcServer.add<UserServiceHandlers>(
     protos.gatehouse.v1.UserService.service,
-    userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }),
+    userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustedPeers }),
   );
   grpcServer.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
@@ -170,7 +172,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       issuer,
       verifyAccessToken,
       tokenIssuer: config.PUBLIC_URL,
-      trustProxy,
+      trustedPeers,
       oidc: {
         issuer: config.OIDC_ISSUER ?? config.PUBLIC_URL,
         auth_url: config.OIDC_AUTH_URL ?? `${config.PUBLIC_URL}/oidc/auth`,

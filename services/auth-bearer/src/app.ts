@@ -26,7 +26,7 @@ import {
   type TokenServiceHandlers,
   type UserDirectory,
 } from '@gatehouse/shared';
-import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
+import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
@@ -117,10 +117,9 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     clock,
   });
   const http = createHttpApp({ logger, metrics });
-  http.set('trust proxy', trustProxySetting(config));
   http.use(cookieParser());
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
-  http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
+  http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
   http.use(notFoundHandler());

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
 
@@ -18,17 +17,6 @@ const serviceAccount = z.object({
 
 /** A resource server allowed to call /oauth/revoke and /oauth/introspect. */
 const resourceClient = z.object({ client_id: z.string().min(1), secret_sha256: sha256Digest });
-
-/** Express `trust proxy` names, else an IP or CIDR (what proxy-addr accepts). */
-const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-const isTrustEntry = (v: string): boolean => {
-  if (TRUST_NAMES.has(v)) return true;
-  const [ip, bits, ...rest] = v.split('/');
-  if (rest.length > 0 || !ip || isIP(ip) === 0) return false;
-  if (bits === undefined) return true;
-  const max = isIP(ip) === 4 ? 32 : 128;
-  return /^\d{1,3}$/.test(bits) ? Number(bits) <= max : isIP(bits) === 4;
-};
 
 const jsonArray = <T extends z.ZodType>(item: T) =>
   z
@@ -52,18 +40,11 @@ export const configSchema = z.object({
   AUTH_BEARER_DEBUG_ADDR: env.addr('127.0.0.1:9215'),
   /**
    * Peers whose X-Forwarded-For is believed for the session's ip (the proxy runs in front of us):
-   * comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal, as Express's `trust proxy`.
-   * `false` trusts nobody: the ip is then the socket's peer (empty means unset: the default).
-   * Same semantics as AUTH_BASIC_TRUST_PROXY.
+   * a trusted-peer list (comma-separated IPs, CIDRs, loopback, linklocal, uniquelocal; `false`
+   * trusts nobody, and the ip is then the socket's peer). Same syntax and meaning as
+   * AUTH_BASIC_TRUST_PROXY and PROXY_TRUSTED_PROXIES.
    */
-  AUTH_BEARER_TRUST_PROXY: z
-    .string()
-    .default('loopback')
-    .transform((v) => v.trim())
-    .refine(
-      (v) => v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())),
-      'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)',
-    ),
+  AUTH_BEARER_TRUST_PROXY: env.trustedPeers('loopback'),
   /** Algorithm of new signing keys. */
   AUTH_BEARER_SIGNING_ALG: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   /** PKCS#8 PEM private key (set AUTH_BEARER_SIGNING_KEY_FILE to a path); when set, keys are not kept in the store and rotation is refused. */
@@ -100,12 +81,6 @@ export type ResourceClient = z.infer<typeof resourceClient>;
 
 export function loadConfig(e: Env): Config {
   return loadEnv(configSchema, e);
-}
-
-/** The Express `trust proxy` setting for AUTH_BEARER_TRUST_PROXY (false: trust nobody). */
-export function trustProxySetting(c: Config): string | false {
-  const v = c.AUTH_BEARER_TRUST_PROXY;
-  return v === 'false' ? false : v;
 }
 
 /** The longest any token signed by this service can live: keys and revocations are kept this long. */

@@ -36,7 +36,6 @@ import { grpcOwners, type GrpcOwner } from './grpc/grpc-owners.js';
 import { UpstreamPools } from './http/forward.js';
 import { createRequestHandler } from './http/proxy-handler.js';
 import { createUpgradeHandler } from './http/upgrade-handler.js';
-import { createTrustedProxies } from './http/trusted-proxies.js';
 import { IdentitySigner, loadIdentityKey, type IdentityKey } from './identity/identity-signer.js';
 import { ProxyMetrics } from './observability/proxy-metrics.js';
 import { loadRoutesFile, type Route } from './routes/routes-file.js';
@@ -191,7 +190,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         metrics: proxyMetrics,
         logger,
         pools,
-        isTrusted: createTrustedProxies(config.PROXY_TRUSTED_PROXIES),
+        trustedPeers: config.PROXY_TRUSTED_PROXIES,
         challenge: { realm: config.PROXY_REALM, basic: config.PROXY_ENABLE_BASIC_AUTH || config.PROXY_ENABLE_APP_AUTH },
         loginUrl: config.PROXY_LOGIN_URL,
         defaultTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT,

@@ -1,10 +1,10 @@
-import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
+import { GatehouseError, type AsyncHandlers, type TrustedPeers, type UserServiceHandlers } from '@gatehouse/shared';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
 import type { UserDirectory } from '../auth/user-directory.js';
 import { toPublicUser } from '../domain/user.js';
-import { clientIp } from './peer-ip.js';
+import { clientIpOf } from './client-ip.js';
 
 type Handlers = AsyncHandlers<UserServiceHandlers>;
 type GetUserRequest = Parameters<Handlers['GetUser']>[0];
@@ -21,7 +21,8 @@ export function userServiceHandlers(deps: {
   authenticator: PasswordAuthenticator;
   pageMax: number;
   stallMs: number;
-  trustProxy: boolean;
+  /** AUTH_BASIC_TRUST_PROXY: whose x-forwarded-for metadata gives the client's address. */
+  trustedPeers: TrustedPeers;
 }): Handlers {
   const { directory } = deps;
   return {
@@ -60,7 +61,7 @@ export function userServiceHandlers(deps: {
     SetPassword: async (r) => toPublicUser(await directory.setPassword(r.id, r.password)),
     /** HTTP Basic for the proxy: no TOTP field, so TOTP users get INVALID_OTP. Only failures are padded: Basic is per request. */
     Authenticate: async (r, ctx) => {
-      const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
+      const ip = r.ip || clientIpOf(ctx, deps.trustedPeers);
       const started = performance.now();
       try {
         const { user, amr } = await deps.authenticator.authenticate({ email: r.email, password: r.password, ip });

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
-import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
+import { bodyOf, parseMode, userAgentOf, type ClientIp } from './body.js';
 
 /** An entry of `GET /auth` (Directus: the providers configured in AUTH_PROVIDERS). */
 export interface AuthProviderInfo {
@@ -21,6 +21,7 @@ export function authRoutes(deps: {
   reset: PasswordReset;
   cookies: CookieSettings;
   clock: Clock;
+  clientIp: ClientIp;
   providers: readonly AuthProviderInfo[];
 }): Router {
   const r = Router();
@@ -34,7 +35,7 @@ export function authRoutes(deps: {
     const body = bodyOf(req);
     const mode = parseMode(body.mode);
     const { session } = await deps.login.login(
-      { email: body.email, password: body.password, otp: body.otp, ip: ipOf(req) },
+      { email: body.email, password: body.password, otp: body.otp, ip: deps.clientIp(req) },
       userAgentOf(req),
     );
     sendAuthResult(res, mode, session, deps.cookies, deps.clock.now());

@@ -19,6 +19,5 @@ export function userAgentOf(req: Request): string {
   return (req.headers['user-agent'] ?? '').slice(0, 512);
 }
 
-export function ipOf(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? '';
-}
+/** The client's address under AUTH_BASIC_TRUST_PROXY (wired in app.ts with the shared clientAddress rule). */
+export type ClientIp = (req: Request) => string;

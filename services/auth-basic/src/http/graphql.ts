@@ -13,7 +13,7 @@ import {
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
+import { bodyOf, parseMode, userAgentOf, type ClientIp } from './body.js';
 
 const schema = buildSchema(`
   type auth_tokens {
@@ -48,6 +48,7 @@ export function graphqlRoutes(deps: {
   issuer: SessionIssuer;
   cookies: CookieSettings;
   clock: Clock;
+  clientIp: ClientIp;
   logger: Logger;
 }): Router {
   const { cookies } = deps;
@@ -80,14 +81,14 @@ export function graphqlRoutes(deps: {
     auth_login: async (a: Record<string, unknown>, { req, res }: Ctx) => {
       const mode = parseMode(a.mode);
       const { session } = await deps.login.login(
-        { email: a.email, password: a.password, otp: a.otp ?? undefined, ip: ipOf(req) },
+        { email: a.email, password: a.password, otp: a.otp ?? undefined, ip: deps.clientIp(req) },
         userAgentOf(req),
       );
       return tokens(res, mode, session);
     },
     auth_refresh: async (a: Record<string, unknown>, { req, res }: Ctx) => {
       const mode = parseMode(a.mode);
-      return tokens(res, mode, await deps.issuer.refresh(presented(req, a.refresh_token, mode), ipOf(req), userAgentOf(req)));
+      return tokens(res, mode, await deps.issuer.refresh(presented(req, a.refresh_token, mode), deps.clientIp(req), userAgentOf(req)));
     },
     auth_logout: async (a: Record<string, unknown>, { req, res }: Ctx) => {
       const mode = parseMode(a.mode);

@@ -1,14 +1,7 @@
-import { GatehouseError, type AsyncHandlers, type SessionInfo, type TokenServiceHandlers } from '@gatehouse/shared';
+import { GatehouseError, grpcPeerAddress, type AsyncHandlers, type SessionInfo, type TokenServiceHandlers } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import { principalFromClaims, principalFromSession, type TokenAuthority } from '../domain/token-authority.js';
 import type { SessionRecord } from '../store/session-store.js';
-
-/** The caller's address from grpc-js's peer string (ipv4:10.0.0.1:5555, ipv6:[::1]:5555). */
-const peerIp = (peer: string) =>
-  peer
-    .replace(/^ipv[46]:/, '')
-    .replace(/:\d+$/, '')
-    .replace(/^\[|\]$/g, '');
 
 function sessionInfo(s: SessionRecord): SessionInfo {
   return {
@@ -49,7 +42,7 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
         amr: req.amr.length ? req.amr : (p?.amr ?? []),
         scopes: req.scopes.length ? req.scopes : (p?.scopes ?? []),
         // The caller (auth-basic) passes the end user's address; its own is only a fallback.
-        ip: req.ip || peerIp(ctx.peer),
+        ip: req.ip || grpcPeerAddress(ctx.peer),
         user_agent: req.user_agent,
       });
     },

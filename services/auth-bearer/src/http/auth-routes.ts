@@ -1,5 +1,14 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
-import { GatehouseError, clearAuthCookies, sendAuthResult, type AuthMode, type Clock, type CookieSettings } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  clearAuthCookies,
+  requestClientAddress,
+  sendAuthResult,
+  type AuthMode,
+  type Clock,
+  type CookieSettings,
+  type TrustedPeers,
+} from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { TokenAuthority } from '../domain/token-authority.js';
 
@@ -29,12 +38,6 @@ function presentedToken(req: Request, mode: AuthMode, cookies: CookieSettings): 
   return undefined;
 }
 
-/**
- * The end user's address: `req.ip` honours X-Forwarded-For only from the peers trusted by
- * AUTH_BEARER_TRUST_PROXY (Express `trust proxy`), else it is the socket's peer.
- */
-const clientIp = (req: Request): string | undefined => req.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-
 export const AUTH_PATHS = ['/auth/refresh', '/auth/logout'];
 /** Token responses and their errors are never cached (RFC 6749 §5.1), whatever the outcome. */
 const noStore: RequestHandler = (_req, res, next) => {
@@ -52,7 +55,14 @@ export const noStoreOnError: ErrorRequestHandler = (err, _req, res, next) => {
 };
 
 /** POST /auth/refresh and POST /auth/logout in Directus's shapes (seed 003). */
-export function authRoutes(deps: { authority: TokenAuthority; sessions: SessionService; cookies: CookieSettings; clock: Clock }): Router {
+export function authRoutes(deps: {
+  authority: TokenAuthority;
+  sessions: SessionService;
+  cookies: CookieSettings;
+  clock: Clock;
+  /** AUTH_BEARER_TRUST_PROXY: whose X-Forwarded-For gives the session's ip. */
+  trustedPeers: TrustedPeers;
+}): Router {
   const r = Router();
   r.use(AUTH_PATHS, noStore);
 
@@ -61,7 +71,10 @@ export function authRoutes(deps: { authority: TokenAuthority; sessions: SessionS
     const mode = readMode(body, false);
     const token = presentedToken(req, mode, deps.cookies);
     if (!token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
-    const set = await deps.authority.refreshSession(token, { ip: clientIp(req), user_agent: req.get('user-agent') });
+    const set = await deps.authority.refreshSession(token, {
+      ip: requestClientAddress(req, deps.trustedPeers),
+      user_agent: req.get('user-agent'),
+    });
     sendAuthResult(res, mode, set, deps.cookies, deps.clock.now());
   });
 
