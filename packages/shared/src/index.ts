@@ -24,6 +24,7 @@ export * from './jwt/claims.js';
 export * from './jwt/key-source.js';
 export * from './jwt/verify-access-token.js';
 export * from './config-common.js';
+export * from './auth-modes/index.js';
 export * from './http/cookies.js';
 export * from './http/http-app.js';
 export * from './runtime/deps.js';
