@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
+import { parseAuthMode, sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
-import { bodyOf, parseMode, userAgentOf, type ClientIp } from './body.js';
+import { bodyOf, userAgentOf, type ClientIp } from './body.js';
 
 /** An entry of `GET /auth` (Directus: the providers configured in AUTH_PROVIDERS). */
 export interface AuthProviderInfo {
@@ -33,7 +33,7 @@ export function authRoutes(deps: {
 
   const login = async (req: Request, res: Response) => {
     const body = bodyOf(req);
-    const mode = parseMode(body.mode);
+    const mode = parseAuthMode(body.mode);
     const { session } = await deps.login.login(
       { email: body.email, password: body.password, otp: body.otp, ip: deps.clientIp(req) },
       userAgentOf(req),

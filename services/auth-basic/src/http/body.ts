@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { GatehouseError, type AuthMode } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared';
 
 /** The JSON body as a plain object ({} when absent); arrays and scalars are INVALID_PAYLOAD. */
 export function bodyOf(req: Request): Record<string, unknown> {
@@ -7,12 +7,6 @@ export function bodyOf(req: Request): Record<string, unknown> {
   if (b === undefined || b === null) return {};
   if (typeof b !== 'object' || Array.isArray(b)) throw new GatehouseError('INVALID_PAYLOAD', { message: 'Expected a JSON object.' });
   return b as Record<string, unknown>;
-}
-
-export function parseMode(input: unknown): AuthMode {
-  if (input === undefined || input === null) return 'json';
-  if (input === 'json' || input === 'cookie' || input === 'session') return input;
-  throw new GatehouseError('INVALID_PAYLOAD', { message: '"mode" must be json, cookie or session.', extensions: { field: 'mode' } });
 }
 
 export function userAgentOf(req: Request): string {

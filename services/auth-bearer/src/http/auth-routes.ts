@@ -1,42 +1,16 @@
-import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import {
-  GatehouseError,
   clearAuthCookies,
+  parseAuthMode,
+  presentedRefreshToken,
   requestClientAddress,
   sendAuthResult,
-  type AuthMode,
   type Clock,
   type CookieSettings,
   type TrustedPeers,
 } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { TokenAuthority } from '../domain/token-authority.js';
-
-const MODES = new Set<AuthMode>(['json', 'cookie', 'session']);
-
-function readMode(body: Record<string, unknown>, required: boolean): AuthMode {
-  const mode = body.mode ?? 'json';
-  if (typeof mode !== 'string' || !MODES.has(mode as AuthMode)) {
-    if (required || body.mode !== undefined)
-      throw new GatehouseError('INVALID_PAYLOAD', { message: '"mode" must be one of json, cookie, session.' });
-  }
-  return mode as AuthMode;
-}
-
-/** The refresh token from the body, else the cookie of the mode, else the other auth cookie. */
-function presentedToken(req: Request, mode: AuthMode, cookies: CookieSettings): string | undefined {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  if (body.refresh_token !== undefined) {
-    if (typeof body.refresh_token !== 'string' || body.refresh_token === '')
-      throw new GatehouseError('INVALID_PAYLOAD', { message: '"refresh_token" must be a string.' });
-    return body.refresh_token;
-  }
-  const jar = (req.cookies ?? {}) as Record<string, unknown>;
-  const names =
-    mode === 'session' ? [cookies.sessionCookieName, cookies.refreshCookieName] : [cookies.refreshCookieName, cookies.sessionCookieName];
-  for (const n of names) if (typeof jar[n] === 'string' && jar[n] !== '') return jar[n];
-  return undefined;
-}
 
 export const AUTH_PATHS = ['/auth/refresh', '/auth/logout'];
 /** Token responses and their errors are never cached (RFC 6749 §5.1), whatever the outcome. */
@@ -68,9 +42,8 @@ export function authRoutes(deps: {
 
   r.post('/auth/refresh', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const mode = readMode(body, false);
-    const token = presentedToken(req, mode, deps.cookies);
-    if (!token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
+    const mode = parseAuthMode(body.mode);
+    const token = presentedRefreshToken(body.refresh_token, req.cookies as Record<string, unknown> | undefined, mode, deps.cookies);
     const set = await deps.authority.refreshSession(token, {
       ip: requestClientAddress(req, deps.trustedPeers),
       user_agent: req.get('user-agent'),
@@ -80,9 +53,8 @@ export function authRoutes(deps: {
 
   r.post('/auth/logout', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const mode = readMode(body, false);
-    const token = presentedToken(req, mode, deps.cookies);
-    if (!token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
+    const mode = parseAuthMode(body.mode);
+    const token = presentedRefreshToken(body.refresh_token, req.cookies as Record<string, unknown> | undefined, mode, deps.cookies);
     // Unknown or already-ended sessions log out quietly: logout must not reveal token validity.
     await deps.sessions.revokeByRefreshToken(token, 'logout');
     clearAuthCookies(res, deps.cookies);
