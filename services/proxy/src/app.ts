@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   grpcPeerCheck,
@@ -14,8 +13,9 @@ import {
   Metrics,
   RemoteKeySource,
   startDebugServer,
-  splitAddr,
+  listenHttp,
   type AppTokenClient,
+  type HttpListener,
   type KeySource,
   type ServiceApp,
   type ServiceDeps,
@@ -147,7 +147,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   const routes = deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints);
   const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS);
 
-  let server: Server | undefined;
+  let http: HttpListener | undefined;
   let grpcEntry: GrpcEntry | undefined;
   let debug: { port: number; close(): Promise<void> } | undefined;
 
@@ -176,7 +176,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         } catch (err) {
           logger.error({ err }, 'loading revocation lists failed; retrying in the background');
           void (async () => {
-            while (server && !revocation.loaded) {
+            while (http && !revocation.loaded) {
               await new Promise((r) => setTimeout(r, 500));
               await revocation.load().catch(() => undefined);
             }
@@ -197,27 +197,22 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
         accessLog: config.PROXY_ACCESS_LOG,
       };
-      server = createServer(
-        {
-          maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
-          headersTimeout: config.PROXY_HEADERS_TIMEOUT,
-          requestTimeout: config.PROXY_REQUEST_TIMEOUT,
+      http = await listenHttp(createRequestHandler(ctx), config.PROXY_HTTP_ADDR, {
+        maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
+        headersTimeoutMs: config.PROXY_HEADERS_TIMEOUT,
+        requestTimeoutMs: config.PROXY_REQUEST_TIMEOUT,
+        server: {
           // How often node enforces the two timeouts above (its default, 30 s, would let slow clients linger).
           connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.PROXY_HEADERS_TIMEOUT / 2))),
           keepAliveTimeout: 5000,
           requireHostHeader: true,
           joinDuplicateHeaders: false,
         },
-        createRequestHandler(ctx),
-      );
-      server.on('upgrade', createUpgradeHandler(ctx));
-      server.on('clientError', onClientError);
-      const [host, port] = splitAddr(config.PROXY_HTTP_ADDR);
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(port, host, () => resolve());
+        configure: (server) => {
+          server.on('upgrade', createUpgradeHandler(ctx));
+          server.on('clientError', onClientError);
+        },
       });
-      const a = server.address();
       grpcEntry = new GrpcEntry({
         owners: deps.grpcOwners ?? grpcOwners(config),
         gatekeeper,
@@ -229,29 +224,13 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
       });
       const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
       await loadRevocation();
-      return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };
+      return { http: http.port, grpc: grpcPort, debug: debug.port };
     },
     async stop() {
       revocation.stop();
-      const s = server;
-      server = undefined;
-      await Promise.all([
-        s &&
-          new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              s.closeAllConnections();
-              resolve();
-            }, 5000);
-            t.unref();
-            s.close(() => {
-              clearTimeout(t);
-              resolve();
-            });
-            s.closeIdleConnections();
-          }),
-        grpcEntry?.close(),
-        debug?.close(),
-      ]);
+      const listener = http;
+      http = undefined;
+      await Promise.all([listener?.close(5000), grpcEntry?.close(), debug?.close()]);
       pools.destroy();
       for (const c of owned) c.close();
     },
