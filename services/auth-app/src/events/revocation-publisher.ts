@@ -1,5 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStore, type RevokedCredentialEvent } from '@gatehouse/shared';
+import {
+  REVOCATION_KEYS,
+  SUBJECTS,
+  publishEvent,
+  rememberRevocation,
+  type Clock,
+  type EventBus,
+  type KeyValueStore,
+} from '@gatehouse/shared';
 import type { Logger } from 'pino';
 import type { RevocationSink } from '../domain/ports.js';
 
@@ -21,11 +28,9 @@ export class RevocationPublisher implements RevocationSink {
   async revoke(tokenId: string, userId: string): Promise<void> {
     const now = this.clock.now();
     const exp = now + this.retentionMs;
-    await this.store.zAdd(REVOCATION_KEYS.appTokens, tokenId, exp);
-    await this.store.zRemRangeByScore(REVOCATION_KEYS.appTokens, 0, now);
-    const event: RevokedCredentialEvent = { id: randomUUID(), at: now, token_id: tokenId, user_id: userId, exp };
+    await rememberRevocation(this.store, REVOCATION_KEYS.appTokens, tokenId, exp, now);
     try {
-      await this.bus.publish(SUBJECTS.revokedAppToken, { ...event });
+      await publishEvent(this.bus, this.clock, SUBJECTS.revokedAppToken, { token_id: tokenId, user_id: userId, exp });
     } catch (err) {
       // The sorted set already holds the revocation; proxies reload it after reconnecting.
       this.logger.warn({ err, token_id: tokenId }, 'could not publish app-token revocation');

@@ -1,5 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStore, type Logger } from '@gatehouse/shared';
+import {
+  REVOCATION_KEYS,
+  SUBJECTS,
+  publishEvent,
+  rememberRevocation,
+  type Clock,
+  type EventBus,
+  type EventFields,
+  type EventSubject,
+  type KeyValueStore,
+  type Logger,
+} from '@gatehouse/shared';
 
 /**
  * Writes revocations where a starting proxy finds them (sorted sets scored by expiry, pruned on
@@ -9,18 +19,16 @@ import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStor
 export class EventPublisher {
   constructor(private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number }) {}
 
-  private async publish(subject: string, payload: Record<string, unknown>): Promise<void> {
+  private async publish<S extends EventSubject>(subject: S, fields: EventFields<S>): Promise<void> {
     try {
-      await this.opts.bus.publish(subject, { id: randomUUID(), at: this.opts.clock.now(), ...payload });
+      await publishEvent(this.opts.bus, this.opts.clock, subject, fields);
     } catch (err) {
       this.opts.logger.warn({ err, subject }, 'event not published (subscribers resync from the store)');
     }
   }
 
-  private async remember(key: string, member: string, exp: number): Promise<void> {
-    const now = this.opts.clock.now();
-    await this.opts.store.zAdd(key, member, exp);
-    await this.opts.store.zRemRangeByScore(key, 0, now);
+  private remember(key: string, member: string, exp: number): Promise<void> {
+    return rememberRevocation(this.opts.store, key, member, exp, this.opts.clock.now());
   }
 
   async sessionRevoked(sid: string, userId: string): Promise<void> {
