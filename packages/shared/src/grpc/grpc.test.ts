@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { ERROR_CODES, GatehouseError, type ErrorCode } from '../errors.js';
+import { GRPC_STATUS } from '../grpc-status.js';
 import { createUserClient, type UserClient } from './clients.js';
 import { startUserService } from './user-service.fixture.js';
 
@@ -214,5 +215,12 @@ describe('gRPC graceful shutdown', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await inflight).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     client.close();
+  });
+});
+
+describe('GRPC_STATUS', () => {
+  it("has grpc-js's numbers for every status the error model uses", () => {
+    for (const [name, code] of Object.entries(GRPC_STATUS))
+      expect([name, code]).toEqual([name, grpc.status[name as keyof typeof grpc.status]]);
   });
 });
