@@ -76,7 +76,6 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     users,
     events,
     clock,
-    logger,
     secret: config.GATEHOUSE_SECRET,
     policy: {
       refreshTtlMs: config.REFRESH_TOKEN_TTL,
@@ -121,7 +120,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
   http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
-  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
+  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
   http.use(notFoundHandler());
   http.use([...AUTH_PATHS, SESSIONS_PATH], noStoreOnError);
   http.use(errorMiddleware(logger));

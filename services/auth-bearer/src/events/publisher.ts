@@ -10,13 +10,14 @@ import {
   type KeyValueStore,
   type Logger,
 } from '@gatehouse/shared';
+import type { SessionEvents, SessionRecord } from '../domain/ports.js';
 
 /**
  * Writes revocations where a starting proxy finds them (sorted sets scored by expiry, pruned on
  * write) and announces them on NATS. The store is the source of truth: a failed publish is logged,
  * never fatal, because subscribers reload from the store after a reconnect.
  */
-export class EventPublisher {
+export class EventPublisher implements SessionEvents {
   constructor(private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number }) {}
 
   private async publish<S extends EventSubject>(subject: S, fields: EventFields<S>): Promise<void> {
@@ -50,5 +51,11 @@ export class EventPublisher {
 
   async audit(action: string, actor: string, subject: string, extra: Record<string, unknown> = {}): Promise<void> {
     await this.publish(SUBJECTS.audit, { action, actor, subject, service: 'auth-bearer', ...extra });
+  }
+
+  /** Logged (security signal) and audited; only a prefix of the digest leaves the service. */
+  async refreshTokenReused(session: SessionRecord, tokenDigest: string): Promise<void> {
+    this.opts.logger.warn({ sid: session.id, user_id: session.user_id }, 'refresh token reuse: session revoked');
+    await this.audit('session.refresh_token_reuse', session.user_id, session.id, { token_digest: tokenDigest.slice(0, 8) });
   }
 }

@@ -1,0 +1,42 @@
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import type { SigningAlg, SigningKey } from '../domain/ports.js';
+
+/**
+ * A signing key from a PKCS#8 PEM private key. Its kid is the given one (store keys) or the
+ * RFC 7638 thumbprint of its public key (a file key: stable across restarts and instances).
+ */
+export async function signingKeyFromPem(pem: string, alg: SigningAlg, kid?: string): Promise<SigningKey> {
+  let privateKey: CryptoKey;
+  let publicJwk: JWK;
+  try {
+    privateKey = await importPKCS8(pem, alg, { extractable: false });
+    publicJwk = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' });
+  } catch (err) {
+    throw new Error(`signing key is not a PKCS#8 PEM ${alg} private key: ${(err as Error).message}`, { cause: err });
+  }
+  const id = kid ?? (await calculateJwkThumbprint(publicJwk));
+  const jwk: JWK = { ...publicJwk, kid: id, alg, use: 'sig' };
+  return { kid: id, alg, privateKey, publicKey: (await importJWK(jwk, alg)) as CryptoKey, publicJwk: jwk, expiresAt: undefined };
+}
+
+/** A new key pair with a random kid, and its private key as PEM (to be sealed into the store). */
+export async function generateSigningKey(alg: SigningAlg): Promise<{ key: SigningKey; pem: string }> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomUUID();
+  const pem = await exportPKCS8(privateKey);
+  const key: SigningKey = {
+    kid,
+    alg,
+    privateKey,
+    publicKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
+    expiresAt: undefined,
+  };
+  return { key, pem };
+}
+
+/** A key is published (verifies tokens) until its window after retirement has passed. */
+export function isPublished(key: Pick<SigningKey, 'expiresAt'>, now: number): boolean {
+  return key.expiresAt === undefined || key.expiresAt > now;
+}
