@@ -3,7 +3,7 @@ import { FakeClock, startNats, startRedis, testKeyPair, type SpawnedServer } fro
 import { codeOf } from './support/code-of.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { call, errorCode, eventually } from './support/http.js';
-import { MemoryUserDirectory } from './support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 
 const H = 3_600_000;
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;

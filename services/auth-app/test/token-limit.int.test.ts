@@ -3,7 +3,7 @@ import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse
 import { codeOf } from './support/code-of.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { call, errorCode, type HttpResult } from './support/http.js';
-import { MemoryUserDirectory } from './support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 import { slotKey, tokenKey } from '../src/store/kv-token-repository.js';
 
 /**

@@ -1,7 +1,7 @@
 import { MemoryBus, MemoryStore, REVOCATION_KEYS, SUBJECTS, createLogger, deriveKey, type KeyValueStore } from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
 import { codeOf } from '../../test/support/code-of.js';
-import { MemoryUserDirectory } from '../../test/support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 import { AuditPublisher } from '../events/audit-publisher.js';
 import { RevocationPublisher } from '../events/revocation-publisher.js';
 import { KvTokenRepository, tokenKey } from '../store/kv-token-repository.js';
