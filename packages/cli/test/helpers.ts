@@ -1,4 +1,4 @@
-import { freePort } from '@gatehouse/shared/testing';
+import { eventually, freePort } from '@gatehouse/shared/testing';
 
 /** Every listen address of the all-in-one runtime on a free loopback port. */
 export async function freeAddrs(): Promise<Record<string, string>> {
@@ -22,18 +22,21 @@ export async function freeAddrs(): Promise<Record<string, string>> {
   return out;
 }
 
+/** `eventually` that also rides out failures (a server still starting): the last one is in the timeout's message. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
   let last: Error | undefined;
-  for (;;) {
+  const attempt = async () => {
     try {
-      const v = await fn();
-      if (v) return v;
+      return await fn();
     } catch (err) {
       last = err instanceof Error ? err : new Error(String(err));
+      return undefined;
     }
-    if (Date.now() > end) throw new Error(`timed out${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, stepMs));
+  };
+  try {
+    return (await eventually(attempt, timeoutMs, stepMs)) as T;
+  } catch {
+    throw new Error(`timed out${last ? `: ${last.message}` : ''}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { NatsBus, RedisStore, REVOCATION_KEYS, SUBJECTS, createAppTokenClient, signIdentity, type AppTokenClient } from '@gatehouse/shared';
 import { FakeClock, startNats, startRedis, testKeyPair, type SpawnedServer } from '@gatehouse/shared/testing';
-import { codeOf } from './support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
 import { call, errorCode, eventually } from './support/http.js';
 import { MemoryUserDirectory } from '@gatehouse/shared/testing';
@@ -296,7 +296,7 @@ describe('revocation and lifecycle', () => {
     expect(await codeOf(grpc.Authenticate({ username: 'dave@example.org', token }))).toBe('INVALID_CREDENTIALS');
     users.setStatus('u-dave', 'active');
     await bus.publish(SUBJECTS.userChanged, { id: 'evt-3', at: clock.now(), user_id: 'u-dave', reason: 'updated' });
-    await eventually(async () => (await codeOf(grpc.Authenticate({ username: 'dave@example.org', token }))) === undefined);
+    await eventually(async () => (await codeOf(grpc.Authenticate({ username: 'dave@example.org', token }))) === 'OK');
   });
 
   it('deletes the tokens on a password change (AUTH_APP_REVOKE_ON_PASSWORD_CHANGE defaults to true)', async () => {

@@ -102,16 +102,8 @@ export async function startAuthBearer(
   };
 }
 
-/** Waits until `pred` holds (events arrive asynchronously), failing after `ms`. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 3000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// The shared test helper, re-exported for the suites that import it from here.
+export { eventually } from '@gatehouse/shared/testing';
 
 export interface HttpResult {
   status: number;

@@ -6,3 +6,6 @@ export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
 export * from './memory-user-directory.js';
+export * from './eventually.js';
+export * from './code-of.js';
+export * from './error-code.js';

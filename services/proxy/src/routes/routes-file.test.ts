@@ -1,17 +1,9 @@
 import { matchRoute } from '../domain/match-route.js';
 import { DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
 import { loadRoutesFile, parseRoutes } from './routes-file.js';
+import { codeOf } from '@gatehouse/shared/testing';
 
 const endpoints = { 'auth-bearer': 'http://b:1', 'auth-basic': 'http://c:1', 'auth-app': 'http://a:1', whoami: 'http://w:1' };
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-};
 
 describe('the shipped routes file', () => {
   const routes = loadRoutesFile(DEFAULT_ROUTES_FILE, endpoints);
