@@ -29,12 +29,12 @@ import { AppTokens } from './domain/app-tokens.js';
 import { AuditPublisher } from './events/audit-publisher.js';
 import { RevocationPublisher } from './events/revocation-publisher.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { appTokenService, type AppTokenHandlers } from './grpc/app-token-grpc.js';
+import { appTokenServiceHandlers, type AppTokenHandlers } from './grpc/app-token-service.js';
 import { tokensRouter } from './http/tokens-routes.js';
 import { KvTokenRepository } from './store/kv-token-repository.js';
 import { CachedUserDirectory } from './users/cached-user-directory.js';
 
-export interface AppOverrides {
+export interface AuthAppOverrides {
   /** The proxy's identity-header keys (default: GATEHOUSE_IDENTITY_JWKS_URL). */
   identityKeys?: KeySource;
   /** The user directory (default: auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT). */
@@ -48,7 +48,7 @@ export interface AuthApp extends ServiceApp {
 }
 
 /** Composition root: wires store, bus, directory and transports. Reads no environment. */
-export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthApp {
+export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
   const userClient = deps.userDirectory
@@ -90,7 +90,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls: grpcTlsFrom(config) });
-  grpc.add<AppTokenHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenService(tokens));
+  grpc.add<AppTokenHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
 
   let listener: HttpListener | undefined;
   let debug: DebugServer | undefined;

@@ -32,7 +32,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
 import { PasswordReset } from './auth/password-reset.js';
 import { TotpService } from './auth/totp-service.js';
-import { UserDirectory } from './auth/user-directory.js';
+import { UserAdministration } from './auth/user-administration.js';
 import { defaultPolicy } from './domain/password-policy.js';
 import { createUserEventPublisher } from './events/user-events.js';
 import { loginServiceHandlers } from './grpc/login-service.js';
@@ -52,7 +52,7 @@ import { ResetThrottle, ResetTokenStore, TotpStore } from './store/token-store.j
 import { UserStore } from './store/user-store.js';
 
 /** What tests (and the all-in-one runtime) may replace. */
-export interface AppOverrides {
+export interface AuthBasicOverrides {
   /** auth-bearer's TokenService; default: gRPC to AUTH_BEARER_GRPC_ENDPOINT. */
   sessionIssuer?: SessionIssuer;
   /** Keys of the proxy's identity header; default: GATEHOUSE_IDENTITY_JWKS_URL. */
@@ -72,7 +72,7 @@ export interface AuthBasicApp extends ServiceApp {
   drainMail(): Promise<void>;
 }
 
-export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthBasicApp {
+export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides): AuthBasicApp {
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-basic');
   const tls = grpcTlsFrom(config);
@@ -107,7 +107,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   );
   const publish = createUserEventPublisher(bus, clock, logger);
 
-  const directory = new UserDirectory({ users, hasher, policy, issuer, publish, clock, logger });
+  const directory = new UserAdministration({ users, hasher, policy, issuer, publish, clock, logger });
   const totp = new TotpService(
     {
       users,

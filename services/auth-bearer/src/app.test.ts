@@ -22,7 +22,7 @@ describe('auth-bearer on the in-memory store and bus (all-in-one runtime)', () =
       bus,
       clock,
       logger: createLogger({ service: 't', level: 'silent' }),
-      users,
+      userDirectory: users,
     });
     const ports = await app.start();
     const client = createTokenClient(`127.0.0.1:${ports.grpc}`);

@@ -32,7 +32,7 @@ import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
-import { tokenServiceImpl } from './grpc/token-service.js';
+import { tokenServiceHandlers } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
@@ -42,7 +42,7 @@ import { SessionStore } from './store/session-store.js';
 
 export interface AuthBearerOverrides {
   /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
-  users?: UserDirectory;
+  userDirectory?: UserDirectory;
   metrics?: Metrics;
   /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
   identityKeys?: KeySource;
@@ -55,10 +55,10 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.users
+  const userClient = deps.userDirectory
     ? undefined
     : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const users = deps.users ?? grpcUserDirectory(userClient!);
+  const users = deps.userDirectory ?? grpcUserDirectory(userClient!);
   const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
 
   const keys = new KeyRing({
@@ -126,7 +126,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
+  grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
 
   let httpListener: HttpListener | undefined;
   let debug: DebugServer | undefined;

@@ -78,7 +78,14 @@ export async function startAuthBearer(
   });
   await observer.flush();
   const proxyKey = await testKeyPair('ES256');
-  const app = createApp(config, { store, bus, logger, clock, users, identityKeys: new StaticKeySource({ keys: [proxyKey.publicJwk] }) });
+  const app = createApp(config, {
+    store,
+    bus,
+    logger,
+    clock,
+    userDirectory: users,
+    identityKeys: new StaticKeySource({ keys: [proxyKey.publicJwk] }),
+  });
   const ports = await app.start();
   const grpc = createTokenClient(`127.0.0.1:${ports.grpc}`);
   return {

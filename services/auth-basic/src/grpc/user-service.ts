@@ -2,7 +2,7 @@ import { GatehouseError, type AsyncHandlers, type TrustedPeers, type UserService
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
-import type { UserDirectory } from '../auth/user-directory.js';
+import type { UserAdministration } from '../auth/user-administration.js';
 import { toPublicUser } from '../domain/user.js';
 import { clientIpOf } from './client-ip.js';
 
@@ -17,7 +17,7 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 
 /** gatehouse.v1.UserService: the directory for the CLI and the other services, and Basic auth for the proxy. */
 export function userServiceHandlers(deps: {
-  directory: UserDirectory;
+  directory: UserAdministration;
   authenticator: PasswordAuthenticator;
   pageMax: number;
   stallMs: number;

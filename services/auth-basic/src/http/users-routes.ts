@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { ADMIN_ROLE, GatehouseError, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
 import type { TotpService } from '../auth/totp-service.js';
-import type { UserDirectory } from '../auth/user-directory.js';
+import type { UserAdministration } from '../auth/user-administration.js';
 import { toPublicUser } from '../domain/user.js';
 import { bodyOf, type ClientIp } from './body.js';
 
@@ -13,7 +13,7 @@ function callerId(req: Request): string {
 
 /** /users (admin role) and /users/me/tfa/* (any signed-in user), behind the proxy's identity header. */
 export function usersRoutes(deps: {
-  directory: UserDirectory;
+  directory: UserAdministration;
   totp: TotpService;
   verifyIdentity: (t: string) => Promise<IdentityClaims>;
   clientIp: ClientIp;

@@ -41,7 +41,7 @@ function tokenSetMessage(t: TokenSet): TokenSet__Output {
 }
 
 /** gatehouse.v1.TokenService: maps messages to the authority and back (the proto is the contract). */
-export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceHandlers> {
+export function tokenServiceHandlers(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceHandlers> {
   const { authority, sessions } = deps;
 
   const findSession = async (req: { session_id?: string; refresh_token?: string }): Promise<SessionRecord | null> => {
