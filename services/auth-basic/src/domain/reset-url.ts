@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 function parseAbsolute(raw: string): URL | undefined {
   // Only absolute http(s) URLs: no base is given, so '//evil', '/\evil' and relative paths fail to parse.
