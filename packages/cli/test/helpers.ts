@@ -1,22 +1,9 @@
 import { eventually, freePort } from '@gatehouse/shared/testing';
+import { DEFAULT_ADDRS } from '../src/runtime/endpoints.js';
 
 /** Every listen address of the all-in-one runtime on a free loopback port. */
 export async function freeAddrs(): Promise<Record<string, string>> {
-  const names = [
-    'PROXY_HTTP_ADDR',
-    'PROXY_GRPC_ADDR',
-    'PROXY_DEBUG_ADDR',
-    'AUTH_BEARER_HTTP_ADDR',
-    'AUTH_BEARER_GRPC_ADDR',
-    'AUTH_BEARER_DEBUG_ADDR',
-    'AUTH_BASIC_HTTP_ADDR',
-    'AUTH_BASIC_GRPC_ADDR',
-    'AUTH_BASIC_DEBUG_ADDR',
-    'AUTH_APP_HTTP_ADDR',
-    'AUTH_APP_GRPC_ADDR',
-    'AUTH_APP_DEBUG_ADDR',
-    'WHOAMI_HTTP_ADDR',
-  ];
+  const names = Object.keys(DEFAULT_ADDRS);
   const out: Record<string, string> = {};
   for (const n of names) out[n] = `127.0.0.1:${await freePort()}`;
   return out;

@@ -35,5 +35,6 @@ export * from './jwt/jws.js';
 export * from './users/user-directory.js';
 export type * from './grpc/proto-types.js';
 export * from './runtime/run-service.js';
+export * from './runtime/service-listeners.js';
 export * from './observability/readiness.js';
 export * from './net/index.js';

@@ -4,25 +4,22 @@ import {
   storeCheck,
   GrpcServer,
   Metrics,
-  RemoteKeySource,
   createHttpApp,
-  createIdentityVerifier,
   createUserClient,
   deriveKey,
   errorMiddleware,
   grpcTlsFrom,
   grpcUserDirectory,
-  listenHttp,
   loadProtos,
   notFoundHandler,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
   type KeySource,
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
   type UserDirectory,
+  identityVerifierFor,
+  startServiceListeners,
+  type ServiceListeners,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
@@ -80,10 +77,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
     },
   );
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
+  const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
   const http = createHttpApp({ logger, metrics });
   http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
   http.use(notFoundHandler());
@@ -92,8 +86,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
   const grpc = new GrpcServer({ logger, metrics, tls: grpcTlsFrom(config) });
   grpc.add<AppTokenHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
 
-  let listener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
+  let listeners: ServiceListeners | undefined;
   let subscription: Subscription | undefined;
 
   return {
@@ -105,21 +98,23 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
         { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) },
         logger,
       );
-      listener = await listenHttp(http, config.AUTH_APP_HTTP_ADDR);
-      const grpcPort = await grpc.listen(config.AUTH_APP_GRPC_ADDR);
-      debug = await startDebugServer({
-        addr: config.AUTH_APP_DEBUG_ADDR,
+      listeners = await startServiceListeners({
+        name: 'auth-app',
+        logger,
         metrics,
+        http,
+        httpAddr: config.AUTH_APP_HTTP_ADDR,
+        grpc,
+        grpcAddr: config.AUTH_APP_GRPC_ADDR,
+        debugAddr: config.AUTH_APP_DEBUG_ADDR,
         // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
         checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
       });
-      logger.info({ http: listener.port, grpc: grpcPort, debug: debug.port }, 'auth-app started');
-      return { http: listener.port, grpc: grpcPort, debug: debug.port };
+      return listeners.ports;
     },
     async stop() {
       subscription?.unsubscribe();
-      await Promise.all([listener?.close(), grpc.stop()]);
-      await debug?.close();
+      await listeners?.close();
       userClient?.close();
       peer?.close();
     },

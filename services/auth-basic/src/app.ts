@@ -8,22 +8,20 @@ import {
   cookieSettingsFrom,
   createAccessTokenVerifier,
   createHttpApp,
-  createIdentityVerifier,
   errorMiddleware,
   grpcTlsFrom,
-  listenHttp,
   loadProtos,
   notFoundHandler,
   requestClientAddress,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
   type KeySource,
   type KeyValueStore,
   type LoginServiceHandlers,
   type ServiceApp,
   type ServiceDeps,
   type UserServiceHandlers,
+  identityVerifierFor,
+  startServiceListeners,
+  type ServiceListeners,
 } from '@gatehouse/shared';
 import type { Request } from 'express';
 import type { Config } from './config.js';
@@ -134,10 +132,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
     },
   );
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
+  const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
   const verifyAccessToken = createAccessTokenVerifier({
     issuer: config.PUBLIC_URL,
     audience: config.ACCESS_TOKEN_AUDIENCE,
@@ -182,25 +177,26 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
     }),
   );
 
-  let httpListener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
+  let listeners: ServiceListeners | undefined;
   return {
     async start() {
-      httpListener = await listenHttp(http, config.AUTH_BASIC_HTTP_ADDR);
-      const grpcPort = await grpcServer.listen(config.AUTH_BASIC_GRPC_ADDR);
-      // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
-      debug = await startDebugServer({
-        addr: config.AUTH_BASIC_DEBUG_ADDR,
+      listeners = await startServiceListeners({
+        name: 'auth-basic',
+        logger,
         metrics,
+        http,
+        httpAddr: config.AUTH_BASIC_HTTP_ADDR,
+        grpc: grpcServer,
+        grpcAddr: config.AUTH_BASIC_GRPC_ADDR,
+        debugAddr: config.AUTH_BASIC_DEBUG_ADDR,
+        // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
         checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
       });
-      logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port }, 'auth-basic listening');
-      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
+      return listeners.ports;
     },
     async stop() {
-      await Promise.all([httpListener?.close(), grpcServer.stop()]);
+      await listeners?.close();
       await reset.drain();
-      await debug?.close();
       await pool.close();
       if (!deps.sessionIssuer) issuer.close();
       peer?.close();

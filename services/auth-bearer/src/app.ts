@@ -5,26 +5,23 @@ import {
   storeCheck,
   GrpcServer,
   Metrics,
-  RemoteKeySource,
   cookieSettingsFrom,
   createHttpApp,
-  createIdentityVerifier,
   createUserClient,
   errorMiddleware,
   grpcTlsFrom,
   grpcUserDirectory,
-  listenHttp,
   loadProtos,
   notFoundHandler,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
   type KeySource,
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
   type TokenServiceHandlers,
   type UserDirectory,
+  identityVerifierFor,
+  startServiceListeners,
+  type ServiceListeners,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -111,10 +108,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     },
   });
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
+  const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
   const http = createHttpApp({ logger, metrics });
   http.use(cookieParser());
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
@@ -128,32 +122,32 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const grpc = new GrpcServer({ logger, metrics, tls });
   grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
 
-  let httpListener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
+  let listeners: ServiceListeners | undefined;
   let subs: Subscription[] = [];
 
   return {
     async start() {
       await keys.init();
       subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
-      httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
-      const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);
-      debug = await startDebugServer({
-        addr: config.AUTH_BEARER_DEBUG_ADDR,
+      listeners = await startServiceListeners({
+        name: 'auth-bearer',
+        logger,
         metrics,
+        http,
+        httpAddr: config.AUTH_BEARER_HTTP_ADDR,
+        grpc,
+        grpcAddr: config.AUTH_BEARER_GRPC_ADDR,
+        debugAddr: config.AUTH_BEARER_DEBUG_ADDR,
         // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
         checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
+        logFields: { alg: config.AUTH_BEARER_SIGNING_ALG },
       });
-      logger.info(
-        { http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG },
-        'auth-bearer started',
-      );
-      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
+      return listeners.ports;
     },
     async stop() {
       for (const s of subs) s.unsubscribe();
       subs = [];
-      await Promise.all([httpListener?.close(), grpc.stop(), debug?.close()]);
+      await listeners?.close();
       userClient?.close();
       peer?.close();
     },
