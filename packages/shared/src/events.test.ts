@@ -1,7 +1,7 @@
 import { MemoryBus } from './bus/memory-bus.js';
 import { MemoryStore } from './store/memory-store.js';
 import { FakeClock } from './testing/fake-clock.js';
-import { REVOCATION_KEYS, SUBJECTS, parseEvent, publishEvent, rememberRevocation } from './events.js';
+import { REVOCATION_KEYS, SUBJECTS, announceRevocation, parseEvent, publishEvent, rememberRevocation } from './events.js';
 
 describe('event contracts', () => {
   const env = { id: 'e-1', at: 1 };
@@ -57,6 +57,32 @@ describe('event contracts', () => {
     clock.advance(5_000);
     await rememberRevocation(store, REVOCATION_KEYS.sessions, 'new', 30_000, clock.now());
     expect(await store.zRangeByScore(REVOCATION_KEYS.sessions, 0, Number.POSITIVE_INFINITY)).toEqual([{ member: 'new', score: 30_000 }]);
+    await store.close();
+  });
+
+  it('announces a revocation on its list first, then as an event; a failed publish is logged, never thrown', async () => {
+    const clock = new FakeClock(50_000);
+    const store = new MemoryStore(clock);
+    const bus = new MemoryBus();
+    const got: unknown[] = [];
+    bus.subscribe('gatehouse.revoked.*', (p, s) => void got.push(parseEvent(s, p)?.payload));
+    const warned: string[] = [];
+    const logger = { warn: (_f: object, msg: string) => void warned.push(msg) };
+    const r = {
+      list: REVOCATION_KEYS.sessions,
+      member: 's-1',
+      retentionMs: 1_000,
+      subject: SUBJECTS.revokedSession,
+      fields: { sid: 's-1', user_id: 'u' },
+    };
+    await announceRevocation({ store, bus, clock, logger }, r);
+    await bus.flush();
+    expect(await store.zRangeByScore(REVOCATION_KEYS.sessions, 0, Infinity)).toEqual([{ member: 's-1', score: 51_000 }]);
+    expect(got).toEqual([expect.objectContaining({ sid: 's-1', user_id: 'u', exp: 51_000, at: 50_000 })]);
+    bus.publish = () => Promise.reject(new Error('nats down'));
+    await announceRevocation({ store, bus, clock, logger }, { ...r, member: 's-2', fields: { sid: 's-2', user_id: 'u' } });
+    expect(warned).toHaveLength(1);
+    expect((await store.zRangeByScore(REVOCATION_KEYS.sessions, 0, Infinity)).map((m) => m.member)).toEqual(['s-1', 's-2']);
     await store.close();
   });
 });

@@ -164,3 +164,25 @@ export const REVOCATION_KEYS = {
   appTokens: 'revoked:apptokens',
   apiKeys: 'revoked:apikeys',
 } as const;
+
+export type RevocationSubject = RevocationEvent['subject'];
+
+/**
+ * A revocation, told the two ways proxies learn it: on its list in the store (the durable path,
+ * loaded at start and after every reconnect), then as an event (proxies drop cached successes at
+ * once). The entry lives `retentionMs` (the longest token lifetime it must outlast). A failed
+ * publish is only logged: the list already holds the revocation.
+ */
+export async function announceRevocation<S extends RevocationSubject>(
+  to: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: { warn(fields: object, msg: string): void } },
+  r: { list: string; member: string; retentionMs: number; subject: S; fields: Omit<EventFields<S>, 'exp'> },
+): Promise<void> {
+  const now = to.clock.now();
+  const exp = now + r.retentionMs;
+  await rememberRevocation(to.store, r.list, r.member, exp, now);
+  try {
+    await publishEvent(to.bus, to.clock, r.subject, { ...r.fields, exp } as unknown as EventFields<S>);
+  } catch (err) {
+    to.logger.warn({ err, subject: r.subject }, 'revocation not published (proxies reload the list after reconnecting)');
+  }
+}

@@ -36,5 +36,6 @@ export * from './users/user-directory.js';
 export type * from './grpc/proto-types.js';
 export * from './runtime/run-service.js';
 export * from './runtime/service-listeners.js';
+export * from './runtime/user-directory-for.js';
 export * from './observability/readiness.js';
 export * from './net/index.js';

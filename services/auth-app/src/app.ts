@@ -1,15 +1,12 @@
 import {
   busCheck,
-  grpcPeerCheck,
   storeCheck,
   GrpcServer,
   Metrics,
   createHttpApp,
-  createUserClient,
   deriveKey,
   errorMiddleware,
   grpcTlsFrom,
-  grpcUserDirectory,
   loadProtos,
   notFoundHandler,
   type KeySource,
@@ -20,6 +17,7 @@ import {
   identityVerifierFor,
   startServiceListeners,
   type ServiceListeners,
+  userDirectoryFor,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
@@ -48,16 +46,8 @@ export interface AuthApp extends ServiceApp {
 export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
-  const userClient = deps.userDirectory
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, grpcTlsFrom(config)) : undefined;
-  const directory = new CachedUserDirectory(
-    deps.userDirectory ?? grpcUserDirectory(userClient!),
-    clock,
-    config.AUTH_APP_USER_CACHE_TTL,
-    config.AUTH_APP_USER_CACHE_SIZE,
-  );
+  const users = userDirectoryFor(config, grpcTlsFrom(config), deps.userDirectory);
+  const directory = new CachedUserDirectory(users.directory, clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
 
   const tokens = new AppTokens(
     {
@@ -108,15 +98,14 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
         grpcAddr: config.AUTH_APP_GRPC_ADDR,
         debugAddr: config.AUTH_APP_DEBUG_ADDR,
         // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
+        checks: [storeCheck(store), busCheck(bus), ...users.checks],
       });
       return listeners.ports;
     },
     async stop() {
       subscription?.unsubscribe();
       await listeners?.close();
-      userClient?.close();
-      peer?.close();
+      users.close();
     },
   };
 }

@@ -1,16 +1,13 @@
 import cookieParser from 'cookie-parser';
 import {
   busCheck,
-  grpcPeerCheck,
   storeCheck,
   GrpcServer,
   Metrics,
   cookieSettingsFrom,
   createHttpApp,
-  createUserClient,
   errorMiddleware,
   grpcTlsFrom,
-  grpcUserDirectory,
   loadProtos,
   notFoundHandler,
   type KeySource,
@@ -22,6 +19,7 @@ import {
   identityVerifierFor,
   startServiceListeners,
   type ServiceListeners,
+  userDirectoryFor,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -52,11 +50,8 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.userDirectory
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const users = deps.userDirectory ?? grpcUserDirectory(userClient!);
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
+  const userDirectory = userDirectoryFor(config, tls, deps.userDirectory);
+  const users = userDirectory.directory;
 
   const keys = new KeyRing({
     store,
@@ -139,7 +134,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
         grpcAddr: config.AUTH_BEARER_GRPC_ADDR,
         debugAddr: config.AUTH_BEARER_DEBUG_ADDR,
         // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
+        checks: [storeCheck(store), busCheck(bus), ...userDirectory.checks],
         logFields: { alg: config.AUTH_BEARER_SIGNING_ALG },
       });
       return listeners.ports;
@@ -148,8 +143,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       for (const s of subs) s.unsubscribe();
       subs = [];
       await listeners?.close();
-      userClient?.close();
-      peer?.close();
+      userDirectory.close();
     },
   };
 }

@@ -1,12 +1,4 @@
-import {
-  REVOCATION_KEYS,
-  SUBJECTS,
-  publishEvent,
-  rememberRevocation,
-  type Clock,
-  type EventBus,
-  type KeyValueStore,
-} from '@gatehouse/shared';
+import { REVOCATION_KEYS, SUBJECTS, announceRevocation, type Clock, type EventBus, type KeyValueStore } from '@gatehouse/shared';
 import type { Logger } from 'pino';
 import type { RevocationSink } from '../domain/ports.js';
 
@@ -26,14 +18,15 @@ export class RevocationPublisher implements RevocationSink {
   ) {}
 
   async revoke(tokenId: string, userId: string): Promise<void> {
-    const now = this.clock.now();
-    const exp = now + this.retentionMs;
-    await rememberRevocation(this.store, REVOCATION_KEYS.appTokens, tokenId, exp, now);
-    try {
-      await publishEvent(this.bus, this.clock, SUBJECTS.revokedAppToken, { token_id: tokenId, user_id: userId, exp });
-    } catch (err) {
-      // The sorted set already holds the revocation; proxies reload it after reconnecting.
-      this.logger.warn({ err, token_id: tokenId }, 'could not publish app-token revocation');
-    }
+    await announceRevocation(
+      { store: this.store, bus: this.bus, clock: this.clock, logger: this.logger },
+      {
+        list: REVOCATION_KEYS.appTokens,
+        member: tokenId,
+        retentionMs: this.retentionMs,
+        subject: SUBJECTS.revokedAppToken,
+        fields: { token_id: tokenId, user_id: userId },
+      },
+    );
   }
 }

@@ -2,7 +2,7 @@ import {
   REVOCATION_KEYS,
   SUBJECTS,
   publishEvent,
-  rememberRevocation,
+  announceRevocation,
   type Clock,
   type EventBus,
   type EventFields,
@@ -28,21 +28,25 @@ export class EventPublisher implements SessionEvents {
     }
   }
 
-  private remember(key: string, member: string, exp: number): Promise<void> {
-    return rememberRevocation(this.opts.store, key, member, exp, this.opts.clock.now());
-  }
-
   async sessionRevoked(sid: string, userId: string): Promise<void> {
-    const exp = this.opts.clock.now() + this.opts.retentionMs;
-    await this.remember(REVOCATION_KEYS.sessions, sid, exp);
-    await this.publish(SUBJECTS.revokedSession, { sid, user_id: userId, exp });
+    await announceRevocation(this.opts, {
+      list: REVOCATION_KEYS.sessions,
+      member: sid,
+      retentionMs: this.opts.retentionMs,
+      subject: SUBJECTS.revokedSession,
+      fields: { sid, user_id: userId },
+    });
   }
 
   /** Member `<user_id>:<not_before ms>`: every credential of the user issued before not_before is void. */
   async userRevoked(userId: string, notBefore: number): Promise<void> {
-    const exp = this.opts.clock.now() + this.opts.retentionMs;
-    await this.remember(REVOCATION_KEYS.users, `${userId}:${notBefore}`, exp);
-    await this.publish(SUBJECTS.revokedUser, { user_id: userId, not_before: notBefore, exp });
+    await announceRevocation(this.opts, {
+      list: REVOCATION_KEYS.users,
+      member: `${userId}:${notBefore}`,
+      retentionMs: this.opts.retentionMs,
+      subject: SUBJECTS.revokedUser,
+      fields: { user_id: userId, not_before: notBefore },
+    });
   }
 
   async keysRotated(kid: string): Promise<void> {
