@@ -140,7 +140,7 @@ describe('gRPC server and client helpers (real server on 127.0.0.1:0)', () => {
     const denied = series('gatehouse_grpc_server_handled_total').find(
       (l) => l.includes('grpc_method="CreateUser"') && l.includes('grpc_code="PERMISSION_DENIED"'),
     );
-    const deniedCodes = Object.values(ERROR_CODES).filter((c) => c.grpc === grpc.status.PERMISSION_DENIED).length;
+    const deniedCodes = Object.values(ERROR_CODES).filter((c) => c.grpc === GRPC_STATUS.PERMISSION_DENIED).length;
     expect(denied?.endsWith(` ${deniedCodes}`)).toBe(true);
     const latency = series('gatehouse_grpc_server_handling_seconds_count').find((l) => l.includes('grpc_method="GetUser"'));
     expect(latency).toContain('service="fixture"');

@@ -24,7 +24,8 @@ describe('parseTrustedPeers', () => {
   it('trusts IPs, CIDRs and the loopback, linklocal and uniquelocal keywords (IPv4-mapped too)', () => {
     const t = parseTrustedPeers('loopback, 192.0.2.10, 198.51.100.0/24, fd00::/8');
     expect(t.entries).toEqual(['loopback', '192.0.2.10', '198.51.100.0/24', 'fd00::/8']);
-    for (const ip of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1', '192.0.2.10', '198.51.100.77', 'fd00::1']) expect(t.trusts(ip)).toBe(true);
+    for (const ip of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1', '192.0.2.10', '198.51.100.77', 'fd00::1'])
+      expect(t.trusts(ip)).toBe(true);
     for (const ip of ['192.0.2.11', '10.0.0.1', '::2', 'fe80::1', 'not an ip', '']) expect(t.trusts(ip)).toBe(false);
     expect(parseTrustedPeers('uniquelocal').trusts('172.20.1.1')).toBe(true);
     expect(parseTrustedPeers('uniquelocal').trusts('172.32.0.1')).toBe(false);
