@@ -2,6 +2,20 @@ import type { CookieOptions, Response } from 'express';
 
 export type AuthMode = 'json' | 'cookie' | 'session';
 
+/**
+ * SSO login state (PKCE verifier, state, nonce, redirect) between GET /auth/login/:provider and its
+ * callback: sealed, httpOnly, scoped to the callback path, minutes long.
+ */
+export const SSO_STATE_COOKIE = 'gatehouse_sso_state';
+
+/**
+ * Every cookie Gatehouse owns, by name: the refresh and session cookies (names configurable) and
+ * the SSO state cookie. They are Gatehouse's alone: never for an upstream to read.
+ */
+export function gatehouseCookieNames(s: Pick<CookieSettings, 'refreshCookieName' | 'sessionCookieName'>): string[] {
+  return [s.refreshCookieName, s.sessionCookieName, SSO_STATE_COOKIE];
+}
+
 export interface CookieSettings {
   refreshCookieName: string;
   sessionCookieName: string;
