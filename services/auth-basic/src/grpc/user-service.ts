@@ -1,4 +1,5 @@
 import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
+import type { ExternalSignIn } from '../auth/external-sign-in.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
@@ -19,6 +20,7 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 export function userServiceHandlers(deps: {
   directory: UserDirectory;
   authenticator: PasswordAuthenticator;
+  externalSignIn: ExternalSignIn;
   pageMax: number;
   stallMs: number;
   trustProxy: boolean;
@@ -70,5 +72,7 @@ export function userServiceHandlers(deps: {
         throw err;
       }
     },
+    SignInWithIdentity: async (r) => toPublicUser(await deps.externalSignIn.signIn(r)),
+    GetUserByIdentity: async (r) => toPublicUser(await deps.externalSignIn.findByIdentity(r.provider, r.external_id)),
   };
 }
