@@ -37,3 +37,5 @@ export * from './runtime/run-service.js';
 export * from './observability/readiness.js';
 export * from './http/safe-redirect.js';
 export * from './providers/provider-env.js';
+export * from './oidc/discovery.js';
+export * from './users/identity-directory.js';
