@@ -20,7 +20,7 @@ export async function discoverIssuer(issuer: string, opts: DiscoveryOptions): Pr
     const config = await oidc.discovery(new URL(issuer), 'gatehouse', undefined, oidc.None(), {
       execute: opts.allowInsecureRequests ? [oidc.allowInsecureRequests] : [],
       timeout: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
-      ...(opts.fetch ? { [oidc.customFetch]: opts.fetch as oidc.CustomFetch } : {}),
+      ...(opts.fetch ? { [oidc.customFetch]: opts.fetch } : {}),
     });
     return config.serverMetadata();
   } catch (err) {

@@ -267,7 +267,7 @@ export function loadConfigWithProviders<S extends z.ZodType>(
   }
   const providers = readProviders(e, use, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.assign({}, base, { providers }) as z.infer<S> & { providers: ProviderConfig[] };
+  return Object.assign({}, base, { providers });
 }
 
 /** The AUTH_PROVIDERS entry of a service schema. */

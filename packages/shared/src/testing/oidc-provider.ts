@@ -107,7 +107,7 @@ export async function startOidcProvider(opts: StartOidcProviderOptions): Promise
         const { client, session, params } = ctx.oidc;
         if (!client || !session?.accountId) return undefined;
         const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-        grant.addOIDCScope(String(params?.scope ?? 'openid'));
+        grant.addOIDCScope(typeof params?.scope === 'string' ? params.scope : 'openid');
         grant.addOIDCClaims(['sub', 'email', 'email_verified', 'name']);
         for (const [aud, scope] of Object.entries(resources)) grant.addResourceScope(aud, scope);
         await grant.save();
@@ -119,7 +119,7 @@ export async function startOidcProvider(opts: StartOidcProviderOptions): Promise
         resourceIndicators: {
           enabled: Object.keys(resources).length > 0,
           // Only a request naming a resource gets its JWT access token; others get one for userinfo.
-          defaultResource: (_ctx, _client, oneOf) => oneOf ?? (undefined as unknown as string),
+          defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, resource) => {
             const scope = resources[resource];

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { type GatehouseError } from '@gatehouse/shared';
 import { decideExternalSignIn, type ExternalSignInRequest } from './external-sign-in.js';
 import type { UserRecord } from './user.js';
 

@@ -66,7 +66,7 @@ export class ProviderClients {
     const config = new oidc.Configuration(meta, p.clientId!, p.clientSecret ? { client_secret: p.clientSecret } : {}, clientAuth(p, meta));
     if (p.allowInsecureRequests) oidc.allowInsecureRequests(config);
     config.timeout = Math.max(1, Math.ceil(this.opts.timeoutMs / 1000));
-    if (this.opts.fetch) config[oidc.customFetch] = this.opts.fetch as oidc.CustomFetch;
+    if (this.opts.fetch) config[oidc.customFetch] = this.opts.fetch;
     return config;
   }
 
