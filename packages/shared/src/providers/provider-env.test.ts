@@ -83,6 +83,8 @@ describe('readProviders (AUTH_PROVIDERS and AUTH_<NAME>_*)', () => {
         expect.stringMatching(/^AUTH_OKTA_CLIENTID: unknown setting/),
         'AUTH_BAD_ISSUER_URL: must be https (plain http only on loopback hosts)',
         expect.stringMatching(/^AUTH_BAD_MODE: /),
+        // A bad setting does not hide a missing one of the same provider.
+        'AUTH_OKTA_CLIENT_ID: required (every provider)',
       ]),
     );
     // No value is ever echoed (it may be a secret).

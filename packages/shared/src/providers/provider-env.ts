@@ -129,8 +129,11 @@ const settingSchemas = {
 const providerSchema = z.object(settingSchemas);
 type ParsedProvider = z.infer<typeof providerSchema>;
 
-/** Problems that span settings; `name` is the provider, messages are given with full variable names. */
-function crossChecks(name: string, p: ParsedProvider, use: ProviderUse): string[] {
+/** The settings cross-checks look at: presence, the driver, whether tokens are trusted. */
+type CrossCheckInput = Partial<Record<ProviderSetting, string | undefined>> & { TRUST: boolean };
+
+/** Problems that span settings (also when single settings are bad: every problem at once); full variable names. */
+function crossChecks(name: string, p: CrossCheckInput, use: ProviderUse): string[] {
   const v = (s: ProviderSetting) => providerVariable(name, s);
   const out: string[] = [];
   const need = (s: ProviderSetting, value: unknown, why: string) => {
@@ -145,7 +148,7 @@ function crossChecks(name: string, p: ParsedProvider, use: ProviderUse): string[
       need('PROFILE_URL', p.PROFILE_URL, 'driver oauth2');
     }
   }
-  if (use === 'access-tokens' && p.TRUST_ACCESS_TOKENS) {
+  if (use === 'access-tokens' && p.TRUST) {
     if (p.DRIVER !== 'openid') out.push(`${v('TRUST_ACCESS_TOKENS')}: needs driver openid (issuer, JWKS from discovery)`);
     need('ISSUER_URL', p.ISSUER_URL, 'TRUST_ACCESS_TOKENS');
     need('AUDIENCE', p.AUDIENCE, 'TRUST_ACCESS_TOKENS: the audience of the access tokens meant for Gatehouse');
@@ -236,14 +239,11 @@ export function readProviders(e: Env, use: ProviderUse, problems: string[]): Pro
         const variable = providerVariable(name, setting as ProviderSetting);
         problems.push(raw[setting] === undefined ? `${variable}: required` : `${variable}: ${issue.message}`);
       }
-      continue;
     }
-    const cross = crossChecks(name, parsed.data, use);
-    if (cross.length > 0) {
-      problems.push(...cross);
-      continue;
-    }
-    out.push(toProvider(name, parsed.data));
+    const trust = parsed.success ? parsed.data.TRUST_ACCESS_TOKENS : ['true', '1', 'yes'].includes(raw.TRUST_ACCESS_TOKENS ?? '');
+    const cross = crossChecks(name, { ...raw, TRUST: trust }, use);
+    problems.push(...cross);
+    if (parsed.success && cross.length === 0) out.push(toProvider(name, parsed.data));
   }
   return out;
 }
