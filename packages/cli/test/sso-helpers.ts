@@ -66,12 +66,14 @@ export async function startSsoStack(opts: {
         redirect_uris: opts.providers.map((p) => `${base}/auth/login/${p}/callback`),
         backchannel_logout_uri: `${base}/auth/login/${opts.providers[0]}/backchannel-logout`,
         backchannel_logout_session_required: true,
+        grant_types: ['authorization_code', 'refresh_token'],
       },
       // Another application of the same IdP, whose users call Gatehouse's APIs with its access tokens.
       { client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/spa/cb'] },
     ],
     accounts: opts.accounts,
     resources: { [API_AUDIENCE]: 'api' },
+    refreshTokens: true,
   });
   const rt = await startAllInOne(
     {

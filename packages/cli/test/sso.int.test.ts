@@ -1,9 +1,9 @@
 import { SsoStateSealer } from '@gatehouse/auth-bearer';
-import { SSO_STATE_COOKIE, createUserClient, type UserClient } from '@gatehouse/shared';
+import { RedisStore, SSO_STATE_COOKIE, createUserClient, decrypt, deriveKey, type UserClient } from '@gatehouse/shared';
 import { startOidcProvider, type TestOidcProvider } from '@gatehouse/shared/testing';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { json } from './helpers.js';
+import { json, waitFor } from './helpers.js';
 import { API_AUDIENCE, CLIENT_SECRET, Jar, SECRET, browse, startSsoStack, type SsoStack } from './sso-helpers.js';
 
 // SSO against a real oidc-provider as the external IdP, through the proxy, with every service,
@@ -127,6 +127,32 @@ describe('discovery: issuer and full discovery URL', () => {
     const identity = (await json(me)).data.identity;
     // E-mail and name came from userinfo: this IdP's ID tokens carry only sub.
     expect(identity).toMatchObject({ email: 'ada@example.com', name: 'Ada', roles: ['member'], amr: ['oidc'], auth_method: 'session' });
+  });
+
+  it("keeps the provider's refresh token with the session, sealed, never in clear in the store", async () => {
+    const { jar } = await sso('kc', 'ada');
+    const sessions = await json(await fetch(`${s.base}/auth/sessions`, { headers: { cookie: jar.header() } }));
+    const current = (sessions.data as Array<{ id: string; current: boolean }>).find((x) => x.current)!;
+    const store = new RedisStore({ url: s.redis.url });
+    await store.ready();
+    try {
+      const record = JSON.parse((await store.get(`bearer:session:${current.id}`))!) as {
+        external: { provider: string; sub: string; sid: string; refresh_token_sealed: string };
+      };
+      expect(record.external).toMatchObject({ provider: 'kc', sub: 'ada', sid: s.idp.sidOf('ada', 'gatehouse') });
+      const token = decrypt(deriveKey(SECRET, 'sso-refresh-token'), record.external.refresh_token_sealed, 'sso-refresh:kc').toString(
+        'utf8',
+      );
+      expect(token.length).toBeGreaterThan(20);
+      expect(JSON.stringify(record)).not.toContain(token);
+      // It is the IdP's live refresh token.
+      const config = await oidc.discovery(new URL(s.idp.issuer), 'gatehouse', CLIENT_SECRET, undefined, {
+        execute: [oidc.allowInsecureRequests],
+      });
+      expect((await oidc.refreshTokenGrant(config, token)).access_token).toBeTruthy();
+    } finally {
+      await store.close();
+    }
   });
 
   it('signs a linked person in through the provider configured by its full discovery URL (cookie mode: the refresh cookie)', async () => {
@@ -388,14 +414,15 @@ describe('back-channel logout', () => {
     const { jar } = await sso('kc', 'ada');
     expect((await whoami({ cookie: jar.header() })).status).toBe(200);
     await s.idp.backchannelLogout('ada', 'gatehouse');
-    const after = await whoami({ cookie: jar.header(), accept: 'application/json' });
-    expect(after.status).toBe(401);
+    // The session is gone from the store at once...
     const refreshed = await fetch(`${s.base}/auth/refresh`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie: jar.header() },
       body: JSON.stringify({ mode: 'session' }),
     });
     expect(refreshed.status).toBe(401);
+    // ...and the proxy drops its cached session on the published revocation.
+    await waitFor(async () => (await whoami({ cookie: jar.header(), accept: 'application/json' })).status === 401, 3000, 50);
   });
 
   it('accepts a valid token once: the replay of its jti is 400', async () => {

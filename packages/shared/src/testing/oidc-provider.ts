@@ -20,6 +20,8 @@ export interface StartOidcProviderOptions {
   idTokenClaims?: boolean;
   /** Resource servers issued JWT access tokens: audience (resource indicator) → scope. */
   resources?: Record<string, string>;
+  /** Issue refresh tokens to clients allowed the refresh_token grant, without offline_access (default false). */
+  refreshTokens?: boolean;
   /** Signing algorithm of the keys generated at start (default RS256, what clients expect of ID tokens). */
   alg?: 'RS256' | 'ES256';
 }
@@ -129,6 +131,7 @@ export async function startOidcProvider(opts: StartOidcProviderOptions): Promise
         },
       },
       fetch: loopbackFetch,
+      ...(opts.refreshTokens ? { issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token') } : {}),
     };
     const provider = new Provider(issuer, configuration);
     provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
