@@ -16,7 +16,7 @@ const sealer = new SsoStateSealer(SECRET);
 
 beforeAll(async () => {
   s = await startSsoStack({
-    providers: ['kc', 'kcdisc'],
+    providers: ['kc', 'kcdisc', 'plain'],
     accounts: {
       ada: { email: 'ada@example.com', email_verified: true, name: 'Ada' },
       carol: { email: 'carol@example.com', email_verified: true, name: 'Carol' },
@@ -24,6 +24,7 @@ beforeAll(async () => {
       bob: { email: 'bob@example.com', email_verified: true, name: 'Bob' },
       mallory: { email: 'mallory@example.com', email_verified: false },
       stranger: { email: 'stranger@example.com', email_verified: true },
+      olga: { email: 'olga@example.com', email_verified: true, name: 'Olga' },
     },
     env: (issuer) => ({
       AUTH_KC_DRIVER: 'openid',
@@ -42,6 +43,15 @@ beforeAll(async () => {
       AUTH_KCDISC_CLIENT_SECRET: CLIENT_SECRET,
       AUTH_KCDISC_ISSUER_URL: `${issuer}/.well-known/openid-configuration`,
       AUTH_KCDISC_MODE: 'cookie',
+      // The same IdP as a plain OAuth 2.0 provider: three URLs, the profile endpoint's JSON, identified by e-mail.
+      AUTH_PLAIN_DRIVER: 'oauth2',
+      AUTH_PLAIN_CLIENT_ID: 'gatehouse',
+      AUTH_PLAIN_CLIENT_SECRET: CLIENT_SECRET,
+      AUTH_PLAIN_AUTHORIZE_URL: `${issuer}/auth`,
+      AUTH_PLAIN_ACCESS_URL: `${issuer}/token`,
+      AUTH_PLAIN_PROFILE_URL: `${issuer}/me`,
+      AUTH_PLAIN_SCOPE: 'openid email profile',
+      AUTH_PLAIN_ALLOW_PUBLIC_REGISTRATION: 'true',
       PROXY_PROVIDER_JWKS_TTL: '1s',
       PROXY_PROVIDER_JWKS_COOLDOWN: '100ms',
     }),
@@ -87,6 +97,7 @@ describe('providers and the login request', () => {
       data: [
         { name: 'kc', driver: 'openid', icon: 'keycloak', label: 'Company SSO' },
         { name: 'kcdisc', driver: 'openid' },
+        { name: 'plain', driver: 'oauth2' },
       ],
     });
   });
@@ -177,6 +188,18 @@ describe('discovery: issuer and full discovery URL', () => {
     expect((await json(me)).data.identity.email).toBe('carol@example.com');
   });
 
+  it('signs a person in through an oauth2 provider (no nonce, the profile URL, identified by e-mail)', async () => {
+    const jar = new Jar();
+    const authorize = await start('plain', jar);
+    expect(authorize.searchParams.get('nonce')).toBeNull();
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    const res = await browse((await s.idp.login(authorize.href, 'olga')).href, jar);
+    expect(res.headers.get('location')).toBe(s.base);
+    const me = await whoami({ cookie: jar.header() });
+    expect((await json(me)).data.identity).toMatchObject({ email: 'olga@example.com', name: 'Olga', amr: ['oauth'] });
+    expect((await users.GetUserByIdentity({ provider: 'plain', external_id: 'olga@example.com' })).email).toBe('olga@example.com');
+  });
+
   it('refuses an unknown person where registration is off (reason INVALID_CREDENTIALS)', async () => {
     const { location, jar } = await sso('kcdisc', 'stranger');
     expect(reasonOf(location)).toBe('INVALID_CREDENTIALS');
@@ -242,6 +265,18 @@ describe('callback attacks', () => {
     const st = sealer.open('kc', jar.cookies.get(SSO_STATE_COOKIE), Date.now());
     jar.cookies.set(SSO_STATE_COOKIE, sealer.seal({ ...st, codeVerifier: oidc.randomPKCECodeVerifier() }));
     expect(reasonOf((await deliver(back, jar)).location)).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('accepts the authorization response as a form POST (response_mode=form_post)', async () => {
+    const { jar, back } = await pending();
+    const res = await browse(`${s.base}/auth/login/kc/callback`, jar, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: back.searchParams.toString(),
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(s.base);
+    expect(jar.cookies.has('gatehouse_session_token')).toBe(true);
   });
 
   it('rejects a replayed callback (same response, same cookie)', async () => {
