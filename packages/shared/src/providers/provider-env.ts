@@ -270,6 +270,18 @@ export function loadConfigWithProviders<S extends z.ZodType>(
   return Object.assign({}, base, { providers });
 }
 
+/**
+ * The value of a provider's identifier claim (AUTH_<NAME>_IDENTIFIER_KEY) as the external id: a
+ * string as it is, an integer (GitHub's `id`) in decimal; anything else is no identifier. The same
+ * reading at SSO login (auth-bearer) and for access tokens (proxy), so both find the same account.
+ */
+export function externalIdOf(claims: Record<string, unknown>, identifierKey: string): string | undefined {
+  const v = claims[identifierKey];
+  if (typeof v === 'string' && v !== '' && v.length <= 1024) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return undefined;
+}
+
 /** The AUTH_PROVIDERS entry of a service schema. */
 export const providersEnv = {
   /** Comma-separated provider names; each is configured by AUTH_<NAME>_* (see readProviders). */

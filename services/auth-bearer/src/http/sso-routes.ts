@@ -1,4 +1,4 @@
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import {
   GatehouseError,
   SSO_STATE_COOKIE,
@@ -9,6 +9,7 @@ import {
   type ProviderConfig,
 } from '@gatehouse/shared';
 import type { TokenSetOut } from '../domain/token-authority.js';
+import { clientIp } from './auth-routes.js';
 import type { BackchannelLogout } from '../sso/backchannel-logout.js';
 import { SsoLoginError, type SsoLogin } from '../sso/sso-login.js';
 
@@ -17,8 +18,6 @@ const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Pragma', 'no-cache');
   next();
 };
-
-const clientIp = (req: Request): string | undefined => req.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
 /** `target` with `?reason=CODE` (Directus: the query of the target is replaced). */
 function withReason(target: string, code: string): string {

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { GatehouseError, type ExternalIdentityClaims, type ProviderConfig } from '@gatehouse/shared';
+import { GatehouseError, externalIdOf, type ExternalIdentityClaims, type ProviderConfig } from '@gatehouse/shared';
 
 type Claims = Record<string, unknown>;
 
@@ -15,13 +15,6 @@ const WANTED = ['email', 'email_verified', 'name'];
 const MAX_PROFILE_BYTES = 64 * 1024;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** A provider's identifier claim as a string: strings as they are, integers (GitHub's `id`) in decimal. */
-function identifier(v: unknown): string | undefined {
-  if (typeof v === 'string' && v !== '' && v.length <= 1024) return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return undefined;
-}
 
 /** The oauth2 profile endpoint (no OIDC userinfo contract: any JSON object, e.g. GitHub's /user). */
 async function fetchProfile(config: oidc.Configuration, p: ProviderConfig, accessToken: string): Promise<Claims> {
@@ -69,7 +62,7 @@ export async function providerIdentity(
   } else {
     claims = await fetchProfile(config, p, tokens.access_token);
   }
-  const externalId = identifier(claims[p.identifierKey]);
+  const externalId = externalIdOf(claims, p.identifierKey);
   if (!externalId) throw new GatehouseError('INVALID_CREDENTIALS', { detail: `${p.name} gave no "${p.identifierKey}" claim` });
   return {
     sub,

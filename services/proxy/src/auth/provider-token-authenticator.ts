@@ -1,6 +1,13 @@
 import { hash } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { GatehouseError, type AccessTokenVerifier, type Clock, type IdentityDirectory, type ProviderConfig } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  externalIdOf,
+  type AccessTokenVerifier,
+  type Clock,
+  type IdentityDirectory,
+  type ProviderConfig,
+} from '@gatehouse/shared';
 import type { AuthPrincipal } from '../domain/principal.js';
 import type { AuthCache } from './auth-cache.js';
 import { parseAuthorization, type AuthInput, type Authenticator } from './authenticator.js';
@@ -8,13 +15,6 @@ import { backendError } from './backend-errors.js';
 
 const invalid = (detail: string) => new GatehouseError('INVALID_TOKEN', { detail });
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-/** A provider's identifier claim as a string (the same reading as at SSO login). */
-function identifier(v: unknown): string | undefined {
-  if (typeof v === 'string' && v !== '' && v.length <= 1024) return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return undefined;
-}
 
 /**
  * Access tokens of an external provider trusted with AUTH_<NAME>_TRUST_ACCESS_TOKENS: recognised
@@ -53,7 +53,7 @@ export function createProviderTokenAuthenticator(opts: {
       if (hit) return hit;
       const c = await opts.verify(a.value);
       if ('nonce' in c || c.typ === 'ID') throw invalid('an ID token is not an access token');
-      const externalId = identifier(c[p.identifierKey]);
+      const externalId = externalIdOf(c, p.identifierKey);
       if (!externalId) throw invalid(`no ${p.identifierKey} claim`);
       let user;
       try {
