@@ -44,14 +44,16 @@ export class TestBrowser {
   /** One request, no redirect followed. */
   async request(
     url: string | URL,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; via?: string } = {},
   ): Promise<Response> {
     const u = new URL(url);
+    // `via`: another server answering for the same origin (a second instance behind one name).
+    const target = init.via ? new URL(u.pathname + u.search, init.via) : u;
     const headers: Record<string, string> = { ...init.headers };
     const cookie = this.cookieHeader(u);
     if (cookie) headers.cookie = cookie;
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await fetch(u, {
+    const res = await fetch(target, {
       method: init.method ?? (init.form ? 'POST' : 'GET'),
       headers,
       body: init.form ? new URLSearchParams(init.form).toString() : undefined,

@@ -65,7 +65,7 @@ export class BuiltinIdp {
           issuer: this.issuer,
           resource: c.PUBLIC_URL,
           audience: c.ACCESS_TOKEN_AUDIENCE,
-          jwks: { keys: jwks.keys as Array<Record<string, unknown>> },
+          jwks: { keys: jwks.keys },
           clients: idpClients(c),
           // Without keys oidc-provider's cookies are silently unsigned.
           cookieKeys: [deriveKey(c.GATEHOUSE_SECRET, 'oidc-cookies').toString('base64url')],

@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { GatehouseError, isGatehouseError, type Logger } from '@gatehouse/shared';
+import { GatehouseError, isGatehouseError } from '@gatehouse/shared';
 import type { GrantSessions } from './grant-sessions.js';
 import { consentPage, errorPage, formTargetOf, loginPage, type Page } from './pages.js';
 import type { IdpDeps } from './ports.js';
@@ -54,9 +54,7 @@ export function interactionRoutes(o: {
       }
       const accountId = d.session?.accountId ?? '';
       const user = accountId ? await deps.users.getUser({ id: accountId }) : null;
-      const scopes = String(d.params.scope ?? '')
-        .split(' ')
-        .filter((s) => s && s !== 'openid');
+      const scopes = (typeof d.params.scope === 'string' ? d.params.scope : '').split(' ').filter((s) => s && s !== 'openid');
       send(res, consentPage({ action: u.consent, abort: u.abort, clientName: name, email: user?.email ?? accountId, scopes, formTargets }));
     } catch (err) {
       next(err);
@@ -79,7 +77,7 @@ export function interactionRoutes(o: {
         const limited = isGatehouseError(err) && err.code === 'REQUESTS_EXCEEDED';
         if (!refusal && !limited) throw err;
         const u = urls(d.uid);
-        const retry = limited ? (err as GatehouseError).retryAfter : undefined;
+        const retry = limited ? err.retryAfter : undefined;
         if (retry) res.set('Retry-After', String(retry));
         return send(
           res,
@@ -139,9 +137,7 @@ export function interactionRoutes(o: {
           groups: user.groups,
           client_id: clientId,
           amr: amr && amr.length > 0 ? amr : ['pwd'],
-          scopes: String(d.params.scope ?? '')
-            .split(' ')
-            .filter(Boolean),
+          scopes: (typeof d.params.scope === 'string' ? d.params.scope : '').split(' ').filter(Boolean),
           ip: req.ip ?? '',
           user_agent: String(req.headers['user-agent'] ?? ''),
         });

@@ -73,7 +73,7 @@ export function createProvider(o: ProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: storeAdapter(deps.store, { alive: (id) => grants.alive(id), revoked: (id) => grants.end(id, 'oidc_grant_revoked') }),
     clients: o.clients,
-    jwks: o.jwks as Configuration['jwks'],
+    jwks: o.jwks,
     findAccount,
     claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
