@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import { errors } from './oidc-provider.js';
 import { GatehouseError, isGatehouseError } from '@gatehouse/shared';
 import type { GrantSessions } from './grant-sessions.js';
 import { consentPage, errorPage, formTargetOf, loginPage, type Page } from './pages.js';

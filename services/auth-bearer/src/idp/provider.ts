@@ -1,12 +1,12 @@
-import Provider, {
-  errors,
-  interactionPolicy,
-  type Account,
-  type AsymmetricSigningAlgorithm,
-  type ClientMetadata,
-  type Configuration,
-  type KoaContextWithOIDC,
+import type {
+  default as ProviderType,
+  Account,
+  AsymmetricSigningAlgorithm,
+  ClientMetadata,
+  Configuration,
+  KoaContextWithOIDC,
 } from 'oidc-provider';
+import { Provider, errors, interactionPolicy } from './oidc-provider.js';
 import { OIDC_PROVIDER_COOKIE_NAMES, type DirectoryUser } from '@gatehouse/shared';
 import { FIRST_PARTY_CLIENTS } from './clients.js';
 import type { GrantSessions } from './grant-sessions.js';
@@ -44,7 +44,7 @@ const issuerPath = (issuer: string) => new URL(issuer).pathname.replace(/\/+$/, 
  * store, the key ring's keys, JWT access tokens for the Gatehouse API that carry the sid of the
  * grant's Gatehouse session, and only what is needed switched on (code flow, refresh, revocation).
  */
-export function createProvider(o: ProviderOptions): Provider {
+export function createProvider(o: ProviderOptions): ProviderType {
   const { deps, grants } = o;
   const activeKey = o.jwks.keys[0] as { kid: string; alg: AsymmetricSigningAlgorithm };
   const path = issuerPath(o.issuer);
