@@ -72,25 +72,22 @@ export function sendPage(res: Response, page: { title: string; body: SafeHtml; s
     'Cross-Origin-Opener-Policy': 'same-origin',
   });
   const doc = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${page.title} · Gatehouse</title>
-        <style nonce="${nonce}">
-          ${trusted(STYLE)}
-        </style>
-      </head>
-      <body>
-        <main>
-          ${page.body}
-          <noscript><p class="status error">This page needs JavaScript.</p></noscript>
-        </main>
-        <script nonce="${nonce}">
-          ${trusted(`(() => {\n'use strict';${CLIENT_HELPERS}${page.script}})();`)};
-        </script>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${page.title} · Gatehouse</title>
+<style nonce="${nonce}">${trusted(STYLE)}</style>
+</head>
+<body>
+<main>
+${page.body}
+<noscript><p class="status error">This page needs JavaScript.</p></noscript>
+</main>
+<script nonce="${nonce}">${trusted(`(() => {\n'use strict';${CLIENT_HELPERS}${page.script}})();`)}</script>
+</body>
+</html>
+`;
   res.send(renderHtml(doc));
 }
