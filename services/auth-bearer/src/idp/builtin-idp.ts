@@ -1,4 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import { builtinIdpIssuer, deriveKey } from '@gatehouse/shared';
 import { idpClients, type ClientsInput } from './clients.js';
@@ -28,7 +29,6 @@ export class BuiltinIdp {
   readonly issuer: string;
   private readonly grants: GrantSessions;
   private current: { version: string; provider: Provider } | undefined;
-  private building: Promise<Provider> | undefined;
   private readonly callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
 
   constructor(
@@ -54,39 +54,40 @@ export class BuiltinIdp {
     if (problems.length > 0) throw new Error(`invalid OIDC clients (AUTH_OIDC_CLIENTS):\n  ${problems.join('\n  ')}`);
   }
 
-  /** The provider for the key ring's current keys. */
+  /**
+   * The provider for the key ring's current keys, rebuilt when they change (a rotation here, or seen
+   * through the key ring's cache TTL or the keys.rotated event when it happened on another instance).
+   * Built synchronously, with no await between the version check and the assignment: concurrent
+   * requests build once, and changed keys always replace the provider (an async build shared
+   * through a promise field once pinned the first provider, and its keys, for good).
+   */
   async provider(): Promise<Provider> {
     const jwks = await this.deps.keys.signingJwks();
-    if (this.current?.version === jwks.version) return this.current.provider;
-    this.building ??= (async () => {
-      try {
-        const c = this.config;
-        const provider = createProvider({
-          issuer: this.issuer,
-          resource: c.PUBLIC_URL,
-          audience: c.ACCESS_TOKEN_AUDIENCE,
-          jwks: { keys: jwks.keys },
-          clients: idpClients(c),
-          // Without keys oidc-provider's cookies are silently unsigned.
-          cookieKeys: [deriveKey(c.GATEHOUSE_SECRET, 'oidc-cookies').toString('base64url')],
-          secureCookies: c.COOKIE_SECURE ? c.COOKIE_SECURE === 'true' : c.PUBLIC_URL.startsWith('https:'),
-          ttl: {
-            accessToken: seconds(c.ACCESS_TOKEN_TTL),
-            refreshToken: seconds(c.REFRESH_TOKEN_TTL),
-            code: seconds(c.AUTH_OIDC_CODE_TTL),
-            interaction: seconds(c.AUTH_OIDC_INTERACTION_TTL),
-            login: seconds(c.AUTH_OIDC_LOGIN_TTL),
-          },
-          deps: this.deps,
-          grants: this.grants,
-        });
-        this.current = { version: jwks.version, provider };
-        return provider;
-      } finally {
-        this.building = undefined;
-      }
-    })();
-    return this.building;
+    if (this.current?.version !== jwks.version) this.current = { version: jwks.version, provider: this.build(jwks.keys) };
+    return this.current.provider;
+  }
+
+  private build(keys: JWK[]): Provider {
+    const c = this.config;
+    return createProvider({
+      issuer: this.issuer,
+      resource: c.PUBLIC_URL,
+      audience: c.ACCESS_TOKEN_AUDIENCE,
+      jwks: { keys },
+      clients: idpClients(c),
+      // Without keys oidc-provider's cookies are silently unsigned.
+      cookieKeys: [deriveKey(c.GATEHOUSE_SECRET, 'oidc-cookies').toString('base64url')],
+      secureCookies: c.COOKIE_SECURE ? c.COOKIE_SECURE === 'true' : c.PUBLIC_URL.startsWith('https:'),
+      ttl: {
+        accessToken: seconds(c.ACCESS_TOKEN_TTL),
+        refreshToken: seconds(c.REFRESH_TOKEN_TTL),
+        code: seconds(c.AUTH_OIDC_CODE_TTL),
+        interaction: seconds(c.AUTH_OIDC_INTERACTION_TTL),
+        login: seconds(c.AUTH_OIDC_LOGIN_TTL),
+      },
+      deps: this.deps,
+      grants: this.grants,
+    });
   }
 
   /** The Express router to mount at BUILTIN_IDP_PATH. */

@@ -23,6 +23,7 @@ export interface ProviderOptions {
   resource: string;
   /** ACCESS_TOKEN_AUDIENCE: their `aud`; the `audience` request parameter may name it. */
   audience: string;
+  /** The key ring's published keys, the active key first: ID tokens are signed with the first key of their alg. */
   jwks: { keys: Array<Record<string, unknown>> };
   clients: ClientMetadata[];
   cookieKeys: string[];
