@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { decodeJwt } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
 import { authenticator } from 'otplib';
 import {
@@ -16,7 +16,7 @@ import {
   type UserClient,
 } from '@gatehouse/shared';
 import { TestBrowser, freePort, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { startAllInOne, type RunningRuntime } from '../src/index.js';
+import { parseCommand, startAllInOne, type RunningRuntime } from '../src/index.js';
 import { json, onFreePorts, waitFor } from './helpers.js';
 
 // The built-in OpenID Provider end to end, the way a relying party meets it: discovery from
@@ -283,6 +283,44 @@ describe('built-in OpenID Provider through the proxy (real Redis + NATS, openid-
     const out = await browser.follow(url, await browser.request(url), (u) => u.href.startsWith(redirect));
     expect(out.url.searchParams.get('error')).toBe('invalid_request');
     expect(out.url.searchParams.get('error_description')).toMatch(/PKCE/);
+  });
+
+  /** `gatehouse keys rotate`, as an operator runs it against this runtime. */
+  async function rotateKeys(): Promise<{ active_kid: string; published_kids: string[] }> {
+    const lines: string[] = [];
+    const cmd = parseCommand(['keys', 'rotate'], { AUTH_BEARER_GRPC_ENDPOINT: addrs.AUTH_BEARER_GRPC_ADDR }, (l) => lines.push(l));
+    if (cmd.kind !== 'once') throw new Error('expected a one-shot command');
+    await cmd.run();
+    return JSON.parse(lines.join('\n')) as { active_kid: string; published_kids: string[] };
+  }
+
+  it('honours `gatehouse keys rotate`: /oidc/jwks publishes the new kid beside the old, new tokens carry it, earlier ones still pass', async () => {
+    await users.CreateUser({ email: 'erin@example.com', password: PASSWORD, name: 'Erin' });
+    const jwks = async () => (await (await fetch(cli.serverMetadata().jwks_uri!)).json()) as JSONWebKeySet;
+    const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid;
+    // Issued before the rotation and not presented anywhere yet (nothing of it is cached at the proxy).
+    const { set: before } = await signIn('erin@example.com', PASSWORD);
+    const [oldKid] = (await jwks()).keys.map((k) => k.kid) as [string];
+    expect(kidOf(before.access_token)).toBe(oldKid);
+
+    const rotated = await rotateKeys();
+    expect(rotated.active_kid).not.toBe(oldKid);
+    expect((await jwks()).keys.map((k) => k.kid)).toEqual([rotated.active_kid, oldKid]);
+
+    const { set: after } = await signIn('erin@example.com', PASSWORD);
+    expect(kidOf(after.id_token!)).toBe(rotated.active_kid);
+    expect(kidOf(after.access_token)).toBe(rotated.active_kid);
+    const keys = createLocalJWKSet(await jwks());
+    await expect(jwtVerify(after.id_token!, keys, { issuer: info.issuer, audience: CLI_CLIENT_ID })).resolves.toBeTruthy();
+    await expect(jwtVerify(after.access_token, keys, { issuer: info.issuer, audience: 'gatehouse' })).resolves.toBeTruthy();
+    expect((await whoami(after.access_token)).status).toBe(200);
+
+    // The old key stays published for its retention: what it signed still passes.
+    await expect(jwtVerify(before.id_token!, keys, { issuer: info.issuer, audience: CLI_CLIENT_ID })).resolves.toBeTruthy();
+    expect((await whoami(before.access_token)).status).toBe(200);
+    const refreshed = await oidc.refreshTokenGrant(cli, before.refresh_token!);
+    expect(kidOf(refreshed.access_token)).toBe(rotated.active_kid);
+    expect((await whoami(refreshed.access_token)).status).toBe(200);
   });
 
   it('refuses a forged login POST without the interaction cookie (CSRF)', async () => {
