@@ -35,3 +35,5 @@ export * from './users/user-directory.js';
 export type * from './grpc/proto-types.js';
 export * from './runtime/run-service.js';
 export * from './observability/readiness.js';
+export * from './oidc/builtin-idp.js';
+export * from './http/html.js';

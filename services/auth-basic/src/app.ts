@@ -25,6 +25,7 @@ import {
   type UserServiceHandlers,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
+import { oidcInfo } from './grpc/oidc-info.js';
 import { LoginFlow } from './auth/login-flow.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
@@ -161,7 +162,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const grpcServer = new GrpcServer({ logger, metrics, tls });
   grpcServer.add<UserServiceHandlers>(
     protos.gatehouse.v1.UserService.service,
-    userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }),
+    userServiceHandlers({ directory, authenticator, login, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }),
   );
   grpcServer.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
@@ -171,12 +172,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       verifyAccessToken,
       tokenIssuer: config.PUBLIC_URL,
       trustProxy,
-      oidc: {
-        issuer: config.OIDC_ISSUER ?? config.PUBLIC_URL,
-        auth_url: config.OIDC_AUTH_URL ?? `${config.PUBLIC_URL}/oidc/auth`,
-        client_id: config.OIDC_CLIENT_ID ?? config.LOGIN_CLIENT_ID,
-        redirect_url: config.OIDC_REDIRECT_URL ?? `${config.PUBLIC_URL}/oidc/callback`,
-      },
+      oidc: oidcInfo(config),
     }),
   );
 

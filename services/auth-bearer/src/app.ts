@@ -25,6 +25,9 @@ import {
   type Subscription,
   type TokenServiceHandlers,
   type UserDirectory,
+  type CredentialChecker,
+  BUILTIN_IDP_PATH,
+  grpcCredentialChecker,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -37,6 +40,7 @@ import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-ro
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { SessionStore } from './store/session-store.js';
 
@@ -46,6 +50,8 @@ export interface AuthBearerOverrides {
   metrics?: Metrics;
   /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
   identityKeys?: KeySource;
+  /** The built-in IdP's password check; default: gRPC to auth-basic (UserService.CheckCredentials). */
+  credentials?: CredentialChecker;
 }
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
@@ -55,11 +61,12 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.users
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const userClient =
+    deps.users && (deps.credentials || !config.AUTH_OIDC_BUILTIN)
+      ? undefined
+      : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const users = deps.users ?? grpcUserDirectory(userClient!);
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
+  const peer = !deps.users ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
 
   const keys = new KeyRing({
     store,
@@ -116,8 +123,21 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
     clock,
   });
+  // The built-in OpenID Provider (AUTH_OIDC_BUILTIN): mounted before the cookie parser, it reads its own signed cookies.
+  const idp = config.AUTH_OIDC_BUILTIN
+    ? new BuiltinIdp(config, {
+        store,
+        sessions,
+        keys,
+        users,
+        credentials: deps.credentials ?? grpcCredentialChecker(userClient!, config.AUTH_OIDC_LOGIN_DEADLINE),
+        logger,
+      })
+    : undefined;
+
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxySetting(config));
+  if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
   http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
@@ -137,6 +157,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   return {
     async start() {
       await keys.init();
+      await idp?.init();
       subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
       httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
       const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
+import { idpEnv } from './idp/idp-config.js';
 
 const sha256Digest = z
   .string()
@@ -92,6 +93,8 @@ export const configSchema = z.object({
   AUTH_BEARER_SERVICE_ACCOUNTS: jsonArray(serviceAccount),
   /** JSON array of {client_id, secret_sha256} for RFC 7009/7662 (or AUTH_BEARER_RESOURCE_CLIENTS_FILE). */
   AUTH_BEARER_RESOURCE_CLIENTS: jsonArray(resourceClient),
+  /** The built-in OpenID Provider at PUBLIC_URL/oidc (src/idp/idp-config.ts). */
+  ...idpEnv,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -39,6 +39,25 @@ export function authCookieOptions(s: CookieSettings, maxAgeMs: number): CookieOp
   };
 }
 
+/**
+ * Cookie names of the built-in OpenID Provider (auth-bearer, oidc-provider's `cookies.names`).
+ * Signed, so each also comes with a `<name>.sig` cookie.
+ */
+export const OIDC_PROVIDER_COOKIE_NAMES = {
+  session: 'gatehouse_oidc_session',
+  interaction: 'gatehouse_oidc_interaction',
+  resume: 'gatehouse_oidc_resume',
+} as const;
+
+/**
+ * Every cookie Gatehouse itself sets: the one list, so the proxy can keep them from upstreams.
+ * The auth cookies' names are configurable (REFRESH_TOKEN_COOKIE_NAME, SESSION_COOKIE_NAME).
+ */
+export function gatehouseCookieNames(s: Pick<CookieSettings, 'refreshCookieName' | 'sessionCookieName'>): string[] {
+  const oidc = Object.values(OIDC_PROVIDER_COOKIE_NAMES).flatMap((n) => [n, `${n}.sig`]);
+  return [s.refreshCookieName, s.sessionCookieName, ...oidc];
+}
+
 export interface IssuedTokens {
   access_token: string;
   access_token_expires_at_ms: number;

@@ -5,3 +5,4 @@ export * from './nats-server.js';
 export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
+export * from './browser.js';

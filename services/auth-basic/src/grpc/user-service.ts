@@ -1,6 +1,6 @@
 import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
-import { principalOf } from '../auth/login-flow.js';
+import { principalOf, type LoginFlow } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
 import type { UserDirectory } from '../auth/user-directory.js';
 import { toPublicUser } from '../domain/user.js';
@@ -19,6 +19,7 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 export function userServiceHandlers(deps: {
   directory: UserDirectory;
   authenticator: PasswordAuthenticator;
+  login: LoginFlow;
   pageMax: number;
   stallMs: number;
   trustProxy: boolean;
@@ -69,6 +70,12 @@ export function userServiceHandlers(deps: {
         await stall(Math.max(0, deps.stallMs - (performance.now() - started)), async () => undefined);
         throw err;
       }
+    },
+    /** The built-in IdP's login form: the whole login flow (limiter, stall, TOTP), no session. */
+    CheckCredentials: async (r, ctx) => {
+      const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
+      const { user, amr } = await deps.login.check({ email: r.email, password: r.password, otp: r.otp || undefined, ip });
+      return { user: toPublicUser(user), amr };
     },
   };
 }
