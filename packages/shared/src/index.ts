@@ -39,3 +39,5 @@ export * from './http/safe-redirect.js';
 export * from './providers/provider-env.js';
 export * from './oidc/discovery.js';
 export * from './users/identity-directory.js';
+export * from './oidc/builtin-idp.js';
+export * from './http/html.js';

@@ -26,6 +26,7 @@ import {
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { ExternalSignIn } from './auth/external-sign-in.js';
+import { oidcInfo } from './grpc/oidc-info.js';
 import { LoginFlow } from './auth/login-flow.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
@@ -167,6 +168,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       directory,
       authenticator,
       externalSignIn,
+      login,
       pageMax: config.USERS_PAGE_MAX,
       stallMs: config.LOGIN_STALL_TIME,
       trustProxy,
@@ -180,12 +182,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       verifyAccessToken,
       tokenIssuer: config.PUBLIC_URL,
       trustProxy,
-      oidc: {
-        issuer: config.OIDC_ISSUER ?? config.PUBLIC_URL,
-        auth_url: config.OIDC_AUTH_URL ?? `${config.PUBLIC_URL}/oidc/auth`,
-        client_id: config.OIDC_CLIENT_ID ?? config.LOGIN_CLIENT_ID,
-        redirect_url: config.OIDC_REDIRECT_URL ?? `${config.PUBLIC_URL}/oidc/callback`,
-      },
+      oidc: oidcInfo(config),
     }),
   );
 

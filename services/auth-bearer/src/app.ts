@@ -28,6 +28,9 @@ import {
   type Subscription,
   type TokenServiceHandlers,
   type UserDirectory,
+  type CredentialChecker,
+  BUILTIN_IDP_PATH,
+  grpcCredentialChecker,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -41,6 +44,7 @@ import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { BackchannelLogout } from './sso/backchannel-logout.js';
 import { ProviderClients } from './sso/provider-clients.js';
@@ -57,6 +61,8 @@ export interface AuthBearerOverrides {
   identityKeys?: KeySource;
   /** Accounts of external identities (SSO); default: gRPC to auth-basic. */
   identities?: IdentityDirectory;
+  /** The built-in IdP's password check; default: gRPC to auth-basic (UserService.CheckCredentials). */
+  credentials?: CredentialChecker;
 }
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
@@ -66,16 +72,17 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.users
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const userClient =
+    deps.users && (deps.credentials || !config.AUTH_OIDC_BUILTIN)
+      ? undefined
+      : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const users = deps.users ?? grpcUserDirectory(userClient!);
   const identityClient =
     deps.identities || config.providers.length === 0
       ? undefined
       : (userClient ?? createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE }));
   const identities = deps.identities ?? (identityClient ? grpcIdentityDirectory(identityClient) : undefined);
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
+  const peer = !deps.users ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
 
   const keys = new KeyRing({
     store,
@@ -164,9 +171,21 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       jwksCooldownMs: config.AUTH_BEARER_SSO_JWKS_COOLDOWN,
     },
   });
+  // The built-in OpenID Provider (AUTH_OIDC_BUILTIN): mounted before the cookie parser, it reads its own signed cookies.
+  const idp = config.AUTH_OIDC_BUILTIN
+    ? new BuiltinIdp(config, {
+        store,
+        sessions,
+        keys,
+        users,
+        credentials: deps.credentials ?? grpcCredentialChecker(userClient!, config.AUTH_OIDC_LOGIN_DEADLINE),
+        logger,
+      })
+    : undefined;
 
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxySetting(config));
+  if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
   http.use(
     ssoRoutes({
@@ -197,6 +216,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   return {
     async start() {
       await keys.init();
+      await idp?.init();
       subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
       httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
       const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);

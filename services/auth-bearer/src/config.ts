@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { commonEnv, cookieEnv, env, loadConfigWithProviders, providersEnv, type Env, type ProviderConfig } from '@gatehouse/shared';
+import { idpEnv } from './idp/idp-config.js';
 
 const sha256Digest = z
   .string()
@@ -104,6 +105,8 @@ export const configSchema = z.object({
   AUTH_BEARER_SSO_JWKS_TTL: env.duration('5m'),
   /** At most one JWKS refetch per provider per this interval for unknown kids. */
   AUTH_BEARER_SSO_JWKS_COOLDOWN: env.duration('30s'),
+  /** The built-in OpenID Provider at PUBLIC_URL/oidc (src/idp/idp-config.ts). */
+  ...idpEnv,
 });
 
 export type Config = z.infer<typeof configSchema> & { providers: ProviderConfig[] };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  builtinIdpIssuer,
   grpcPeerCheck,
   storeCheck,
   createAccessTokenVerifier,
@@ -91,7 +92,10 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     new RemoteKeySource({
       url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json`,
     });
-  const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
+  // The built-in OpenID Provider signs with auth-bearer's key ring and puts a Gatehouse session's
+  // sid in its access tokens, so they verify and are revoked exactly like auth-bearer's own.
+  const issuers = config.AUTH_OIDC_BUILTIN ? [config.PUBLIC_URL, builtinIdpIssuer(config.PUBLIC_URL)] : config.PUBLIC_URL;
+  const verify = createAccessTokenVerifier({ issuer: issuers, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
   const cacheKey = deriveKey(config.GATEHOUSE_SECRET, 'proxy-auth-cache');
   const tokenCache = new AuthCache('bearer', config.PROXY_TOKEN_CACHE_SIZE, clock);
   const basicCache = new AuthCache('basic', config.PROXY_BASIC_CACHE_SIZE, clock);

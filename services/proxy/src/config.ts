@@ -1,6 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { commonEnv, cookieEnv, env, loadConfigWithProviders, providersEnv, type Env, type ProviderConfig } from '@gatehouse/shared';
+import {
+  builtinIdpEnv,
+  commonEnv,
+  cookieEnv,
+  env,
+  loadConfigWithProviders,
+  providersEnv,
+  type Env,
+  type ProviderConfig,
+} from '@gatehouse/shared';
 
 /** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('../../routes.yaml', import.meta.url));
@@ -11,6 +20,8 @@ const cidrList = env
 
 export const configSchema = z.object({
   ...commonEnv,
+  /** With the built-in OpenID Provider on, its access tokens (iss PUBLIC_URL/oidc, same keys) are accepted too. */
+  ...builtinIdpEnv,
   ...cookieEnv,
   PROXY_HTTP_ADDR: env.addr('127.0.0.1:9200'),
   PROXY_GRPC_ADDR: env.addr('127.0.0.1:9201'),

@@ -6,3 +6,4 @@ export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
 export * from './oidc-provider.js';
+export * from './browser.js';
