@@ -2,6 +2,12 @@ import type { CookieOptions, Response } from 'express';
 
 export type AuthMode = 'json' | 'cookie' | 'session';
 
+/**
+ * SSO login state (PKCE verifier, state, nonce, redirect) between GET /auth/login/:provider and its
+ * callback: sealed, httpOnly, scoped to the callback path, minutes long.
+ */
+export const SSO_STATE_COOKIE = 'gatehouse_sso_state';
+
 export interface CookieSettings {
   refreshCookieName: string;
   sessionCookieName: string;
@@ -51,11 +57,12 @@ export const OIDC_PROVIDER_COOKIE_NAMES = {
 
 /**
  * Every cookie Gatehouse itself sets: the one list, so the proxy can keep them from upstreams.
- * The auth cookies' names are configurable (REFRESH_TOKEN_COOKIE_NAME, SESSION_COOKIE_NAME).
+ * The auth cookies' names are configurable (REFRESH_TOKEN_COOKIE_NAME, SESSION_COOKIE_NAME); the
+ * SSO state cookie and the built-in IdP's cookies (each with its `.sig`) are fixed.
  */
 export function gatehouseCookieNames(s: Pick<CookieSettings, 'refreshCookieName' | 'sessionCookieName'>): string[] {
   const oidc = Object.values(OIDC_PROVIDER_COOKIE_NAMES).flatMap((n) => [n, `${n}.sig`]);
-  return [s.refreshCookieName, s.sessionCookieName, ...oidc];
+  return [s.refreshCookieName, s.sessionCookieName, SSO_STATE_COOKIE, ...oidc];
 }
 
 export interface IssuedTokens {

@@ -5,4 +5,5 @@ export * from './nats-server.js';
 export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
+export * from './oidc-provider.js';
 export * from './browser.js';

@@ -1,4 +1,5 @@
 import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
+import type { ExternalSignIn } from '../auth/external-sign-in.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf, type LoginFlow } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
@@ -19,6 +20,7 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 export function userServiceHandlers(deps: {
   directory: UserDirectory;
   authenticator: PasswordAuthenticator;
+  externalSignIn: ExternalSignIn;
   login: LoginFlow;
   pageMax: number;
   stallMs: number;
@@ -71,6 +73,8 @@ export function userServiceHandlers(deps: {
         throw err;
       }
     },
+    SignInWithIdentity: async (r) => toPublicUser(await deps.externalSignIn.signIn(r)),
+    GetUserByIdentity: async (r) => toPublicUser(await deps.externalSignIn.findByIdentity(r.provider, r.external_id)),
     /** The built-in IdP's login form: the whole login flow (limiter, stall, TOTP), no session. */
     CheckCredentials: async (r, ctx) => {
       const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
