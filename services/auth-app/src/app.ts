@@ -46,7 +46,7 @@ export interface AuthApp extends ServiceApp {
 export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
-  const users = userDirectoryFor(config, grpcTlsFrom(config), deps.userDirectory);
+  const users = userDirectoryFor(config, grpcTlsFrom(config), deps);
   const directory = new CachedUserDirectory(users.directory, clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
 
   const tokens = new AppTokens(

@@ -15,11 +15,12 @@ import {
   type ServiceDeps,
   type Subscription,
   type TokenServiceHandlers,
-  type UserDirectory,
+  type UserDirectoryOverrides,
   identityVerifierFor,
   startServiceListeners,
   type ServiceListeners,
   userDirectoryFor,
+  BUILTIN_IDP_PATH,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -31,13 +32,22 @@ import { tokenServiceHandlers } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
+import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
+import { BackchannelLogout } from './sso/backchannel-logout.js';
+import { ProviderClients } from './sso/provider-clients.js';
+import { SsoLogin } from './sso/sso-login.js';
+import { SsoSessionIndex } from './sso/sso-session-index.js';
+import { SsoStateSealer } from './sso/sso-state.js';
 import { SessionStore } from './store/session-store.js';
 
-export interface AuthBearerOverrides {
-  /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
-  userDirectory?: UserDirectory;
+/**
+ * What tests (and the all-in-one runtime) may replace. The user directory, external identities
+ * (SSO) and the built-in IdP's password check default to gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT).
+ */
+export interface AuthBearerOverrides extends UserDirectoryOverrides {
   metrics?: Metrics;
   /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
   identityKeys?: KeySource;
@@ -50,7 +60,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userDirectory = userDirectoryFor(config, tls, deps.userDirectory);
+  const userDirectory = userDirectoryFor(config, tls, deps);
   const users = userDirectory.directory;
 
   const keys = new KeyRing({
@@ -104,14 +114,69 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   });
 
   const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
+  const cookies = cookieSettingsFrom(config);
+  const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
+  const ssoLogin = new SsoLogin({
+    providers: config.providers,
+    clients: new ProviderClients({ timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT, retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER }),
+    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+    identities: userDirectory.identities,
+    authority,
+    index: ssoIndex,
+    store,
+    clock,
+    logger,
+    secret: config.GATEHOUSE_SECRET,
+    opts: { publicUrl: config.PUBLIC_URL, stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL },
+  });
+  const backchannel = new BackchannelLogout({
+    sessions,
+    index: ssoIndex,
+    store,
+    clock,
+    logger,
+    opts: {
+      clockSkewSec: Math.floor(config.AUTH_BEARER_CLOCK_SKEW / 1000),
+      maxTokenBytes: config.AUTH_BEARER_MAX_TOKEN_BYTES,
+      timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
+      jwksTtlMs: config.AUTH_BEARER_SSO_JWKS_TTL,
+      jwksCooldownMs: config.AUTH_BEARER_SSO_JWKS_COOLDOWN,
+    },
+  });
+  // The built-in OpenID Provider (AUTH_OIDC_BUILTIN): mounted before the cookie parser, it reads its own signed cookies.
+  const idp = config.AUTH_OIDC_BUILTIN
+    ? new BuiltinIdp(config, {
+        store,
+        sessions,
+        keys,
+        users,
+        credentials: userDirectory.credentials(config.AUTH_OIDC_LOGIN_DEADLINE),
+        trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
+        logger,
+      })
+    : undefined;
+
   const http = createHttpApp({ logger, metrics });
+  if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
+  http.use(
+    ssoRoutes({
+      providers: config.providers,
+      login: ssoLogin,
+      backchannel,
+      cookies,
+      trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
+      publicPath: new URL(config.PUBLIC_URL).pathname.replace(/\/+$/, ''),
+      stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL,
+      clock,
+    }),
+  );
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
-  http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
+  http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
   http.use(notFoundHandler());
-  http.use([...AUTH_PATHS, SESSIONS_PATH], noStoreOnError);
+  http.use([...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], noStoreOnError);
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });
@@ -123,6 +188,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   return {
     async start() {
       await keys.init();
+      await idp?.init();
       subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
       listeners = await startServiceListeners({
         name: 'auth-bearer',

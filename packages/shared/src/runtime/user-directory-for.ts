@@ -1,36 +1,58 @@
-import { createUserClient } from '../grpc/clients.js';
+import { createUserClient, type UserClient } from '../grpc/clients.js';
 import type { GrpcTlsConfig } from '../grpc/tls.js';
 import type { ReadinessCheck } from '../observability/debug-server.js';
 import { grpcPeerCheck } from '../observability/readiness.js';
-import { grpcUserDirectory, type UserDirectory } from '../users/user-directory.js';
+import { grpcIdentityDirectory, type IdentityDirectory } from '../users/identity-directory.js';
+import { grpcCredentialChecker, grpcUserDirectory, type CredentialChecker, type UserDirectory } from '../users/user-directory.js';
 
-/** The user directory a service that does not own users reads, with what its readiness needs. */
+/** The ports to auth-basic's UserService a service that does not own users reads, with what its readiness needs. */
 export interface ConnectedUserDirectory {
   directory: UserDirectory;
+  /** Accounts of external identities (SSO sign-in, provider access tokens). */
+  identities: IdentityDirectory;
+  /**
+   * The password check of the built-in IdP's login form. `deadlineMs` must cover auth-basic's
+   * stall and its bcrypt queue (AUTH_OIDC_LOGIN_DEADLINE), so it is the caller's.
+   */
+  credentials(deadlineMs: number): CredentialChecker;
   /** auth-basic's liveness for /readyz; none when a test passed its own directory. */
   checks: ReadinessCheck[];
-  /** Closes the gRPC client and the readiness channel it opened (nothing for an override). */
+  /** Closes the gRPC client and the readiness channel it opened (nothing for overrides). */
   close(): void;
 }
 
+/** What tests (and the all-in-one runtime) may pass instead of the gRPC ports. */
+export interface UserDirectoryOverrides {
+  userDirectory?: UserDirectory | undefined;
+  identities?: IdentityDirectory | undefined;
+  credentials?: CredentialChecker | undefined;
+}
+
 /**
- * auth-basic's UserService over gRPC (AUTH_BASIC_GRPC_ENDPOINT), or the directory a test passes.
- * auth-bearer (refresh, impersonation) and auth-app (token owners) use it.
+ * auth-basic's UserService over gRPC (AUTH_BASIC_GRPC_ENDPOINT), one client for every port, or the
+ * ports a test passes. auth-bearer (refresh, impersonation, SSO, the built-in IdP) and auth-app
+ * (token owners) use it.
  */
 export function userDirectoryFor(
   config: { AUTH_BASIC_GRPC_ENDPOINT: string; GATEHOUSE_GRPC_DEADLINE: number },
   tls: GrpcTlsConfig,
-  override?: UserDirectory,
+  overrides: UserDirectoryOverrides = {},
 ): ConnectedUserDirectory {
-  if (override) return { directory: override, checks: [], close: () => undefined };
-  const client = createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const peer = grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls);
+  const { userDirectory, identities, credentials } = overrides;
+  // One client, made only when a port is not overridden (grpc-js connects on the first call).
+  const client: UserClient | undefined =
+    userDirectory && identities && credentials
+      ? undefined
+      : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const peer = userDirectory ? undefined : grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls);
   return {
-    directory: grpcUserDirectory(client),
-    checks: [peer],
+    directory: userDirectory ?? grpcUserDirectory(client!),
+    identities: identities ?? grpcIdentityDirectory(client!),
+    credentials: (deadlineMs) => credentials ?? grpcCredentialChecker(client!, deadlineMs),
+    checks: peer ? [peer] : [],
     close() {
-      client.close();
-      peer.close();
+      client?.close();
+      peer?.close();
     },
   };
 }

@@ -9,3 +9,5 @@ export * from './memory-user-directory.js';
 export * from './eventually.js';
 export * from './code-of.js';
 export * from './error-code.js';
+export * from './oidc-provider.js';
+export * from './browser.js';

@@ -43,7 +43,8 @@ export function loginServiceHandlers(deps: {
   issuer: SessionIssuer;
   verifyAccessToken: AccessTokenVerifier;
   tokenIssuer: string;
-  oidc: OidcInfo;
+  /** null: no OpenID Provider (AUTH_OIDC_BUILTIN=false and no OIDC_ISSUER). */
+  oidc: OidcInfo | null;
   /** AUTH_BASIC_TRUST_PROXY: whose x-forwarded-for metadata gives the client's address. */
   trustedPeers: TrustedPeers;
 }): Handlers {
@@ -61,7 +62,13 @@ export function loginServiceHandlers(deps: {
         throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
       return reply(await deps.issuer.refresh(r.refresh_token, clientIpOf(ctx, deps.trustedPeers), ua(ctx.metadata)), deps.tokenIssuer);
     },
-    GetOIDCInfo: async () => deps.oidc,
+    GetOIDCInfo: async () => {
+      if (!deps.oidc)
+        throw new GatehouseError('NOT_FOUND', {
+          message: 'No OpenID Provider is configured: the built-in one is off (AUTH_OIDC_BUILTIN=false).',
+        });
+      return deps.oidc;
+    },
     Logout: async (_r, ctx) => {
       const header = ctx.metadata.get('authorization')[0];
       const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;

@@ -3,7 +3,7 @@ import type { Clock } from '@gatehouse/shared/clock';
 import { decrypt, deriveKey, encrypt, randomToken, sha256 } from '@gatehouse/shared/crypto';
 import { GatehouseError } from '@gatehouse/shared/errors';
 import type { DirectoryUser, UserDirectory } from '@gatehouse/shared/users';
-import type { RefreshRecord, SessionEvents, SessionRecord, SessionRepository } from './ports.js';
+import type { ExternalSessionLink, RefreshRecord, SessionEvents, SessionRecord, SessionRepository } from './ports.js';
 import { isPlausibleToken } from './refresh-token-format.js';
 import { idleExpiryAfterUse, isSessionAlive } from './session-liveness.js';
 
@@ -29,6 +29,8 @@ export interface OpenSessionInput {
   scopes: string[];
   ip: string;
   user_agent: string;
+  /** The provider session of an SSO login. */
+  external?: ExternalSessionLink | undefined;
 }
 
 export interface SessionWithToken {
@@ -86,6 +88,7 @@ export class SessionService {
       idle_expires_at: idleExpiryAfterUse({ expires_at: now + policy.refreshTtlMs }, now, policy.idleTtlMs),
       ip: clip(input.ip),
       user_agent: clip(input.user_agent),
+      ...(input.external ? { external: input.external } : {}),
     };
     const refreshToken = randomToken(32);
     await sessions.putRefresh(sha256(refreshToken), { sid: session.id, state: 'active' }, policy.refreshTtlMs);

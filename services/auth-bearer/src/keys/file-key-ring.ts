@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { GatehouseError } from '@gatehouse/shared/errors';
 import type { KeySource } from '@gatehouse/shared/jwt';
 import type { SigningAlg, SigningKey, SigningKeys } from '../domain/ports.js';
-import { signingKeyFromPem } from './signing-key.js';
+import { signingJwksOf, signingKeyFromPem } from './signing-key.js';
 
 /**
  * The one key of AUTH_BEARER_SIGNING_KEY(_FILE): nothing is kept in the store, and rotation is
@@ -31,6 +31,10 @@ export class FileKeyRing implements SigningKeys {
 
   async jwks(): Promise<{ keys: JWK[] }> {
     return { keys: [this.loaded().publicJwk] };
+  }
+
+  async signingJwks(): Promise<{ version: string; keys: JWK[] }> {
+    return signingJwksOf(this.loaded(), []);
   }
 
   async rotate(): Promise<{ kid: string; published: string[] }> {

@@ -43,6 +43,11 @@ export class KeyRing implements SigningKeys {
     return this.impl.jwks();
   }
 
+  /** Private JWKs for the built-in OpenID Provider, the active key first; `version` changes with a rotation. */
+  signingJwks(): Promise<{ version: string; keys: JWK[] }> {
+    return this.impl.signingJwks();
+  }
+
   rotate(): Promise<{ kid: string; published: string[] }> {
     return this.impl.rotate();
   }

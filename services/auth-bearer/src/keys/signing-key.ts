@@ -9,15 +9,26 @@ import type { SigningAlg, SigningKey } from '../domain/ports.js';
 export async function signingKeyFromPem(pem: string, alg: SigningAlg, kid?: string): Promise<SigningKey> {
   let privateKey: CryptoKey;
   let publicJwk: JWK;
+  let privateJwk: JWK;
   try {
     privateKey = await importPKCS8(pem, alg, { extractable: false });
-    publicJwk = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' });
+    const keyObject = createPrivateKey(pem);
+    publicJwk = createPublicKey(keyObject).export({ format: 'jwk' });
+    privateJwk = keyObject.export({ format: 'jwk' });
   } catch (err) {
     throw new Error(`signing key is not a PKCS#8 PEM ${alg} private key: ${(err as Error).message}`, { cause: err });
   }
   const id = kid ?? (await calculateJwkThumbprint(publicJwk));
   const jwk: JWK = { ...publicJwk, kid: id, alg, use: 'sig' };
-  return { kid: id, alg, privateKey, publicKey: (await importJWK(jwk, alg)) as CryptoKey, publicJwk: jwk, expiresAt: undefined };
+  return {
+    kid: id,
+    alg,
+    privateKey,
+    publicKey: (await importJWK(jwk, alg)) as CryptoKey,
+    publicJwk: jwk,
+    privateJwk: { ...privateJwk, kid: id, alg, use: 'sig' },
+    expiresAt: undefined,
+  };
 }
 
 /** A new key pair with a random kid, and its private key as PEM (to be sealed into the store). */
@@ -31,6 +42,7 @@ export async function generateSigningKey(alg: SigningAlg): Promise<{ key: Signin
     privateKey,
     publicKey,
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' },
     expiresAt: undefined,
   };
   return { key, pem };
@@ -39,4 +51,14 @@ export async function generateSigningKey(alg: SigningAlg): Promise<{ key: Signin
 /** A key is published (verifies tokens) until its window after retirement has passed. */
 export function isPublished(key: Pick<SigningKey, 'expiresAt'>, now: number): boolean {
   return key.expiresAt === undefined || key.expiresAt > now;
+}
+
+/**
+ * The private JWKs of the active key and the other published ones, the active key first, for the
+ * built-in OpenID Provider: the same keys, so its tokens verify against the one JWKS. `version` (the
+ * kids in order) changes with every rotation.
+ */
+export function signingJwksOf(active: SigningKey, others: readonly SigningKey[]): { version: string; keys: JWK[] } {
+  const keys = [active, ...others.filter((k) => k.kid !== active.kid)].map((k) => k.privateJwk);
+  return { version: keys.map((k) => k.kid).join(','), keys };
 }

@@ -6,7 +6,7 @@ import type { KeyValueStore } from '@gatehouse/shared/store';
 import type { SigningAlg, SigningKey, SigningKeys } from '../domain/ports.js';
 import { KeyRecords, type StoredKey } from './key-records.js';
 import { KeySealer } from './key-sealer.js';
-import { generateSigningKey, isPublished, signingKeyFromPem } from './signing-key.js';
+import { generateSigningKey, isPublished, signingJwksOf, signingKeyFromPem } from './signing-key.js';
 
 export interface StoreKeyRingOptions {
   store: KeyValueStore;
@@ -108,6 +108,16 @@ export class StoreKeyRing implements SigningKeys {
     await this.ensureFresh();
     const now = this.opts.clock.now();
     return { keys: [...this.cache.values()].filter((k) => isPublished(k, now)).map((k) => k.publicJwk) };
+  }
+
+  /** The published keys with their private parts, the active key first (see signingJwksOf). */
+  async signingJwks(): Promise<{ version: string; keys: JWK[] }> {
+    const active = await this.active();
+    const now = this.opts.clock.now();
+    return signingJwksOf(
+      active,
+      [...this.cache.values()].filter((k) => isPublished(k, now)),
+    );
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '@gatehouse/shared';
 import type { RefreshRecord, SessionRecord, SessionRepository, Versioned } from '../domain/ports.js';
 
-export type { RefreshRecord, SessionRecord, Versioned } from '../domain/ports.js';
+export type { ExternalSessionLink, RefreshRecord, SessionRecord, Versioned } from '../domain/ports.js';
 
 const sessionKey = (sid: string) => `bearer:session:${sid}`;
 const refreshKey = (digest: string) => `bearer:refresh:${digest}`;
