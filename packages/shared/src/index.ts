@@ -27,6 +27,7 @@ export * from './config-common.js';
 export * from './auth-modes/index.js';
 export * from './http/cookies.js';
 export * from './http/cookie-names.js';
+export * from './http/no-store.js';
 export * from './http/http-app.js';
 export * from './runtime/deps.js';
 export * from './identity/identity-token.js';

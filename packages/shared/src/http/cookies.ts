@@ -1,4 +1,5 @@
 import type { CookieOptions, Response } from 'express';
+import { setNoStore } from './no-store.js';
 import { authAnswer, type AuthAnswer, type AuthMode, type CookieSettings, type IssuedTokens } from '../auth-modes/index.js';
 
 // Re-exported for the files that import them from here (the rules live in auth-modes/).
@@ -21,8 +22,7 @@ export function authCookieOptions(s: CookieSettings, maxAgeMs: number): CookieOp
  * REST sends `{data}` after it; GraphQL returns `data` as the mutation's value.
  */
 export function writeAuthAnswer(res: Response, answer: AuthAnswer, s: CookieSettings): AuthAnswer['data'] {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+  setNoStore(res);
   if (answer.cookie) res.cookie(answer.cookie.name, answer.cookie.value, authCookieOptions(s, answer.cookie.maxAgeMs));
   return answer.data;
 }

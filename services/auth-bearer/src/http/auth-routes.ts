@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { Router, type ErrorRequestHandler } from 'express';
 import {
   clearAuthCookies,
   parseAuthMode,
@@ -7,18 +7,13 @@ import {
   sendAuthResult,
   type Clock,
   type CookieSettings,
+  noStore,
   type TrustedPeers,
 } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { TokenAuthority } from '../domain/token-authority.js';
 
 export const AUTH_PATHS = ['/auth/refresh', '/auth/logout'];
-/** Token responses and their errors are never cached (RFC 6749 §5.1), whatever the outcome. */
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  next();
-};
 /**
  * The same for errors raised before the route runs (a malformed or oversized JSON body): mount it
  * on the app for AUTH_PATHS before the error translator (a Router never sees errors from before it).

@@ -9,16 +9,11 @@ import {
   type Clock,
   type CookieSettings,
   type ProviderConfig,
+  noStore,
   type TrustedPeers,
 } from '@gatehouse/shared';
 import type { BackchannelLogout } from '../sso/backchannel-logout.js';
 import { SsoLoginError, type SsoLogin } from '../sso/sso-login.js';
-
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  next();
-};
 
 /** `target` with `?reason=CODE` (Directus: the query of the target is replaced). */
 function withReason(target: string, code: string): string {
