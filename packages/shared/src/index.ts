@@ -47,3 +47,4 @@ export * from './oidc/discovery.js';
 export * from './users/identity-directory.js';
 export * from './oidc/builtin-idp.js';
 export * from './http/html.js';
+export * from './runtime/service-host.js';

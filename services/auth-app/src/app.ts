@@ -1,23 +1,11 @@
 import {
-  busCheck,
-  storeCheck,
-  GrpcServer,
-  Metrics,
-  createHttpApp,
+  ServiceHost,
   deriveKey,
-  errorMiddleware,
-  grpcTlsFrom,
-  loadProtos,
-  notFoundHandler,
-  type KeySource,
+  userDirectoryFor,
+  type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
-  type Subscription,
-  type UserDirectory,
-  identityVerifierFor,
-  startServiceListeners,
-  type ServiceListeners,
-  userDirectoryFor,
+  type UserDirectoryOverrides,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
@@ -29,13 +17,8 @@ import { tokensRouter } from './http/tokens-routes.js';
 import { KvTokenRepository } from './store/kv-token-repository.js';
 import { CachedUserDirectory } from './users/cached-user-directory.js';
 
-export interface AuthAppOverrides {
-  /** The proxy's identity-header keys (default: GATEHOUSE_IDENTITY_JWKS_URL). */
-  identityKeys?: KeySource;
-  /** The user directory (default: auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT). */
-  userDirectory?: UserDirectory;
-  metrics?: Metrics;
-}
+/** What tests (and the all-in-one runtime) may replace; the user directory defaults to auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT. */
+export type AuthAppOverrides = HostOverrides & Pick<UserDirectoryOverrides, 'userDirectory'>;
 
 export interface AuthApp extends ServiceApp {
   /** The domain, for in-process callers (all-in-one runtime, tests). */
@@ -45,8 +28,9 @@ export interface AuthApp extends ServiceApp {
 /** Composition root: wires store, bus, directory and transports. Reads no environment. */
 export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-app');
-  const users = userDirectoryFor(config, grpcTlsFrom(config), deps);
+  const host = ServiceHost.for('auth-app', 'AUTH_APP', config, deps);
+  const { tls } = host;
+  const users = userDirectoryFor(config, tls, deps);
   const directory = new CachedUserDirectory(users.directory, clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
 
   const tokens = new AppTokens(
@@ -67,45 +51,26 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
     },
   );
 
-  const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
-  const http = createHttpApp({ logger, metrics });
-  http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
-  http.use(notFoundHandler());
-  http.use(errorMiddleware(logger));
-
-  const grpc = new GrpcServer({ logger, metrics, tls: grpcTlsFrom(config) });
-  grpc.add<AppTokenHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
-
-  let listeners: ServiceListeners | undefined;
-  let subscription: Subscription | undefined;
+  const { verifyIdentity } = host;
+  host.http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
+  host.grpc.add<AppTokenHandlers>(host.protos.gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
 
   return {
     tokens,
-    async start() {
-      subscription = subscribeUserChanged(
-        bus,
-        tokens,
-        { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) },
-        logger,
-      );
-      listeners = await startServiceListeners({
-        name: 'auth-app',
-        logger,
-        metrics,
-        http,
-        httpAddr: config.AUTH_APP_HTTP_ADDR,
-        grpc,
-        grpcAddr: config.AUTH_APP_GRPC_ADDR,
-        debugAddr: config.AUTH_APP_DEBUG_ADDR,
-        // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...users.checks],
-      });
-      return listeners.ports;
-    },
-    async stop() {
-      subscription?.unsubscribe();
-      await listeners?.close();
-      users.close();
-    },
+    ...host.app({
+      store,
+      bus,
+      // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
+      checks: users.checks,
+      beforeListen: async () => [
+        subscribeUserChanged(
+          bus,
+          tokens,
+          { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) },
+          logger,
+        ),
+      ],
+      afterClose: () => users.close(),
+    }),
   };
 }

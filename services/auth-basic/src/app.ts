@@ -1,27 +1,17 @@
 import {
-  busCheck,
-  grpcPeerCheck,
-  storeCheck,
-  GrpcServer,
-  Metrics,
   RemoteKeySource,
+  ServiceHost,
   cookieSettingsFrom,
   createAccessTokenVerifier,
-  createHttpApp,
-  errorMiddleware,
-  grpcTlsFrom,
-  loadProtos,
-  notFoundHandler,
+  grpcPeerCheck,
   requestClientAddress,
   type KeySource,
   type KeyValueStore,
+  type HostOverrides,
   type LoginServiceHandlers,
   type ServiceApp,
   type ServiceDeps,
   type UserServiceHandlers,
-  identityVerifierFor,
-  startServiceListeners,
-  type ServiceListeners,
 } from '@gatehouse/shared';
 import type { Request } from 'express';
 import type { Config } from './config.js';
@@ -51,18 +41,15 @@ import { StoreFailureCounters } from './store/failure-counters.js';
 import { ResetThrottle, ResetTokenStore, TotpStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
 
-/** What tests (and the all-in-one runtime) may replace. */
-export interface AuthBasicOverrides {
+/** What tests (and the all-in-one runtime) may replace, besides the metrics and identity keys of every hosted service. */
+export interface AuthBasicOverrides extends HostOverrides {
   /** auth-bearer's TokenService; default: gRPC to AUTH_BEARER_GRPC_ENDPOINT. */
   sessionIssuer?: SessionIssuer;
-  /** Keys of the proxy's identity header; default: GATEHOUSE_IDENTITY_JWKS_URL. */
-  identityKeys?: KeySource;
   /** auth-bearer's access-token keys (LoginService.Logout); default: AUTH_BEARER_HTTP_ENDPOINT/.well-known/jwks.json. */
   accessTokenKeys?: KeySource;
   mailer?: Mailer;
   /** Store of the login limiter's counters; default: the service store. */
   limiterStore?: KeyValueStore;
-  metrics?: Metrics;
   /** Called for every bcrypt comparison (login, TOTP password checks, dummy checks). */
   onPasswordCompare?: () => void;
 }
@@ -74,8 +61,8 @@ export interface AuthBasicApp extends ServiceApp {
 
 export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides): AuthBasicApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-basic');
-  const tls = grpcTlsFrom(config);
+  const host = ServiceHost.for('auth-basic', 'AUTH_BASIC', config, deps);
+  const { tls } = host;
   const trustedPeers = config.AUTH_BASIC_TRUST_PROXY;
   const clientIp = (req: Request): string => requestClientAddress(req, trustedPeers);
 
@@ -135,7 +122,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
     },
   );
 
-  const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
+  const { verifyIdentity } = host;
   const verifyAccessToken = createAccessTokenVerifier({
     issuer: config.PUBLIC_URL,
     audience: config.ACCESS_TOKEN_AUDIENCE,
@@ -144,7 +131,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
   });
   const cookies = cookieSettingsFrom(config);
 
-  const http = createHttpApp({ logger, metrics });
+  const { http, grpc } = host;
   // GET /auth (the providers) is auth-bearer's, with the SSO routes.
   http.use(authRoutes({ login, reset, cookies, clock, clientIp }));
   http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, clientIp, logger }));
@@ -154,12 +141,9 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
   http.use(
     resetPasswordPage({ path: config.PASSWORD_RESET_PATH, minLength: config.PASSWORD_MIN_LENGTH, maxLength: config.PASSWORD_MAX_LENGTH }),
   );
-  http.use(notFoundHandler());
-  http.use(errorMiddleware(logger));
 
-  const protos = loadProtos();
-  const grpcServer = new GrpcServer({ logger, metrics, tls });
-  grpcServer.add<UserServiceHandlers>(
+  const { protos } = host;
+  grpc.add<UserServiceHandlers>(
     protos.gatehouse.v1.UserService.service,
     userServiceHandlers({
       directory,
@@ -171,7 +155,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
       trustedPeers,
     }),
   );
-  grpcServer.add<LoginServiceHandlers>(
+  grpc.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
     loginServiceHandlers({
       login,
@@ -183,31 +167,20 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
     }),
   );
 
-  let listeners: ServiceListeners | undefined;
   return {
-    async start() {
-      listeners = await startServiceListeners({
-        name: 'auth-basic',
-        logger,
-        metrics,
-        http,
-        httpAddr: config.AUTH_BASIC_HTTP_ADDR,
-        grpc: grpcServer,
-        grpcAddr: config.AUTH_BASIC_GRPC_ADDR,
-        debugAddr: config.AUTH_BASIC_DEBUG_ADDR,
-        // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
-      });
-      return listeners.ports;
-    },
-    async stop() {
-      await listeners?.close();
-      await reset.drain();
-      await pool.close();
-      if (!deps.sessionIssuer) issuer.close();
-      peer?.close();
-      if (!deps.mailer) mailer.close();
-    },
+    ...host.app({
+      store,
+      bus,
+      // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
+      checks: peer ? [peer] : [],
+      afterClose: async () => {
+        await reset.drain();
+        await pool.close();
+        if (!deps.sessionIssuer) issuer.close();
+        peer?.close();
+        if (!deps.mailer) mailer.close();
+      },
+    }),
     drainMail: () => reset.drain(),
   };
 }

@@ -1,26 +1,14 @@
 import cookieParser from 'cookie-parser';
 import {
-  busCheck,
-  storeCheck,
-  GrpcServer,
-  Metrics,
+  BUILTIN_IDP_PATH,
+  ServiceHost,
   cookieSettingsFrom,
-  createHttpApp,
-  errorMiddleware,
-  grpcTlsFrom,
-  loadProtos,
-  notFoundHandler,
-  type KeySource,
+  userDirectoryFor,
+  type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
-  type Subscription,
   type TokenServiceHandlers,
   type UserDirectoryOverrides,
-  identityVerifierFor,
-  startServiceListeners,
-  type ServiceListeners,
-  userDirectoryFor,
-  BUILTIN_IDP_PATH,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -47,17 +35,13 @@ import { SessionStore } from './store/session-store.js';
  * What tests (and the all-in-one runtime) may replace. The user directory, external identities
  * (SSO) and the built-in IdP's password check default to gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT).
  */
-export interface AuthBearerOverrides extends UserDirectoryOverrides {
-  metrics?: Metrics;
-  /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
-  identityKeys?: KeySource;
-}
+export type AuthBearerOverrides = HostOverrides & UserDirectoryOverrides;
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
 export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverrides): ServiceApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-bearer');
-  const tls = grpcTlsFrom(config);
+  const host = ServiceHost.for('auth-bearer', 'AUTH_BEARER', config, deps);
+  const { tls } = host;
   const retentionMs = longestTokenLifetimeMs(config);
 
   const userDirectory = userDirectoryFor(config, tls, deps);
@@ -113,7 +97,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     },
   });
 
-  const verifyIdentity = identityVerifierFor(config, clock, deps.identityKeys);
+  const { verifyIdentity } = host;
   const cookies = cookieSettingsFrom(config);
   const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
   const ssoLogin = new SsoLogin({
@@ -156,7 +140,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       })
     : undefined;
 
-  const http = createHttpApp({ logger, metrics });
+  const http = host.http;
   if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
   http.use(
@@ -175,41 +159,20 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
-  http.use(notFoundHandler());
-  http.use([...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], noStoreOnError);
-  http.use(errorMiddleware(logger));
+  host.grpc.add<TokenServiceHandlers>(host.protos.gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
 
-  const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
-
-  let listeners: ServiceListeners | undefined;
-  let subs: Subscription[] = [];
-
-  return {
-    async start() {
+  return host.app({
+    store,
+    bus,
+    // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
+    checks: userDirectory.checks,
+    logFields: { alg: config.AUTH_BEARER_SIGNING_ALG },
+    errorHandlers: [{ paths: [...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], handler: noStoreOnError }],
+    beforeListen: async () => {
       await keys.init();
       await idp?.init();
-      subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
-      listeners = await startServiceListeners({
-        name: 'auth-bearer',
-        logger,
-        metrics,
-        http,
-        httpAddr: config.AUTH_BEARER_HTTP_ADDR,
-        grpc,
-        grpcAddr: config.AUTH_BEARER_GRPC_ADDR,
-        debugAddr: config.AUTH_BEARER_DEBUG_ADDR,
-        // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...userDirectory.checks],
-        logFields: { alg: config.AUTH_BEARER_SIGNING_ALG },
-      });
-      return listeners.ports;
+      return subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
     },
-    async stop() {
-      for (const s of subs) s.unsubscribe();
-      subs = [];
-      await listeners?.close();
-      userDirectory.close();
-    },
-  };
+    afterClose: () => userDirectory.close(),
+  });
 }

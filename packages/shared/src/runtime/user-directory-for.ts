@@ -39,16 +39,22 @@ export function userDirectoryFor(
   overrides: UserDirectoryOverrides = {},
 ): ConnectedUserDirectory {
   const { userDirectory, identities, credentials } = overrides;
-  // One client, made only when a port is not overridden (grpc-js connects on the first call).
-  const client: UserClient | undefined =
-    userDirectory && identities && credentials
-      ? undefined
-      : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  // One client for every port, opened by the first call one makes: ports a test replaced, or a
+  // service never calls, open nothing.
+  let client: UserClient | undefined;
+  const connect = (): UserClient =>
+    (client ??= createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE }));
+  const calls: Pick<UserClient, 'GetUser' | 'CheckCredentials' | 'SignInWithIdentity' | 'GetUserByIdentity'> = {
+    GetUser: (r, o) => connect().GetUser(r, o),
+    CheckCredentials: (r, o) => connect().CheckCredentials(r, o),
+    SignInWithIdentity: (r, o) => connect().SignInWithIdentity(r, o),
+    GetUserByIdentity: (r, o) => connect().GetUserByIdentity(r, o),
+  };
   const peer = userDirectory ? undefined : grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls);
   return {
-    directory: userDirectory ?? grpcUserDirectory(client!),
-    identities: identities ?? grpcIdentityDirectory(client!),
-    credentials: (deadlineMs) => credentials ?? grpcCredentialChecker(client!, deadlineMs),
+    directory: userDirectory ?? grpcUserDirectory(calls),
+    identities: identities ?? grpcIdentityDirectory(calls),
+    credentials: (deadlineMs) => credentials ?? grpcCredentialChecker(calls, deadlineMs),
     checks: peer ? [peer] : [],
     close() {
       client?.close();

@@ -28,7 +28,7 @@ export interface UserDirectory {
 }
 
 /** The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). */
-export function grpcUserDirectory(client: UserClient): UserDirectory {
+export function grpcUserDirectory(client: Pick<UserClient, 'GetUser'>): UserDirectory {
   return {
     async getUser(key) {
       try {
@@ -63,7 +63,7 @@ export interface CredentialChecker {
  * The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). `deadlineMs` must cover
  * auth-basic's stall and its bcrypt queue, so it is the caller's, not the default deadline.
  */
-export function grpcCredentialChecker(client: UserClient, deadlineMs: number): CredentialChecker {
+export function grpcCredentialChecker(client: Pick<UserClient, 'CheckCredentials'>, deadlineMs: number): CredentialChecker {
   return {
     async checkCredentials(a) {
       const r = await client.CheckCredentials({ email: a.email, password: a.password, otp: a.otp, ip: a.ip }, { deadlineMs });
