@@ -149,6 +149,15 @@ describe('env field helpers', () => {
     expect(one(env.list(), undefined)).toEqual([]);
   });
 
+  it('jsonArray parses a JSON array of items, [] when unset, and names bad JSON and bad entries', () => {
+    const item = z.object({ id: z.string().min(1) });
+    expect(one(env.jsonArray(item), '[{"id":"a"}]')).toEqual([{ id: 'a' }]);
+    expect(one(env.jsonArray(item), undefined)).toEqual([]);
+    expect(problemsOf(() => one(env.jsonArray(item), '[{"id":"a"'))[0]).toMatch(/^V: not valid JSON/);
+    expect(problemsOf(() => one(env.jsonArray(item), '[{"id":""}]'))[0]).toMatch(/^V\.0\.id: /);
+    expect(problemsOf(() => one(env.jsonArray(item), '{"id":"a"}'))).toHaveLength(1);
+  });
+
   it('addr accepts host:port, :port and [ipv6]:port, rejects ports above 65535', () => {
     expect(one(env.addr(':1'), '127.0.0.1:9200')).toBe('127.0.0.1:9200');
     expect(one(env.addr(':1'), ':0')).toBe(':0');

@@ -128,6 +128,20 @@ export const env = {
           .filter(Boolean),
       ),
   url: () => z.string().url(),
+  /** A JSON array of `item` (default `[]`): bad JSON and every bad entry are reported with the variable. */
+  jsonArray: <T extends z.ZodType>(item: T) =>
+    z
+      .string()
+      .default('[]')
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(item)),
   /**
    * A trusted-peer list (net/trusted-peers.ts): comma-separated IPs, CIDRs, `loopback`,
    * `linklocal`, `uniquelocal`; `false` trusts nobody. Empty counts as unset (the default).

@@ -19,20 +19,6 @@ const serviceAccount = z.object({
 /** A resource server allowed to call /oauth/revoke and /oauth/introspect. */
 const resourceClient = z.object({ client_id: z.string().min(1), secret_sha256: sha256Digest });
 
-const jsonArray = <T extends z.ZodType>(item: T) =>
-  z
-    .string()
-    .default('[]')
-    .transform((v, ctx) => {
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(item));
-
 export const configSchema = z.object({
   ...commonEnv,
   ...cookieEnv,
@@ -71,9 +57,9 @@ export const configSchema = z.object({
   /** Extra audiences MintAccessToken and Impersonate may issue for (ACCESS_TOKEN_AUDIENCE always). */
   AUTH_BEARER_ALLOWED_AUDIENCES: env.list(''),
   /** JSON array of {client_id, secret_sha256, allow_admin_targets?, scopes?} (or AUTH_BEARER_SERVICE_ACCOUNTS_FILE). */
-  AUTH_BEARER_SERVICE_ACCOUNTS: jsonArray(serviceAccount),
+  AUTH_BEARER_SERVICE_ACCOUNTS: env.jsonArray(serviceAccount),
   /** JSON array of {client_id, secret_sha256} for RFC 7009/7662 (or AUTH_BEARER_RESOURCE_CLIENTS_FILE). */
-  AUTH_BEARER_RESOURCE_CLIENTS: jsonArray(resourceClient),
+  AUTH_BEARER_RESOURCE_CLIENTS: env.jsonArray(resourceClient),
   /** External providers (SSO): AUTH_PROVIDERS=keycloak,… and AUTH_<NAME>_* per provider (read by readProviders). */
   ...providersEnv,
   /** How long a started SSO login may take (the state cookie's lifetime). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APIKEY_CLIENT_ID, CLI_CLIENT_ID } from '@gatehouse/shared';
+import { APIKEY_CLIENT_ID, CLI_CLIENT_ID, env } from '@gatehouse/shared';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -59,23 +59,10 @@ const fileClient = z
 export type FileClient = z.infer<typeof fileClient>;
 
 /** AUTH_OIDC_CLIENTS: a JSON array of client metadata; every problem (bad JSON, bad field, duplicate id) reported at start. */
-export const fileClientsSchema = z
-  .string()
-  .default('[]')
-  .transform((v, ctx) => {
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.array(fileClient).superRefine((clients, ctx) => {
-      const seen = new Set<string>();
-      clients.forEach((c, i) => {
-        if (seen.has(c.client_id)) ctx.addIssue({ code: 'custom', path: [i, 'client_id'], message: `duplicate client_id ${c.client_id}` });
-        seen.add(c.client_id);
-      });
-    }),
-  );
+export const fileClientsSchema = env.jsonArray(fileClient).superRefine((clients, ctx) => {
+  const seen = new Set<string>();
+  clients.forEach((c, i) => {
+    if (seen.has(c.client_id)) ctx.addIssue({ code: 'custom', path: [i, 'client_id'], message: `duplicate client_id ${c.client_id}` });
+    seen.add(c.client_id);
+  });
+});
