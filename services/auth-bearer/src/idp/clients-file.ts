@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { APIKEY_CLIENT_ID, CLI_CLIENT_ID, env } from '@gatehouse/shared';
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+import { APIKEY_CLIENT_ID, CLI_CLIENT_ID, env, isLoopbackHost } from '@gatehouse/shared';
 
 /** https anywhere, plain http only on loopback (development, native apps), or a native app's private-use scheme. */
 const redirectUri = z.string().refine((v) => {
@@ -13,7 +11,7 @@ const redirectUri = z.string().refine((v) => {
   }
   if (u.hash || u.username || u.password) return false;
   if (u.protocol === 'https:') return true;
-  if (u.protocol === 'http:') return LOOPBACK_HOSTS.has(u.hostname);
+  if (u.protocol === 'http:') return isLoopbackHost(u.hostname);
   // RFC 8252 §7.1: reverse-domain private-use schemes (com.example.app:/callback).
   return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(u.protocol);
 }, 'expected an https URL, http on a loopback host, or a private-use scheme (com.example.app:/cb), without fragment or credentials');
