@@ -1,8 +1,8 @@
-import { GatehouseError } from '../errors.js';
 import { authAnswer } from './auth-answer.js';
 import { parseAuthMode } from './auth-mode.js';
 import { cookieSettingsFrom } from './cookie-settings.js';
 import { MAX_REFRESH_TOKEN_LENGTH, presentedRefreshToken } from './presented-refresh-token.js';
+import { codeOf } from '../testing/code-of.js';
 
 const settings = cookieSettingsFrom({
   REFRESH_TOKEN_COOKIE_NAME: 'rt',
@@ -10,14 +10,6 @@ const settings = cookieSettingsFrom({
   COOKIE_SAME_SITE: 'lax',
   PUBLIC_URL: 'https://gate.example',
 });
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return 'OK';
-  } catch (err) {
-    return err instanceof GatehouseError ? err.code : String(err);
-  }
-};
 
 describe('parseAuthMode', () => {
   it('defaults to json and accepts json, cookie and session', () => {

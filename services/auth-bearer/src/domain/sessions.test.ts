@@ -1,6 +1,6 @@
 import { GatehouseError } from '@gatehouse/shared/errors';
 import { MemoryStore } from '@gatehouse/shared';
-import { FakeClock, MemoryUserDirectory } from '@gatehouse/shared/testing';
+import { FakeClock, MemoryUserDirectory, codeOf } from '@gatehouse/shared/testing';
 import { StoreKeyRing } from '../keys/store-key-ring.js';
 import { SessionStore } from '../store/session-store.js';
 import { AccessTokenIssuer } from './access-tokens.js';
@@ -78,12 +78,6 @@ function setup(policy: Partial<SessionPolicy> = {}) {
   const ctx = { ip: '203.0.113.8', user_agent: 'test' };
   return { clock, store, events, users, sessions, keys, authority, open, ctx, done: () => store.close() };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
-  );
 
 describe('session rules (MemoryStore + FakeClock)', () => {
   describe('rotation', () => {
