@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { errorBody, GatehouseError } from '@gatehouse/shared';
 import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { upstreamPath } from './forward.js';
+import { upstreamFailure } from './upstream-failure.js';
 import { admit, identityHeaders } from './proxy-handler.js';
 import type { ProxyContext } from './proxy-context.js';
 import { upstreamRequestHeaders } from './upstream-headers.js';
@@ -71,7 +72,7 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         const timer = setTimeout(() => upReq.destroy(new Error('timeout')), ok.route.timeoutMs ?? ctx.defaultTimeoutMs);
         upReq.on('error', (e) => {
           clearTimeout(timer);
-          refuse(new GatehouseError(e.message === 'timeout' ? 'GATEWAY_TIMEOUT' : 'BAD_GATEWAY'));
+          refuse(upstreamFailure(e, e.message === 'timeout'));
         });
         upReq.on('response', (res) => {
           clearTimeout(timer);
