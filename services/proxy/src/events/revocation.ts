@@ -41,6 +41,13 @@ export class Revocation {
   private snapshotLoading: Promise<RevokedSet> | undefined;
   private readonly unsubs: Array<() => void> = [];
   private pruneTimer: NodeJS.Timeout | undefined;
+  /**
+   * Since when the in-memory set may lack events: the start of a bus outage, kept after the bus
+   * reconnects until the reload from the store has finished. Without it, the moments between the
+   * reconnect and the end of that reload would trust a set that misses the outage's revocations.
+   */
+  private gapSince: number | null = null;
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: RevocationOptions) {}
 
@@ -51,9 +58,12 @@ export class Revocation {
     this.unsubs.push(
       () => s1.unsubscribe(),
       () => s2.unsubscribe(),
+      this.o.bus.onDisconnect(() => {
+        this.gapSince ??= this.o.bus.disconnectedSince() ?? this.o.clock.now();
+      }),
       this.o.bus.onReconnect(() => {
         this.o.onKeysRotated();
-        void this.load().catch((err: unknown) => this.o.logger.error({ err }, 'revocation resync after reconnect failed'));
+        this.resync();
       }),
     );
     this.pruneTimer = setInterval(() => this.set.prune(this.o.clock.now()), 60_000);
@@ -82,6 +92,22 @@ export class Revocation {
   stop(): void {
     for (const u of this.unsubs.splice(0)) u();
     clearInterval(this.pruneTimer);
+    clearTimeout(this.resyncTimer);
+  }
+
+  /** Reloads after a reconnect, retried every second while the store fails; closes the gap once done. */
+  private resync(): void {
+    clearTimeout(this.resyncTimer);
+    this.load().then(
+      () => {
+        if (this.o.bus.disconnectedSince() === null) this.gapSince = null;
+      },
+      (err: unknown) => {
+        this.o.logger.error({ err }, 'revocation resync after reconnect failed; retrying');
+        this.resyncTimer = setTimeout(() => this.resync(), 1000);
+        this.resyncTimer.unref();
+      },
+    );
   }
 
   get loaded(): boolean {
@@ -103,7 +129,7 @@ export class Revocation {
     if (!this.loaded) throw new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: 'revocation lists not loaded yet' });
     const local = this.set.reason(p, now);
     if (local) return local;
-    const down = this.o.bus.disconnectedSince();
+    const down = this.gapSince ?? this.o.bus.disconnectedSince();
     if (down === null || now - down <= this.o.maxStalenessMs) return null;
     const snap = await this.storeSnapshot(now);
     return snap.reason(p, now);
