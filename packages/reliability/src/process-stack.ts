@@ -68,7 +68,7 @@ export class ServiceProcess {
   }
 
   /** Spawns the process and waits for /healthz (bounded); fails with its stderr if it exits first. */
-  async start(timeoutMs = 20_000): Promise<void> {
+  async start(timeoutMs = 60_000): Promise<void> {
     if (this.pid) throw new Error(`${this.name} is already running`);
     const child = spawn(process.execPath, [...this.nodeArgs, GATEHOUSE_MAIN, this.name, 'server'], {
       env: this.env,
@@ -93,7 +93,7 @@ export class ServiceProcess {
   }
 
   /** Waits until /readyz answers 200 (its dependencies answer). */
-  async ready(timeoutMs = 20_000): Promise<number> {
+  async ready(timeoutMs = 60_000): Promise<number> {
     return until(`${this.name} /readyz`, async () => (await getStatus(this.debugUrl('/readyz'), 1500))?.status === 200, timeoutMs);
   }
 

@@ -79,7 +79,7 @@ describe('fault: NATS dies while sessions are revoked; the proxy restarts after 
     upstream.trust(`${base}/.well-known/gatehouse/jwks.json`);
     await stack.get('proxy').ready();
     await createUsers(stack.env.AUTH_BASIC_GRPC_ENDPOINT!, [{ email, password }]);
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await stack?.stop();

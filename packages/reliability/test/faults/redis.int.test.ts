@@ -49,7 +49,7 @@ describe('fault: Redis dies during login, refresh and logout', () => {
     );
     before = await Promise.all(users.map((u) => login(base, u, password)));
     for (let i = 0; i < 10; i++) pool.push(...(await Promise.all(users.map((u) => login(base, u, password)))));
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await stack?.stop();
