@@ -4,7 +4,7 @@ import { errorBody, GatehouseError } from '@gatehouse/shared';
 import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { upstreamPath } from './forward.js';
 import { upstreamFailure } from './upstream-failure.js';
-import { admit, identityHeaders } from './proxy-handler.js';
+import { admit, identityFirst, identityHeaders } from './proxy-handler.js';
 import type { ProxyContext } from './proxy-context.js';
 import { upstreamRequestHeaders } from './upstream-headers.js';
 
@@ -52,16 +52,16 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         if (!ok) return;
         if (!ok.route.websocket) return refuse(new GatehouseError('METHOD_NOT_ALLOWED', { detail: 'route does not accept websockets' }));
         const base = ok.route.upstream;
-        const headers = {
-          ...upstreamRequestHeaders(req.rawHeaders, req.headers, {
+        const headers = identityFirst(
+          identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
+          upstreamRequestHeaders(req.rawHeaders, req.headers, {
             remoteAddress: req.socket.remoteAddress ?? '',
             trusted: ctx.trustedPeers.trusts(req.socket.remoteAddress ?? ''),
             encrypted: false,
             passAuthorization: ok.route.passAuthorization,
             upgrade: true,
           }),
-          ...identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
-        };
+        );
         const upReq = request({
           hostname: base.hostname,
           port: base.port || 80,
