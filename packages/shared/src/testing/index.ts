@@ -11,3 +11,4 @@ export * from './code-of.js';
 export * from './error-code.js';
 export * from './oidc-provider.js';
 export * from './browser.js';
+export * from './fuzz.js';
