@@ -1,14 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { calculateJwkThumbprint, CompactSign, exportJWK, exportPKCS8, generateKeyPair, type CryptoKey } from 'jose';
-import { startAllInOne, type RunningRuntime } from '@gatehouse/cli';
-import { createLogger } from '@gatehouse/shared';
-import { freePort } from '@gatehouse/shared/testing';
+import type { RunningRuntime } from '@gatehouse/cli';
 import { basic, bearer, call, login } from '../../src/client.js';
-import { until } from '../../src/process-stack.js';
 import { bytes, rawExchange } from '../../src/raw-http.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../../src/recording-upstream.js';
+import { startRuntime } from '../../src/runtime.js';
 
 // The attack battery: every attack against Gatehouse's public entry with its exact input and the
 // exact status and code expected. The cases held elsewhere are listed in README.md beside this file
@@ -49,49 +44,18 @@ describe('attack battery (the public entry, end to end)', () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
     signingKey = pair.privateKey;
     kid = await calculateJwkThumbprint(await exportJWK(pair.publicKey));
-    const addrs: Record<string, string> = {};
-    for (const k of [
-      'PROXY_HTTP',
-      'PROXY_GRPC',
-      'PROXY_DEBUG',
-      'AUTH_BEARER_HTTP',
-      'AUTH_BEARER_GRPC',
-      'AUTH_BEARER_DEBUG',
-      'AUTH_BASIC_HTTP',
-      'AUTH_BASIC_GRPC',
-      'AUTH_BASIC_DEBUG',
-      'AUTH_APP_HTTP',
-      'AUTH_APP_GRPC',
-      'AUTH_APP_DEBUG',
-      'WHOAMI_HTTP',
-    ])
-      addrs[`${k}_ADDR`] = `127.0.0.1:${await freePort()}`;
-    rt = await startAllInOne(
-      {
-        ...addrs,
-        WHOAMI_HTTP_ENDPOINT: upstream.url,
-        AUTH_BEARER_SIGNING_KEY: await exportPKCS8(pair.privateKey),
-        GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
-        PROXY_ENABLE_BASIC_AUTH: 'true',
-        PROXY_ENABLE_APP_AUTH: 'true',
-        PROXY_HEADERS_TIMEOUT: `${HEADERS_TIMEOUT_MS}ms`,
-        PROXY_REQUEST_TIMEOUT: `${REQUEST_TIMEOUT_MS}ms`,
-        GATEHOUSE_ADMIN_EMAIL: email,
-        GATEHOUSE_ADMIN_PASSWORD: password,
-        BCRYPT_COST: '4',
-        LOGIN_STALL_TIME: '10ms',
-        LOG_LEVEL: 'silent',
-      },
-      {
-        logger: createLogger({ service: 'battery', level: 'silent' }),
-        print: () => undefined,
-        dataDir: mkdtempSync(join(tmpdir(), 'gh-battery-')),
-      },
-    );
-    port = Number(addrs.PROXY_HTTP_ADDR!.split(':')[1]);
-    base = `http://127.0.0.1:${port}`;
+    ({ rt, base, port } = await startRuntime({
+      WHOAMI_HTTP_ENDPOINT: upstream.url,
+      AUTH_BEARER_SIGNING_KEY: await exportPKCS8(pair.privateKey),
+      GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
+      PROXY_ENABLE_BASIC_AUTH: 'true',
+      PROXY_ENABLE_APP_AUTH: 'true',
+      PROXY_HEADERS_TIMEOUT: `${HEADERS_TIMEOUT_MS}ms`,
+      PROXY_REQUEST_TIMEOUT: `${REQUEST_TIMEOUT_MS}ms`,
+      GATEHOUSE_ADMIN_EMAIL: email,
+      GATEHOUSE_ADMIN_PASSWORD: password,
+    }));
     upstream.trust(`${base}/.well-known/gatehouse/jwks.json`);
-    await until('proxy ready', async () => (await call(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200, 30_000);
     userToken = (await login(base, email, password)).access_token;
     expect((await call(`${base}/whoami`, { headers: bearer(userToken) })).status).toBe(200);
   }, 90_000);
