@@ -9,7 +9,7 @@ export const SUBJECTS = {
   revokedUser: 'gatehouse.revoked.user',
   /** { token_id, user_id } an app token was deleted or expired. */
   revokedAppToken: 'gatehouse.revoked.apptoken',
-  /** { token_id, user_id, exp } an API key was revoked. */
+  /** { token_id, user_id, exp, generation? } an API key was deleted, refreshed or disabled: tokens minted from it are void. */
   revokedApiKey: 'gatehouse.revoked.apikey',
   /** All revocations (proxy subscription). */
   revokedAll: 'gatehouse.revoked.*',
@@ -44,6 +44,11 @@ export interface RevokedCredentialEvent extends BaseEvent {
   token_id: string;
   user_id: string;
   exp: number;
+  /**
+   * API keys: what was minted from this generation of the key or an earlier one is void (a refreshed
+   * key keeps its id). Absent: every generation (a deleted key, an app token).
+   */
+  generation?: number;
 }
 
 export type UserChangeReason = 'disabled' | 'deleted' | 'password_changed' | 'suspended' | 'updated';
@@ -63,8 +68,9 @@ export interface AuditEvent extends BaseEvent {
 /**
  * Redis key prefixes (under the store's own `gh:` prefix). Revocation lists are sorted sets
  * scored by expiry (epoch ms), pruned on write, so a starting proxy loads them in one call each.
- * Members: `sessions` → sid; `users` → `<user_id>:<not_before_ms>`; `apptokens` / `apikeys` →
- * the credential id.
+ * Members: `sessions` → sid; `users` → `<user_id>:<not_before_ms>`; `apptokens` → the credential id;
+ * `apikeys` → `<key id>:<generation>` (tokens minted from that generation or an earlier one) or the
+ * bare key id (every generation).
  */
 export const REVOCATION_KEYS = {
   sessions: 'revoked:sessions',

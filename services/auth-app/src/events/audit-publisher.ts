@@ -1,23 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { SUBJECTS, type Clock, type EventBus } from '@gatehouse/shared';
+import { AuditPublisher as SharedAuditPublisher, type Clock, type EventBus } from '@gatehouse/shared';
 import type { Logger } from 'pino';
-import type { AuditSink } from '../domain/ports.js';
 
-/** Audit events on `gatehouse.audit` (best effort: an outage of the bus never blocks the request). */
-export class AuditPublisher implements AuditSink {
-  constructor(
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
-
-  async record(event: { action: string; actor: string; subject: string; [k: string]: unknown }): Promise<void> {
-    // Also in the service log, so the trail survives a bus outage.
-    this.logger.info({ audit: event }, 'audit');
-    try {
-      await this.bus.publish(SUBJECTS.audit, { ...event, id: randomUUID(), at: this.clock.now(), service: 'auth-app' });
-    } catch (err) {
-      this.logger.warn({ err, action: event.action }, 'could not publish audit event');
-    }
+/** Audit events on `gatehouse.audit` as auth-app (the shared publisher). */
+export class AuditPublisher extends SharedAuditPublisher {
+  constructor(bus: EventBus, clock: Clock, logger: Logger) {
+    super(bus, clock, logger, 'auth-app');
   }
 }

@@ -1,14 +1,18 @@
-import { GatehouseError, type DirectoryUser } from '@gatehouse/shared';
+import { GatehouseError } from '../errors.js';
+import type { DirectoryUser } from './user-directory.js';
 
-/** Only active users own usable tokens: suspended → USER_SUSPENDED, anything else → INVALID_CREDENTIALS. */
+/**
+ * Who may own and use a delegated credential (app token, API key). Only active users: a suspended
+ * owner → USER_SUSPENDED, a missing or otherwise inactive one → INVALID_CREDENTIALS.
+ */
 export function assertActiveForLogin(user: DirectoryUser | null): asserts user is DirectoryUser {
-  if (!user) throw new GatehouseError('INVALID_CREDENTIALS', { detail: 'token owner no longer exists' });
+  if (!user) throw new GatehouseError('INVALID_CREDENTIALS', { detail: 'credential owner no longer exists' });
   if (user.status === 'active') return;
   if (user.status === 'suspended') throw new GatehouseError('USER_SUSPENDED');
-  throw new GatehouseError('INVALID_CREDENTIALS', { detail: `token owner is ${user.status}` });
+  throw new GatehouseError('INVALID_CREDENTIALS', { detail: `credential owner is ${user.status}` });
 }
 
-/** A token can only be created for an existing, active user. */
+/** A credential can only be created for an existing, active user. */
 export function assertActiveOwner(user: DirectoryUser | null): asserts user is DirectoryUser {
   if (!user) throw new GatehouseError('NOT_FOUND', { message: 'User not found.' });
   if (user.status !== 'active') throw new GatehouseError('FORBIDDEN', { message: 'User is not active.' });
