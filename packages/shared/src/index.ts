@@ -30,6 +30,7 @@ export * from './runtime/deps.js';
 export * from './identity/identity-token.js';
 export * from './identity/require-identity.js';
 export * from './credentials.js';
+export * from './http/safe-redirect.js';
 export * from './identity/self-caller.js';
 export * from './users/user-policy.js';
 export * from './store/slotted-records.js';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { safeRedirect } from '../../domain/safe-redirect.js';
+import { safeRedirect } from '@gatehouse/shared';
 import { html, sendPage } from './html.js';
 
 /** Path of the page; the proxy sends browsers here (PROXY_LOGIN_URL) with `?redirect=<original path>`. */
