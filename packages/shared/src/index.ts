@@ -30,6 +30,8 @@ export * from './runtime/deps.js';
 export * from './identity/identity-token.js';
 export * from './identity/require-identity.js';
 export * from './credentials.js';
+export * from './identity/grpc-identity.js';
+export * from './net/loopback.js';
 export * from './grpc/client-address.js';
 export * from './net/trusted-peers.js';
 export * from './http/safe-redirect.js';
