@@ -17,6 +17,9 @@ import type { AccessTokenIssuer } from './access-tokens.js';
 import { authenticateClient } from './client-credentials.js';
 import { isPlausibleToken, type OpenSessionInput, type SessionService } from './sessions.js';
 
+/** The id of an API key (auth-apikey): a UUID, lower case. */
+const API_KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A TokenSet as this service answers it: every field set, the principal always present. */
 export type TokenSetOut = TokenSet__Output & { principal: Principal__Output; token_type: 'Bearer' };
 
@@ -162,7 +165,10 @@ export class TokenAuthority {
     return claims;
   }
 
-  /** Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. */
+  /**
+   * Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. `apiKey` names
+   * the key (UUID) and generation a token is minted from, so the proxy can revoke by key.
+   */
   async mintAccessToken(
     p: {
       user_id: string;
@@ -177,8 +183,11 @@ export class TokenAuthority {
     scopes: string[],
     audience: string | undefined,
     ttlSeconds: number,
+    apiKey?: { id: string; generation: number },
   ) {
     if (!p.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'principal.user_id is required.' });
+    if (apiKey && (!API_KEY_ID.test(apiKey.id) || !Number.isSafeInteger(apiKey.generation) || apiKey.generation < 1))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: 'api_key_id must be a UUID and api_key_generation a positive integer.' });
     const max = this.deps.opts.mintMaxTtlMs;
     const ttlMs = ttlSeconds > 0 ? Math.min(ttlSeconds * 1000, max) : Math.min(max, 15 * 60_000);
     return this.deps.issuer.mint(
@@ -192,6 +201,7 @@ export class TokenAuthority {
         email: p.email,
         name: p.name,
         actor: p.actor,
+        apiKey,
       },
       { ttlMs, audience: this.audienceOf(audience) },
     );
