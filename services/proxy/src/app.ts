@@ -24,6 +24,7 @@ import {
 } from '@gatehouse/shared';
 import { AuthCache } from './auth/auth-cache.js';
 import type { Authenticator } from './auth/authenticator.js';
+import { createApiKeyRefusal } from './auth/api-key-refusal.js';
 import { createAppTokenAuthenticator } from './auth/app-token-authenticator.js';
 import { createBasicAuthenticator } from './auth/basic-authenticator.js';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
@@ -89,7 +90,8 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   const sessionCache = new AuthCache('session', config.PROXY_SESSION_CACHE_SIZE, clock);
   const caches = [tokenCache, basicCache, sessionCache];
 
-  const chain: Authenticator[] = [createBearerAuthenticator({ verify, cache: tokenCache, clock })];
+  // A raw API key is refused before anything tries to verify it; then Bearer JWTs.
+  const chain: Authenticator[] = [createApiKeyRefusal(), createBearerAuthenticator({ verify, cache: tokenCache, clock })];
   /** The auth services this proxy calls: /readyz needs each to answer grpc.health.v1. */
   const peers: Array<ReturnType<typeof grpcPeerCheck>> = [];
   if (config.PROXY_ENABLE_APP_AUTH) {
@@ -143,6 +145,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
     'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
     'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
+    'auth-apikey': config.AUTH_APIKEY_HTTP_ENDPOINT,
     whoami: config.WHOAMI_HTTP_ENDPOINT,
   };
   const routes = deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints);

@@ -124,7 +124,14 @@ export class Revocation {
       ),
     );
     for (const m of sessions!) out.addSession(m.member, m.score);
-    for (const m of [...apps!, ...keys!]) out.addToken(m.member, m.score);
+    for (const m of apps!) out.addToken(m.member, m.score);
+    for (const m of keys!) {
+      // Member `key_id:generation` (tokens minted from that generation or an earlier one); a bare id: every generation.
+      const i = m.member.lastIndexOf(':');
+      const gen = i > 0 ? Number(m.member.slice(i + 1)) : NaN;
+      if (Number.isSafeInteger(gen)) out.addApiKey(m.member.slice(0, i), gen, m.score);
+      else out.addApiKey(m.member, Number.POSITIVE_INFINITY, m.score);
+    }
     for (const m of users!) {
       // Member `user_id:not_before_ms`; a bare user id means "issued before the entry's start".
       const i = m.member.lastIndexOf(':');
@@ -154,11 +161,18 @@ export class Revocation {
       this.o.onRevoked((p) => p.identity.sub === user && p.issuedAtMs < nb);
       // Looked-up credentials (basic, app, session) were checked at issuedAtMs: drop them all.
       this.o.onRevoked((p) => p.identity.sub === user && p.identity.auth_method !== 'bearer');
-    } else if (subject === 'gatehouse.revoked.apptoken' || subject === 'gatehouse.revoked.apikey') {
+    } else if (subject === 'gatehouse.revoked.apptoken') {
       const id = str(e.token_id) ?? str(e.key_id);
       if (!id) return;
       this.set.addToken(id, exp);
       this.o.onRevoked((p) => p.identity.token_id === id);
+    } else if (subject === 'gatehouse.revoked.apikey') {
+      // Tokens minted from the key up to `generation` (a refresh keeps the id), or from any generation.
+      const id = str(e.token_id);
+      if (!id) return;
+      const gen = num(e.generation) ?? Number.POSITIVE_INFINITY;
+      this.set.addApiKey(id, gen, exp);
+      this.o.onRevoked((p) => p.apiKey?.id === id && p.apiKey.generation <= gen);
     } else {
       return;
     }
