@@ -5,3 +5,5 @@ export * from './nats-server.js';
 export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
+export * from './memory-user-directory.js';
+export * from './code-of.js';
