@@ -1,4 +1,4 @@
-import { GatehouseError } from '../errors.js';
+import { type GatehouseError } from '../errors.js';
 import type { IdentityClaims } from './identity-token.js';
 import { selfCaller } from './self-caller.js';
 
