@@ -14,12 +14,12 @@ function fromStored(id: string, s: Record<string, unknown>): AppTokenRecord | nu
     id,
     user_id: s.user_id,
     digest: s.digest,
-    label: String(s.label ?? ''),
+    label: typeof s.label === 'string' ? s.label : '',
     created: Number(s.created ?? 0),
     expires: s.expires,
     last_used: Number(s.last_used ?? 0),
     scopes: Array.isArray(s.scopes) ? s.scopes.map(String) : [],
-    created_by: String(s.created_by ?? ''),
+    created_by: typeof s.created_by === 'string' ? s.created_by : '',
   };
 }
 

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import {
+  ConfigError,
+  commonEnv,
+  deriveOidcClientSecret,
+  env,
+  isLoopbackUrl,
+  isTrustedPeerEntry,
+  loadConfig as loadEnv,
+  type Env,
+} from '@gatehouse/shared';
+
+const urlList = env
+  .list('')
+  .refine((list) => list.every((u) => /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u)), 'expected a comma-separated list of http(s) URLs');
+const scopeList = env
+  .list('')
+  .refine((list) => list.every((s) => /^[A-Za-z0-9][A-Za-z0-9:._/-]{0,63}$/.test(s)), 'expected scopes of letters, digits and : . _ / -');
+/** IPs, CIDRs or loopback/linklocal/uniquelocal; `false` trusts nobody. */
+const trustList = z
+  .string()
+  .default('loopback')
+  .transform((v) =>
+    v === 'false'
+      ? []
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+  )
+  .refine((list) => list.every(isTrustedPeerEntry), 'expected IPs, CIDRs or loopback/linklocal/uniquelocal, or false');
+
+/**
+ * auth-apikey's environment. Every limit is named here.
+ * - AUTH_APIKEY_OIDC_ISSUER_URL (PUBLIC_URL/oidc, the built-in IdP): where keys are authorized;
+ *   plain http only on loopback.
+ * - AUTH_APIKEY_OIDC_CLIENT_ID (gatehouse-apikey) / _CLIENT_SECRET: the confidential client; the
+ *   secret defaults to deriveOidcClientSecret(GATEHOUSE_SECRET, client id) for the built-in IdP only,
+ *   and is required for any other issuer.
+ * - AUTH_APIKEY_SCOPES (none): the scopes a key may carry.
+ * - AUTH_APIKEY_TOKEN_TTL (10m): lifetime of the tokens a key is exchanged for.
+ * - AUTH_APIKEY_MAX_KEYS_PER_USER (50); AUTH_APIKEY_EXCHANGE_RATE_PER_KEY (60) and _PER_ADDRESS (600)
+ *   per AUTH_APIKEY_EXCHANGE_RATE_WINDOW (1m).
+ * - AUTH_APIKEY_REVOCATION_RETENTION (15m): how long a revocation stays on revoked:apikeys; must exceed
+ *   the token TTL.
+ */
+export const configSchema = z
+  .object({
+    ...commonEnv,
+    AUTH_APIKEY_HTTP_ADDR: env.addr('127.0.0.1:9240'),
+    AUTH_APIKEY_GRPC_ADDR: env.addr('127.0.0.1:9241'),
+    AUTH_APIKEY_DEBUG_ADDR: env.addr('127.0.0.1:9245'),
+    AUTH_APIKEY_OIDC_ISSUER_URL: z.string().url().optional(),
+    AUTH_APIKEY_OIDC_CLIENT_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,128}$/)
+      .default('gatehouse-apikey'),
+    AUTH_APIKEY_OIDC_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUTH_APIKEY_OIDC_SCOPE: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'expected space-separated scopes')
+      .refine((s) => s.split(' ').includes('openid'), 'must include openid')
+      .default('openid offline_access'),
+    AUTH_APIKEY_OIDC_IDENTITY_CLAIM: z.enum(['sub', 'email']).default('sub'),
+    AUTH_APIKEY_OIDC_TIMEOUT: env.duration('5s').refine((ms) => ms >= 100, 'must be at least 100ms'),
+    AUTH_APIKEY_SCOPES: scopeList,
+    AUTH_APIKEY_TOKEN_TTL: env.duration('10m').refine((ms) => ms >= 1000, 'must be at least 1s'),
+    AUTH_APIKEY_MAX_KEYS_PER_USER: env.int(50, 1, 10_000),
+    AUTH_APIKEY_MAX_NAME_LENGTH: env.int(200, 1, 1000),
+    AUTH_APIKEY_EXCHANGE_RATE_PER_KEY: env.int(60, 1, 1_000_000),
+    AUTH_APIKEY_EXCHANGE_RATE_PER_ADDRESS: env.int(600, 1, 1_000_000),
+    AUTH_APIKEY_EXCHANGE_RATE_WINDOW: env.duration('1m').refine((ms) => ms >= 1000, 'must be at least 1s'),
+    AUTH_APIKEY_LAST_USED_INTERVAL: env.duration('1m'),
+    AUTH_APIKEY_STATE_TTL: env.duration('10m').refine((ms) => ms >= 1000, 'must be at least 1s'),
+    AUTH_APIKEY_GRANT_MAX_AGE: env.duration('1h').refine((ms) => ms >= 1000, 'must be at least 1s'),
+    AUTH_APIKEY_REDIRECT_ALLOW_LIST: urlList,
+    AUTH_APIKEY_REVOCATION_RETENTION: env.duration('15m'),
+    AUTH_APIKEY_REVOKE_ON_PASSWORD_CHANGE: env.bool(true),
+    AUTH_APIKEY_TRUST_PROXY: trustList,
+  })
+  .strip();
+
+export type Config = z.infer<typeof configSchema> & {
+  /** The issuer in effect (the built-in IdP's PUBLIC_URL/oidc unless set). */
+  oidcIssuer: string;
+  /** The client secret in effect (derived for the built-in IdP unless set). */
+  oidcClientSecret: string;
+  /** PUBLIC_URL/apikey/oauthcallback: the redirect_uri registered at the IdP. */
+  callbackUrl: string;
+};
+
+/** Where the IdP sends the browser back (through the proxy): the redirect_uri registered for the client. */
+export const CALLBACK_PATH = '/apikey/oauthcallback';
+
+/** The built-in IdP (issue 11) lives at PUBLIC_URL/oidc. */
+export const builtinIssuer = (publicUrl: string): string => `${publicUrl}/oidc`;
+
+export function loadConfig(e: Env): Config {
+  const c = loadEnv(configSchema, e);
+  const problems: string[] = [];
+  const issuer = (c.AUTH_APIKEY_OIDC_ISSUER_URL ?? builtinIssuer(c.PUBLIC_URL)).replace(/\/+$/, '');
+  const builtin = issuer === builtinIssuer(c.PUBLIC_URL);
+  if (!issuer.startsWith('https:') && !isLoopbackUrl(issuer))
+    problems.push('AUTH_APIKEY_OIDC_ISSUER_URL: must be https (plain http only on loopback)');
+  if (!c.AUTH_APIKEY_OIDC_CLIENT_SECRET && !builtin)
+    problems.push(
+      'AUTH_APIKEY_OIDC_CLIENT_SECRET: required (set AUTH_APIKEY_OIDC_CLIENT_SECRET or _FILE) for an issuer other than the built-in IdP',
+    );
+  if (c.AUTH_APIKEY_REVOCATION_RETENTION <= c.AUTH_APIKEY_TOKEN_TTL)
+    problems.push('AUTH_APIKEY_REVOCATION_RETENTION: must exceed AUTH_APIKEY_TOKEN_TTL (revocations must outlive the tokens they void)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...c,
+    oidcIssuer: issuer,
+    oidcClientSecret: c.AUTH_APIKEY_OIDC_CLIENT_SECRET ?? deriveOidcClientSecret(c.GATEHOUSE_SECRET, c.AUTH_APIKEY_OIDC_CLIENT_ID),
+    callbackUrl: `${c.PUBLIC_URL}${CALLBACK_PATH}`,
+  };
+}
