@@ -90,6 +90,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       redirectUri: config.callbackUrl,
       scope: config.AUTH_APIKEY_OIDC_SCOPE,
       timeoutMs: config.AUTH_APIKEY_OIDC_TIMEOUT,
+      internalUrl: config.AUTH_APIKEY_OIDC_INTERNAL_URL,
     });
 
   const keysRepo = new KvKeyRepository(store, clock, deriveKey(config.GATEHOUSE_SECRET, 'api-key-grants'));

@@ -51,6 +51,12 @@ export const configSchema = z
     AUTH_APIKEY_GRPC_ADDR: env.addr('127.0.0.1:9241'),
     AUTH_APIKEY_DEBUG_ADDR: env.addr('127.0.0.1:9245'),
     AUTH_APIKEY_OIDC_ISSUER_URL: z.string().url().optional(),
+    /** Where this service reaches the issuer from inside the deployment (back channel only); default: the issuer itself. */
+    AUTH_APIKEY_OIDC_INTERNAL_URL: z
+      .string()
+      .regex(/^https?:\/\//, 'expected an http(s) URL')
+      .pipe(z.string().url())
+      .optional(),
     AUTH_APIKEY_OIDC_CLIENT_ID: z
       .string()
       .regex(/^[\w.:-]{1,128}$/)

@@ -13,8 +13,20 @@ export interface OpenIdProviderOptions {
   scope: string;
   /** AUTH_APIKEY_OIDC_TIMEOUT, for every request to the IdP. */
   timeoutMs: number;
-  /** Tests: how requests reach the IdP. */
-  fetch?: client.CustomFetch;
+  /**
+   * AUTH_APIKEY_OIDC_INTERNAL_URL: where this service reaches the issuer when the issuer's public URL
+   * does not route from inside the deployment (containers: PUBLIC_URL is the browser's address).
+   * Back-channel requests (discovery, token, JWKS) under the issuer are sent there instead; the
+   * issuer identifier, the browser's authorization URL and every check stay the public ones.
+   */
+  internalUrl?: string | undefined;
+}
+
+/** Requests under `issuer` go to the same path under `internal`. */
+export function backChannelFetch(issuer: string, internal: string): client.CustomFetch {
+  const from = issuer.replace(/\/+$/, '');
+  const to = internal.replace(/\/+$/, '');
+  return (url, options) => fetch(url === from || url.startsWith(`${from}/`) ? `${to}${url.slice(from.length)}` : url, options);
 }
 
 /**
@@ -34,7 +46,7 @@ export class OpenIdIdentityProvider implements IdentityProvider {
       .discovery(new URL(this.o.issuer), this.o.clientId, undefined, client.ClientSecretBasic(this.o.clientSecret), {
         timeout: Math.max(1, Math.ceil(this.o.timeoutMs / 1000)),
         ...(isLoopbackUrl(this.o.issuer) && this.o.issuer.startsWith('http:') ? { execute: [client.allowInsecureRequests] } : {}),
-        ...(this.o.fetch ? { [client.customFetch]: this.o.fetch } : {}),
+        ...(this.o.internalUrl ? { [client.customFetch]: backChannelFetch(this.o.issuer, this.o.internalUrl) } : {}),
       })
       .catch((err: unknown) => {
         this.config = undefined; // asked again next time
