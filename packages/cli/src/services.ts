@@ -1,4 +1,5 @@
 import * as authApp from '@gatehouse/auth-app';
+import * as authApiKey from '@gatehouse/auth-apikey';
 import * as authBasic from '@gatehouse/auth-basic';
 import * as authBearer from '@gatehouse/auth-bearer';
 import * as proxy from '@gatehouse/proxy';
@@ -11,7 +12,7 @@ export interface ServiceModule {
   createApp(config: unknown, deps: ServiceDeps): ServiceApp;
 }
 
-export const SERVICE_NAMES = ['auth-bearer', 'auth-basic', 'auth-app', 'proxy'] as const;
+export const SERVICE_NAMES = ['auth-bearer', 'auth-basic', 'auth-app', 'auth-apikey', 'proxy'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Started in this order (proxy last: it needs the others' JWKS and revocation lists). */
@@ -31,6 +32,11 @@ export const SERVICES: Record<ServiceName, ServiceModule> = {
     loadConfig: (e) => authApp.loadConfig(e),
     createApp: (c, d) => authApp.createApp(c as authApp.Config, d),
   },
+  'auth-apikey': {
+    name: 'auth-apikey',
+    loadConfig: (e) => authApiKey.loadConfig(e),
+    createApp: (c, d) => authApiKey.createApp(c as authApiKey.Config, d),
+  },
   proxy: { name: 'proxy', loadConfig: (e) => proxy.loadConfig(e), createApp: (c, d) => proxy.createApp(c as proxy.Config, d) },
 };
 
@@ -39,6 +45,7 @@ export const CONFIG_SCHEMAS = {
   'auth-bearer': authBearer.configSchema,
   'auth-basic': authBasic.configSchema,
   'auth-app': authApp.configSchema,
+  'auth-apikey': authApiKey.configSchema,
   proxy: proxy.configSchema,
 };
 

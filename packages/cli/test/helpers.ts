@@ -15,6 +15,9 @@ export async function freeAddrs(): Promise<Record<string, string>> {
     'AUTH_APP_HTTP_ADDR',
     'AUTH_APP_GRPC_ADDR',
     'AUTH_APP_DEBUG_ADDR',
+    'AUTH_APIKEY_HTTP_ADDR',
+    'AUTH_APIKEY_GRPC_ADDR',
+    'AUTH_APIKEY_DEBUG_ADDR',
     'WHOAMI_HTTP_ADDR',
   ];
   const out: Record<string, string> = {};
