@@ -111,7 +111,11 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   );
   const authorization = new KeyAuthorization(
     { keys: keysRepo, pending, idp, users, audit, clock },
-    { identityClaim: config.AUTH_APIKEY_OIDC_IDENTITY_CLAIM, grantMaxAgeMs: config.AUTH_APIKEY_GRANT_MAX_AGE },
+    {
+      identityClaim: config.AUTH_APIKEY_OIDC_IDENTITY_CLAIM,
+      grantMaxAgeMs: config.AUTH_APIKEY_GRANT_MAX_AGE,
+      redirectAllowList: config.AUTH_APIKEY_REDIRECT_ALLOW_LIST,
+    },
   );
   const exchange = new KeyExchange(
     {

@@ -106,6 +106,15 @@ describe('auth-apikey: ApiKeyService over gRPC and the IdP callback (real Redis,
     expect((await status(alice, meta.uuid)).lastUsed).not.toBeNull();
   });
 
+  it('mints an admin’s key tokens without the admin role: a delegated credential never administers', async () => {
+    h.users.add({ id: 'u-admin', email: 'admin@example.org', roles: ['admin', 'ops'] });
+    const admin = await h.as({ sub: 'u-admin', roles: ['admin', 'ops'] });
+    const created = await create(admin);
+    await callback(await signInAtIdp(created.authorizeURL, { login: 'u-admin' }));
+    await h.client.ExchangeKeyForToken({ apiKey: created.key!.metadata!.key });
+    expect(h.tokens.requests.at(-1)!.principal).toMatchObject({ user_id: 'u-admin', roles: ['ops'], amr: ['apikey'] });
+  });
+
   it('refuses a replayed callback and an unknown state with 400 INVALID_REQUEST, never cached', async () => {
     const created = await create(alice);
     const back = await signInAtIdp(created.authorizeURL, { login: 'u-alice' });

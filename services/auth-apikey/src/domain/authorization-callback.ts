@@ -1,4 +1,4 @@
-import { GatehouseError, type AuditSink, type Clock, type UserDirectory } from '@gatehouse/shared';
+import { GatehouseError, allowedRedirect, type AuditSink, type Clock, type UserDirectory } from '@gatehouse/shared';
 import { changeKey } from './change-key.js';
 import { grantFrom } from './grant-due.js';
 import { isCreator } from './identity-match.js';
@@ -17,6 +17,8 @@ export interface CallbackOptions {
   identityClaim: 'sub' | 'email';
   /** AUTH_APIKEY_GRANT_MAX_AGE. */
   grantMaxAgeMs: number;
+  /** AUTH_APIKEY_REDIRECT_ALLOW_LIST, checked again: the list may have shrunk since the key was created. */
+  redirectAllowList: string[];
 }
 
 export interface CallbackDeps {
@@ -56,7 +58,8 @@ export class KeyAuthorization {
       throw new GatehouseError('INVALID_REQUEST', { message: 'The authorization callback needs exactly one state.' });
     const pending = await this.deps.pending.take(state);
     if (!pending) throw new GatehouseError('INVALID_REQUEST', { message: 'Unknown, expired or already used authorization state.' });
-    const done = (status: KeyStatus | null): CallbackOutcome => ({ keyId: pending.key_id, status, redirect: pending.redirect });
+    const redirect = pending.redirect === '' ? '' : (allowedRedirect(pending.redirect, this.opts.redirectAllowList) ?? '');
+    const done = (status: KeyStatus | null): CallbackOutcome => ({ keyId: pending.key_id, status, redirect });
 
     // The authorization is for one generation of the key, while it waits for it; anything else is stale.
     const waiting = (r: ApiKeyRecord) =>

@@ -1,4 +1,4 @@
-import type { TokenClient } from '@gatehouse/shared';
+import { ADMIN_ROLE, type TokenClient } from '@gatehouse/shared';
 import type { TokenMinter } from '../domain/ports.js';
 
 /** The client id access tokens minted from API keys carry. */
@@ -6,9 +6,11 @@ export const API_KEY_CLIENT_ID = 'gatehouse-apikey';
 
 /**
  * Access tokens from auth-bearer's TokenService.MintAccessToken (auth-apikey never signs): the
- * creator's token with exactly the key's scopes, `amr: ["apikey"]` (a delegated credential: it
- * never administers), the key's id and generation (`api_key_id`, `api_key_gen`) and a TTL of
- * AUTH_APIKEY_TOKEN_TTL (capped by AUTH_BEARER_MINT_MAX_TTL). A JWT, so clients read `exp` from it.
+ * creator's token with exactly the key's scopes, `amr: ["apikey"]`, the key's id and generation
+ * (`api_key_id`, `api_key_gen`) and a TTL of AUTH_APIKEY_TOKEN_TTL (capped by AUTH_BEARER_MINT_MAX_TTL).
+ * A JWT, so clients read `exp` from it. A delegated credential never administers: services refuse
+ * `amr: apikey` callers where it matters, and the token never carries the admin role in the first
+ * place (routes and services that only check the role, like auth-basic's /users, stay closed to it).
  */
 export class BearerTokenMinter implements TokenMinter {
   constructor(
@@ -22,7 +24,7 @@ export class BearerTokenMinter implements TokenMinter {
         user_id: p.user.id,
         email: p.user.email,
         name: p.user.name,
-        roles: p.user.roles,
+        roles: p.user.roles.filter((r) => r !== ADMIN_ROLE),
         groups: p.user.groups,
         amr: ['apikey'],
         scopes: p.scopes,

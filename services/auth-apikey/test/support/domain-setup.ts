@@ -16,7 +16,15 @@ export const SECRET = 's'.repeat(40);
 const logger = createLogger({ service: 'auth-apikey', level: 'silent' });
 
 /** The API-key rules on the memory store with a fake clock, an in-process IdP, directory and minter. */
-export function setupDomain(opts: { maxKeysPerUser?: number; perKey?: number; perAddress?: number; identityClaim?: 'sub' | 'email' } = {}) {
+export function setupDomain(
+  opts: {
+    maxKeysPerUser?: number;
+    perKey?: number;
+    perAddress?: number;
+    identityClaim?: 'sub' | 'email';
+    callbackAllowList?: string[];
+  } = {},
+) {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const store = new MemoryStore(clock);
   const bus = new MemoryBus();
@@ -44,7 +52,11 @@ export function setupDomain(opts: { maxKeysPerUser?: number; perKey?: number; pe
   );
   const authorization = new KeyAuthorization(
     { keys: repo, pending, idp, users, audit, clock },
-    { identityClaim: opts.identityClaim ?? 'sub', grantMaxAgeMs: 60 * MIN },
+    {
+      identityClaim: opts.identityClaim ?? 'sub',
+      grantMaxAgeMs: 60 * MIN,
+      redirectAllowList: opts.callbackAllowList ?? ['https://app.example/keys'],
+    },
   );
   const exchange = new KeyExchange(
     {
