@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, createLogger } from '@gatehouse/shared';
-import { startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { signInAtIdp, startOidcProvider, type TestIdp } from '@gatehouse/shared/testing/oidc-provider';
+import {
+  signInAtIdp,
+  startNats,
+  startOidcProvider,
+  startRedis,
+  type SpawnedServer,
+  type TestOidcProvider,
+} from '@gatehouse/shared/testing';
 import { parseCommand, startAllInOne, type RunningRuntime } from '../src/index.js';
 import { json, onFreePorts, waitFor } from './helpers.js';
 
@@ -61,7 +67,7 @@ const uuidText = (b: Buffer) => b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.
 describe('API keys end to end: seed 002 through the proxy, authorized at a real oidc-provider', () => {
   let redis: SpawnedServer;
   let nats: SpawnedServer;
-  let idp: TestIdp;
+  let idp: TestOidcProvider;
   let rt: RunningRuntime;
   let addrs: Record<string, string>;
   let base: string;
@@ -135,7 +141,7 @@ describe('API keys end to end: seed 002 through the proxy, authorized at a real 
           },
         );
       } catch (err) {
-        await idp.stop();
+        await idp.close();
         throw err;
       }
     }));
@@ -150,7 +156,7 @@ describe('API keys end to end: seed 002 through the proxy, authorized at a real 
   afterAll(async () => {
     client?.close();
     await rt?.stop();
-    await idp?.stop();
+    await idp?.close();
     await Promise.all([redis?.stop(), nats?.stop()]);
   });
 

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { MemoryBus, MemoryStore, createLogger, systemClock } from '@gatehouse/shared';
-import { codeOf } from '@gatehouse/shared/testing';
-import { signInAtIdp } from '@gatehouse/shared/testing/oidc-provider';
+import { codeOf, signInAtIdp } from '@gatehouse/shared/testing';
 import { CLIENT_SECRET, startHarness } from './support/harness.js';
 
 /** A trace-level logger whose every line is kept, to search the whole output for planted secrets. */

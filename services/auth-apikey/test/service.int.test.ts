@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import { type GatehouseError, NatsBus, REVOCATION_KEYS, RedisStore, SUBJECTS, createLogger, systemClock } from '@gatehouse/shared';
-import { codeOf, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { signInAtIdp } from '@gatehouse/shared/testing/oidc-provider';
+import { codeOf, signInAtIdp, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
 
 const md = (entries: Record<string, string>) => {

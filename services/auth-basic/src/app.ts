@@ -25,6 +25,8 @@ import {
   type UserServiceHandlers,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
+import { ExternalSignIn } from './auth/external-sign-in.js';
+import { oidcInfo } from './grpc/oidc-info.js';
 import { LoginFlow } from './auth/login-flow.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
@@ -119,6 +121,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     config.GATEHOUSE_SECRET,
   );
   const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
+  const externalSignIn = new ExternalSignIn({ users, directory, logger });
   const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
   const reset = new PasswordReset(
     { users, directory, tokens: new ResetTokenStore(store), throttle: new ResetThrottle(store), mailer, limiter, policy, clock, logger },
@@ -145,8 +148,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
 
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxy ? config.AUTH_BASIC_TRUST_PROXY : false);
-  // No SSO provider is configured in auth-basic yet: GET /auth lists none.
-  http.use(authRoutes({ login, reset, cookies, clock, providers: [] }));
+  // GET /auth (the providers) is auth-bearer's, with the SSO routes.
+  http.use(authRoutes({ login, reset, cookies, clock }));
   http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, logger }));
   http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
   // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
@@ -161,7 +164,15 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const grpcServer = new GrpcServer({ logger, metrics, tls });
   grpcServer.add<UserServiceHandlers>(
     protos.gatehouse.v1.UserService.service,
-    userServiceHandlers({ directory, authenticator, pageMax: config.USERS_PAGE_MAX, stallMs: config.LOGIN_STALL_TIME, trustProxy }),
+    userServiceHandlers({
+      directory,
+      authenticator,
+      externalSignIn,
+      login,
+      pageMax: config.USERS_PAGE_MAX,
+      stallMs: config.LOGIN_STALL_TIME,
+      trustProxy,
+    }),
   );
   grpcServer.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
@@ -171,12 +182,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       verifyAccessToken,
       tokenIssuer: config.PUBLIC_URL,
       trustProxy,
-      oidc: {
-        issuer: config.OIDC_ISSUER ?? config.PUBLIC_URL,
-        auth_url: config.OIDC_AUTH_URL ?? `${config.PUBLIC_URL}/oidc/auth`,
-        client_id: config.OIDC_CLIENT_ID ?? config.LOGIN_CLIENT_ID,
-        redirect_url: config.OIDC_REDIRECT_URL ?? `${config.PUBLIC_URL}/oidc/callback`,
-      },
+      oidc: oidcInfo(config),
     }),
   );
 

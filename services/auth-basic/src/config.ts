@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
+import { builtinIdpEnv, commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
 
 const optionalUrl = z.string().url().optional();
 
@@ -79,7 +79,9 @@ export const configSchema = z.object({
   /** Without SMTP_URL, reset e-mails are written here (and the link logged): dev/all-in-one only. */
   AUTH_BASIC_OUTBOX_DIR: z.string().default('./.gatehouse/outbox'),
 
-  // LoginService.GetOIDCInfo (defaults: the built-in issuer behind PUBLIC_URL)
+  // LoginService.GetOIDCInfo: OIDC_ISSUER names another provider; unset, the built-in one (PUBLIC_URL/oidc,
+  // client gatehouse-cli) while AUTH_OIDC_BUILTIN is on, else NOT_FOUND.
+  ...builtinIdpEnv,
   OIDC_ISSUER: optionalUrl,
   OIDC_AUTH_URL: optionalUrl,
   OIDC_CLIENT_ID: z.string().optional(),

@@ -49,12 +49,12 @@ describe('login.v1.LoginService', () => {
     expect(await codeOf(h.login.RefreshToken({ refresh_token: '' }))).toBe('INVALID_PAYLOAD');
   });
 
-  it('GetOIDCInfo returns the configured client and the built-in issuer by default', async () => {
+  it('GetOIDCInfo returns the built-in issuer at PUBLIC_URL/oidc by default, with the configured client', async () => {
     expect(await h.login.GetOIDCInfo({})).toEqual({
-      issuer: PUBLIC_URL,
+      issuer: `${PUBLIC_URL}/oidc`,
       auth_url: `${PUBLIC_URL}/oidc/auth`,
       client_id: 'cli-client',
-      redirect_url: `${PUBLIC_URL}/oidc/callback`,
+      redirect_url: 'http://127.0.0.1/api/auth/callback',
     });
   });
 

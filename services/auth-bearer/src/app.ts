@@ -1,5 +1,6 @@
 import cookieParser from 'cookie-parser';
 import {
+  GatehouseError,
   busCheck,
   grpcPeerCheck,
   storeCheck,
@@ -11,6 +12,7 @@ import {
   createIdentityVerifier,
   createUserClient,
   errorMiddleware,
+  grpcIdentityDirectory,
   grpcTlsFrom,
   grpcUserDirectory,
   listenHttp,
@@ -19,12 +21,16 @@ import {
   startDebugServer,
   type DebugServer,
   type HttpListener,
+  type IdentityDirectory,
   type KeySource,
   type ServiceApp,
   type ServiceDeps,
   type Subscription,
   type TokenServiceHandlers,
   type UserDirectory,
+  type CredentialChecker,
+  BUILTIN_IDP_PATH,
+  grpcCredentialChecker,
 } from '@gatehouse/shared';
 import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
@@ -36,8 +42,15 @@ import { tokenServiceImpl } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
+import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
+import { BackchannelLogout } from './sso/backchannel-logout.js';
+import { ProviderClients } from './sso/provider-clients.js';
+import { SsoLogin } from './sso/sso-login.js';
+import { SsoSessionIndex } from './sso/sso-session-index.js';
+import { SsoStateSealer } from './sso/sso-state.js';
 import { SessionStore } from './store/session-store.js';
 
 export interface AuthBearerOverrides {
@@ -46,6 +59,10 @@ export interface AuthBearerOverrides {
   metrics?: Metrics;
   /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
   identityKeys?: KeySource;
+  /** Accounts of external identities (SSO); default: gRPC to auth-basic. */
+  identities?: IdentityDirectory;
+  /** The built-in IdP's password check; default: gRPC to auth-basic (UserService.CheckCredentials). */
+  credentials?: CredentialChecker;
 }
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
@@ -55,11 +72,17 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const tls = grpcTlsFrom(config);
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.users
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const userClient =
+    deps.users && (deps.credentials || !config.AUTH_OIDC_BUILTIN)
+      ? undefined
+      : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
   const users = deps.users ?? grpcUserDirectory(userClient!);
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
+  const identityClient =
+    deps.identities || config.providers.length === 0
+      ? undefined
+      : (userClient ?? createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE }));
+  const identities = deps.identities ?? (identityClient ? grpcIdentityDirectory(identityClient) : undefined);
+  const peer = !deps.users ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
 
   const keys = new KeyRing({
     store,
@@ -116,15 +139,71 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
     clock,
   });
+  const cookies = cookieSettingsFrom(config);
+  const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
+  const ssoLogin = new SsoLogin({
+    providers: config.providers,
+    clients: new ProviderClients({ timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT, retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER }),
+    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+    identities: identities ?? {
+      signIn: () => Promise.reject(new GatehouseError('INVALID_PROVIDER')),
+      findByIdentity: () => Promise.resolve(null),
+    },
+    authority,
+    index: ssoIndex,
+    store,
+    clock,
+    logger,
+    secret: config.GATEHOUSE_SECRET,
+    opts: { publicUrl: config.PUBLIC_URL, stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL },
+  });
+  const backchannel = new BackchannelLogout({
+    sessions,
+    index: ssoIndex,
+    store,
+    clock,
+    logger,
+    opts: {
+      clockSkewSec: Math.floor(config.AUTH_BEARER_CLOCK_SKEW / 1000),
+      maxTokenBytes: config.AUTH_BEARER_MAX_TOKEN_BYTES,
+      timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
+      jwksTtlMs: config.AUTH_BEARER_SSO_JWKS_TTL,
+      jwksCooldownMs: config.AUTH_BEARER_SSO_JWKS_COOLDOWN,
+    },
+  });
+  // The built-in OpenID Provider (AUTH_OIDC_BUILTIN): mounted before the cookie parser, it reads its own signed cookies.
+  const idp = config.AUTH_OIDC_BUILTIN
+    ? new BuiltinIdp(config, {
+        store,
+        sessions,
+        keys,
+        users,
+        credentials: deps.credentials ?? grpcCredentialChecker(userClient!, config.AUTH_OIDC_LOGIN_DEADLINE),
+        logger,
+      })
+    : undefined;
+
   const http = createHttpApp({ logger, metrics });
   http.set('trust proxy', trustProxySetting(config));
+  if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
+  http.use(
+    ssoRoutes({
+      providers: config.providers,
+      login: ssoLogin,
+      backchannel,
+      cookies,
+      publicPath: new URL(config.PUBLIC_URL).pathname.replace(/\/+$/, ''),
+      stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL,
+      clock,
+    }),
+  );
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
-  http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
+  http.use(authRoutes({ authority, sessions, cookies, clock }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
   http.use(notFoundHandler());
-  http.use([...AUTH_PATHS, SESSIONS_PATH], noStoreOnError);
+  http.use([...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], noStoreOnError);
   http.use(errorMiddleware(logger));
 
   const grpc = new GrpcServer({ logger, metrics, tls });
@@ -137,6 +216,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   return {
     async start() {
       await keys.init();
+      await idp?.init();
       subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
       httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
       const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);
@@ -157,6 +237,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       subs = [];
       await Promise.all([httpListener?.close(), grpc.stop(), debug?.close()]);
       userClient?.close();
+      if (identityClient !== userClient) identityClient?.close();
       peer?.close();
     },
   };

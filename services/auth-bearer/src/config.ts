@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
+import { commonEnv, cookieEnv, env, loadConfigWithProviders, providersEnv, type Env, type ProviderConfig } from '@gatehouse/shared';
+import { idpEnv } from './idp/idp-config.js';
 
 const sha256Digest = z
   .string()
@@ -92,14 +93,29 @@ export const configSchema = z.object({
   AUTH_BEARER_SERVICE_ACCOUNTS: jsonArray(serviceAccount),
   /** JSON array of {client_id, secret_sha256} for RFC 7009/7662 (or AUTH_BEARER_RESOURCE_CLIENTS_FILE). */
   AUTH_BEARER_RESOURCE_CLIENTS: jsonArray(resourceClient),
+  /** External providers (SSO): AUTH_PROVIDERS=keycloak,… and AUTH_<NAME>_* per provider (read by readProviders). */
+  ...providersEnv,
+  /** How long a started SSO login may take (the state cookie's lifetime). */
+  AUTH_BEARER_SSO_STATE_TTL: env.duration('10m'),
+  /** Time of one request to an IdP (discovery, token, userinfo, JWKS). */
+  AUTH_BEARER_SSO_HTTP_TIMEOUT: env.duration('5s'),
+  /** After a failed discovery, logins through that provider fail fast this long before it is tried again. */
+  AUTH_BEARER_SSO_RETRY_AFTER: env.duration('5s'),
+  /** Providers' keys (back-channel logout tokens) are refetched after this; a removed key is refused after it. */
+  AUTH_BEARER_SSO_JWKS_TTL: env.duration('5m'),
+  /** At most one JWKS refetch per provider per this interval for unknown kids. */
+  AUTH_BEARER_SSO_JWKS_COOLDOWN: env.duration('30s'),
+  /** The built-in OpenID Provider at PUBLIC_URL/oidc (src/idp/idp-config.ts). */
+  ...idpEnv,
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & { providers: ProviderConfig[] };
 export type ServiceAccount = z.infer<typeof serviceAccount>;
 export type ResourceClient = z.infer<typeof resourceClient>;
 
+/** The schema's variables and the providers' (AUTH_<NAME>_*), every problem listed at once. */
 export function loadConfig(e: Env): Config {
-  return loadEnv(configSchema, e);
+  return loadConfigWithProviders(configSchema, e, 'sso');
 }
 
 /** The Express `trust proxy` setting for AUTH_BEARER_TRUST_PROXY (false: trust nobody). */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  builtinIdpIssuer,
   grpcPeerCheck,
   storeCheck,
   createAccessTokenVerifier,
@@ -10,12 +11,15 @@ import {
   deriveKey,
   errorBody,
   GatehouseError,
+  grpcIdentityDirectory,
   grpcTlsFrom,
+  issuerKeySource,
   Metrics,
   RemoteKeySource,
   startDebugServer,
   splitAddr,
   type AppTokenClient,
+  type IdentityDirectory,
   type KeySource,
   type ServiceApp,
   type ServiceDeps,
@@ -28,6 +32,7 @@ import { createApiKeyRefusal } from './auth/api-key-refusal.js';
 import { createAppTokenAuthenticator } from './auth/app-token-authenticator.js';
 import { createBasicAuthenticator } from './auth/basic-authenticator.js';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
+import { createProviderTokenAuthenticator } from './auth/provider-token-authenticator.js';
 import { Gatekeeper } from './auth/gatekeeper.js';
 import { createSessionAuthenticator } from './auth/session-authenticator.js';
 import type { Config } from './config.js';
@@ -40,6 +45,7 @@ import { createUpgradeHandler } from './http/upgrade-handler.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';
 import { IdentitySigner, loadIdentityKey, type IdentityKey } from './identity/identity-signer.js';
 import { ProxyMetrics } from './observability/proxy-metrics.js';
+import { providerRoutes } from './routes/provider-routes.js';
 import { loadRoutesFile, type Route } from './routes/routes-file.js';
 
 export interface ProxyOverrides {
@@ -51,6 +57,10 @@ export interface ProxyOverrides {
   userClient?: Pick<UserClient, 'Authenticate'>;
   appTokenClient?: Pick<AppTokenClient, 'Authenticate'>;
   grpcOwners?: Map<string, GrpcOwner>;
+  /** Accounts of external identities, for trusted provider access tokens (default: gRPC to auth-basic). */
+  identities?: Pick<IdentityDirectory, 'findByIdentity'>;
+  /** Keys of trusted providers by name (default: each provider's discovered JWKS). */
+  providerKeys?: Record<string, KeySource>;
   /** Extra authenticators appended to the chain (API keys, external issuers). */
   extraAuthenticators?: (deps: { clock: ServiceDeps['clock'] }) => Authenticator[];
   metrics?: Metrics;
@@ -83,17 +93,60 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     new RemoteKeySource({
       url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json`,
     });
-  const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
+  // The built-in OpenID Provider signs with auth-bearer's key ring and puts a Gatehouse session's
+  // sid in its access tokens, so they verify and are revoked exactly like auth-bearer's own.
+  const issuers = config.AUTH_OIDC_BUILTIN ? [config.PUBLIC_URL, builtinIdpIssuer(config.PUBLIC_URL)] : config.PUBLIC_URL;
+  const verify = createAccessTokenVerifier({ issuer: issuers, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
   const cacheKey = deriveKey(config.GATEHOUSE_SECRET, 'proxy-auth-cache');
   const tokenCache = new AuthCache('bearer', config.PROXY_TOKEN_CACHE_SIZE, clock);
   const basicCache = new AuthCache('basic', config.PROXY_BASIC_CACHE_SIZE, clock);
   const sessionCache = new AuthCache('session', config.PROXY_SESSION_CACHE_SIZE, clock);
   const caches = [tokenCache, basicCache, sessionCache];
 
-  // A raw API key is refused before anything tries to verify it; then Bearer JWTs.
-  const chain: Authenticator[] = [createApiKeyRefusal(), createBearerAuthenticator({ verify, cache: tokenCache, clock })];
+  const trusted = config.providers.filter((p) => p.trustAccessTokens);
+  // A raw API key is refused before anything tries to verify it; then Bearer JWTs. With trusted
+  // providers, a Bearer token of another issuer goes on to their authenticators.
+  const chain: Authenticator[] = [
+    createApiKeyRefusal(),
+    createBearerAuthenticator({ verify, cache: tokenCache, clock, ...(trusted.length > 0 ? { issuers: [config.PUBLIC_URL] } : {}) }),
+  ];
   /** The auth services this proxy calls: /readyz needs each to answer grpc.health.v1. */
   const peers: Array<ReturnType<typeof grpcPeerCheck>> = [];
+  if (trusted.length > 0) {
+    const identities = deps.identities ?? grpcIdentityDirectory(own(createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts)));
+    if (!deps.identities) peers.push(own(grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls)));
+    for (const p of trusted) {
+      const providerKeys =
+        deps.providerKeys?.[p.name] ??
+        issuerKeySource(p.issuer!, {
+          allowInsecureRequests: p.allowInsecureRequests,
+          timeoutMs: config.PROXY_PROVIDER_HTTP_TIMEOUT,
+          maxAgeMs: config.PROXY_PROVIDER_JWKS_TTL,
+          cooldownMs: config.PROXY_PROVIDER_JWKS_COOLDOWN,
+        });
+      const verifyProvider = createAccessTokenVerifier({
+        issuer: p.issuer!,
+        audience: p.audience!,
+        keys: providerKeys,
+        clock,
+        algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA', 'ES384', 'RS384'],
+        // RFC 9068 at+jwt, or the JWT / untyped access tokens of Keycloak, Auth0 and Okta.
+        typ: ['at+jwt', 'JWT'],
+        typOptional: true,
+        requiredClaims: [],
+      });
+      chain.push(
+        createProviderTokenAuthenticator({
+          provider: p,
+          verify: verifyProvider,
+          identities,
+          cache: tokenCache,
+          clock,
+          jwksTtlMs: config.PROXY_PROVIDER_JWKS_TTL,
+        }),
+      );
+    }
+  }
   if (config.PROXY_ENABLE_APP_AUTH) {
     const client = deps.appTokenClient ?? own(createAppTokenClient(config.AUTH_APP_GRPC_ENDPOINT, grpcOpts));
     if (!deps.appTokenClient) peers.push(own(grpcPeerCheck('auth-app', config.AUTH_APP_GRPC_ENDPOINT, tls)));
@@ -148,7 +201,13 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     'auth-apikey': config.AUTH_APIKEY_HTTP_ENDPOINT,
     whoami: config.WHOAMI_HTTP_ENDPOINT,
   };
-  const routes = deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints);
+  const routes = [
+    ...(deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints)),
+    ...providerRoutes(
+      config.providers.map((p) => p.name),
+      config.AUTH_BEARER_HTTP_ENDPOINT,
+    ),
+  ];
   const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS);
 
   let server: Server | undefined;

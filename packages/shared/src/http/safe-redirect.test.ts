@@ -1,4 +1,4 @@
-import { DEFAULT_REDIRECT, allowedRedirect, safeRedirect } from './safe-redirect.js';
+import { DEFAULT_REDIRECT, allowedRedirect, loginRedirectTarget, safeRedirect } from './safe-redirect.js';
 
 describe('safeRedirect', () => {
   it.each([
@@ -61,9 +61,9 @@ describe('allowedRedirect', () => {
   it.each([
     ['a same-origin relative path', '/settings/api-keys', '/settings/api-keys'],
     ['the root', '/', '/'],
-    ['a URL under an allow-list entry', 'https://app.example/keys/123?tab=1', 'https://app.example/keys/123?tab=1'],
     ['the entry itself', 'https://app.example/keys', 'https://app.example/keys'],
-    ['any path of an origin-only entry', 'http://127.0.0.1:3000/done', 'http://127.0.0.1:3000/done'],
+    ['the entry with another query and fragment', 'https://app.example/keys?tab=1#new', 'https://app.example/keys?tab=1#new'],
+    ['the root of an origin-only entry', 'http://127.0.0.1:3000/', 'http://127.0.0.1:3000/'],
   ])('keeps %s', (_name, input, expected) => {
     expect(allowedRedirect(input, allow)).toBe(expected);
   });
@@ -73,6 +73,8 @@ describe('allowedRedirect', () => {
     ['an empty value', ''],
     ['a foreign origin', 'https://evil.example/keys'],
     ['another path on an allowed origin', 'https://app.example/admin'],
+    ['a path below an entry (exact paths, not prefixes)', 'https://app.example/keys/123'],
+    ['another path of an origin-only entry', 'http://127.0.0.1:3000/done'],
     ['a sibling path sharing the prefix', 'https://app.example/keys-evil'],
     ['dot segments climbing out of the entry', 'https://app.example/keys/../admin'],
     ['encoded dot segments climbing out of the entry', 'https://app.example/keys/%2e%2e/admin'],
@@ -88,11 +90,42 @@ describe('allowedRedirect', () => {
     ['a javascript: URL', 'javascript:alert(1)'],
     ['a tab inside an allowed URL', 'https://app.example/keys/\t/x'],
     ['a backslash inside an allowed URL', 'https://app.example/keys\\..\\admin'],
+    ['a backslash right after the scheme (https:/\\app.example)', 'https:/\\app.example/keys'],
+    ['non-ASCII in an allowed URL', 'https://app.example/keys?x=é'],
+    ['a repeated value (an array)', ['https://app.example/keys']],
   ])('refuses %s', (_name, input) => {
     expect(allowedRedirect(input, allow)).toBeNull();
   });
 
   it('refuses every absolute URL when the allow list is empty', () => {
     expect(allowedRedirect('https://app.example/keys', [])).toBeNull();
+  });
+});
+
+describe('loginRedirectTarget (SSO redirect: relative path or allow list, else the fallback)', () => {
+  const FALLBACK = 'https://gh.example.com';
+  const allow = ['https://app.example.com/after-login'];
+  it.each(['/apps/files?x=1', '/'])('keeps the relative path %s', (p) => {
+    expect(loginRedirectTarget(p, allow, FALLBACK)).toBe(p);
+  });
+  it('keeps an allow-listed absolute URL (query may differ)', () => {
+    expect(loginRedirectTarget('https://app.example.com/after-login?tab=2', allow, FALLBACK)).toBe(
+      'https://app.example.com/after-login?tab=2',
+    );
+  });
+  it.each([
+    ['protocol-relative', '//evil.example'],
+    ['backslash-escaped forward slash bypass attempt', '/\\evil.example'],
+    ['scheme without slashes', 'https:evil.example'],
+    ['credentials before the host', 'https://app@evil.example'],
+    ['percent-encoded slashes', '%2F%2Fevil.example'],
+    ['encoded slashes after one', '/%2F%2Fevil.example'],
+    ['javascript: URL', 'javascript:alert(1)'],
+    ['an allow-listed host with another path', 'https://app.example.com/other'],
+    ['userinfo that looks like the allowed host', 'https://app.example.com@evil.example/after-login'],
+    ['missing', undefined],
+    ['not a string', ['/a']],
+  ])('falls back on %s', (_name, input) => {
+    expect(loginRedirectTarget(input, allow, FALLBACK)).toBe(FALLBACK);
   });
 });

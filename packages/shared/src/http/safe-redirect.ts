@@ -47,39 +47,53 @@ export function safeRedirect(input: unknown): string {
   return DEFAULT_REDIRECT; // encoded more deeply than any honest path
 }
 
-/** Whether `url` is at or below an allow-list entry: same origin, and its path under the entry's path. */
-function underEntry(url: URL, entry: URL): boolean {
-  if (url.origin !== entry.origin) return false;
-  const base = entry.pathname.endsWith('/') ? entry.pathname : `${entry.pathname}/`;
-  return url.pathname === entry.pathname || url.pathname.startsWith(base);
+/**
+ * An absolute http(s) URL as typed (`scheme://`, printable ASCII, no backslash, no user info), else
+ * undefined: `//evil`, `/\evil`, `https:evil` and relative paths never parse here.
+ */
+function parseAbsolute(raw: string): URL | undefined {
+  if (!/^https?:\/\/[\x21-\x2e\x30-\x5b\x5d-\x7e][\x21-\x5b\x5d-\x7e]*$/i.test(raw)) return undefined;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    if (u.username !== '' || u.password !== '') return undefined;
+    return u;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Where a flow may send the browser when it ends (a finalFrontendRedirect, a login `redirect`): a
- * same-origin relative path as `safeRedirect` keeps it, or an absolute http(s) URL at or below an
- * entry of `allowList` (same scheme, host and port; path under the entry's path; no user info, no
- * `https:host` shorthand, printable ASCII only). Returns the URL to use, or null for anything else:
- * the caller refuses it rather than falling back, so nobody is sent where they did not ask to go.
+ * The URL when it equals an allow-list entry or has the same origin and path as one (query and
+ * fragment may differ); otherwise undefined, for every URL when the list is empty. Only absolute
+ * http(s) URLs without credentials qualify (`https://app@evil.example` never does). Exact paths, not
+ * prefixes: a reset link or a finished flow must not be steerable to another page of the same site.
  */
-export function allowedRedirect(input: unknown, allowList: readonly string[]): string | null {
-  if (typeof input !== 'string' || input === '' || input.length > MAX_LENGTH) return null;
-  if (input.startsWith('/')) return safeRedirect(input) === input ? input : null;
-  if (!/^https?:\/\/[\x21-\x5b\x5d-\x7e]+$/i.test(input)) return null;
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    return null;
+export function allowListedUrl(requested: unknown, allowList: readonly string[]): URL | undefined {
+  if (typeof requested !== 'string' || requested.length > MAX_LENGTH) return undefined;
+  const url = parseAbsolute(requested);
+  if (!url) return undefined;
+  for (const entry of allowList) {
+    if (entry === requested) return url;
+    const allowed = parseAbsolute(entry);
+    if (allowed && allowed.origin === url.origin && allowed.pathname === url.pathname) return url;
   }
-  if (url.username !== '' || url.password !== '') return null;
-  for (const raw of allowList) {
-    let entry: URL;
-    try {
-      entry = new URL(raw);
-    } catch {
-      continue;
-    }
-    if ((entry.protocol === 'http:' || entry.protocol === 'https:') && underEntry(url, entry)) return url.href;
-  }
-  return null;
+  return undefined;
+}
+
+/**
+ * Where a flow may send the browser when it ends (a login `redirect`, an API key's
+ * finalFrontendRedirect): a same-origin relative path that `safeRedirect` keeps as it is, or an
+ * allow-listed absolute URL (`allowListedUrl`). Null for anything else: a protocol-relative,
+ * backslashed, `javascript:`, credential-carrying or doubly-encoded target never passes.
+ */
+export function allowedRedirect(requested: unknown, allowList: readonly string[]): string | null {
+  if (typeof requested !== 'string' || requested === '') return null;
+  if (requested.startsWith('/')) return safeRedirect(requested) === requested ? requested : null;
+  return allowListedUrl(requested, allowList)?.href ?? null;
+}
+
+/** `allowedRedirect`, or `fallback` where it refuses (the SSO callback always has somewhere to go). */
+export function loginRedirectTarget(requested: unknown, allowList: readonly string[], fallback: string): string {
+  return allowedRedirect(requested, allowList) ?? fallback;
 }

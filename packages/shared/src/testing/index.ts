@@ -7,3 +7,5 @@ export * from './keys.js';
 export * from './tls-certs.js';
 export * from './memory-user-directory.js';
 export * from './code-of.js';
+export * from './oidc-provider.js';
+export * from './browser.js';

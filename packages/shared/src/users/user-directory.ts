@@ -36,3 +36,36 @@ export function grpcUserDirectory(client: UserClient): UserDirectory {
     },
   };
 }
+
+/** An e-mail + password (+ one-time code) attempt, with the end user's address for the limiter. */
+export interface CredentialAttempt {
+  email: string;
+  password: string;
+  /** Empty until the form has asked for one. */
+  otp: string;
+  ip: string;
+}
+
+/**
+ * The port to auth-basic's password check (UserService.CheckCredentials): its limiter, stall and
+ * TOTP, no session. Throws INVALID_CREDENTIALS, INVALID_OTP (an empty otp: a code is needed),
+ * REQUESTS_EXCEEDED (retryAfter) or SERVICE_UNAVAILABLE.
+ */
+export interface CredentialChecker {
+  checkCredentials(a: CredentialAttempt): Promise<{ user: DirectoryUser; amr: string[] }>;
+}
+
+/**
+ * The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). `deadlineMs` must cover
+ * auth-basic's stall and its bcrypt queue, so it is the caller's, not the default deadline.
+ */
+export function grpcCredentialChecker(client: UserClient, deadlineMs: number): CredentialChecker {
+  return {
+    async checkCredentials(a) {
+      const r = await client.CheckCredentials({ email: a.email, password: a.password, otp: a.otp, ip: a.ip }, { deadlineMs });
+      const u = r.user;
+      if (!u) throw new GatehouseError('INTERNAL', { detail: 'CheckCredentials answered no user' });
+      return { user: { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status }, amr: r.amr };
+    },
+  };
+}

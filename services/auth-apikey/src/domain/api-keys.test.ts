@@ -48,6 +48,7 @@ describe('ApiKeys', () => {
     ['an empty name', { name: '   ' }],
     ['a name with control characters', { name: 'ci\u001b[2J' }],
     ['a foreign finalFrontendRedirect', { finalFrontendRedirect: 'https://evil.example/keys' }],
+    ['a finalFrontendRedirect below an allow-listed URL', { finalFrontendRedirect: 'https://app.example/keys/1' }],
     ['a protocol-relative finalFrontendRedirect', { finalFrontendRedirect: '//evil.example' }],
     ['a javascript: finalFrontendRedirect', { finalFrontendRedirect: 'javascript:alert(1)' }],
   ])('refuses %s with INVALID_PAYLOAD and stores nothing', async (_name, input) => {
@@ -60,7 +61,7 @@ describe('ApiKeys', () => {
 
   it('accepts an allow-listed absolute finalFrontendRedirect, and none at all', async () => {
     const t = setupDomain();
-    await expect(t.create('u-alice', { finalFrontendRedirect: 'https://app.example/keys/1' })).resolves.toBeDefined();
+    await expect(t.create('u-alice', { finalFrontendRedirect: 'https://app.example/keys?key=1' })).resolves.toBeDefined();
     await expect(t.create('u-alice', { finalFrontendRedirect: '' })).resolves.toBeDefined();
     await t.done();
   });

@@ -120,11 +120,11 @@ describe('KeyAuthorization (the callback)', () => {
 
   it('checks finalFrontendRedirect again at the callback: one no longer allowed becomes the short page', async () => {
     const t = setupDomain();
-    const issued = await t.create('u-alice', { finalFrontendRedirect: 'https://app.example/keys/1' });
-    expect(await t.authorize(issued)).toMatchObject({ status: 'READY', redirect: 'https://app.example/keys/1' });
+    const issued = await t.create('u-alice', { finalFrontendRedirect: 'https://app.example/keys?key=1' });
+    expect(await t.authorize(issued)).toMatchObject({ status: 'READY', redirect: 'https://app.example/keys?key=1' });
     // The allow list shrank between CreateAPIKey and the callback (a restart with a new AUTH_APIKEY_REDIRECT_ALLOW_LIST).
     const later = setupDomain({ callbackAllowList: [] });
-    const other = await later.create('u-alice', { finalFrontendRedirect: 'https://app.example/keys/2' });
+    const other = await later.create('u-alice', { finalFrontendRedirect: 'https://app.example/keys?key=2' });
     expect(await later.authorize(other)).toMatchObject({ status: 'READY', redirect: '' });
     await t.done();
     await later.done();

@@ -12,8 +12,7 @@ import {
   type Logger,
   type TokenClient,
 } from '@gatehouse/shared';
-import { freePort, MemoryUserDirectory, testKeyPair } from '@gatehouse/shared/testing';
-import { startOidcProvider, type TestIdp } from '@gatehouse/shared/testing/oidc-provider';
+import { freePort, MemoryUserDirectory, startOidcProvider, testKeyPair, type TestOidcProvider } from '@gatehouse/shared/testing';
 import { createApp, type AuthApiKeyApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
@@ -33,7 +32,7 @@ export class RecordingTokenService implements Pick<TokenClient, 'MintAccessToken
 
 export interface Harness {
   app: AuthApiKeyApp;
-  idp: TestIdp;
+  idp: TestOidcProvider;
   users: MemoryUserDirectory;
   tokens: RecordingTokenService;
   base: string;
@@ -68,7 +67,8 @@ export async function startHarness(opts: {
         response_types: ['code'],
       },
     ],
-    claims: (id) => ({ email: `${id}@example.org`, email_verified: true }),
+    accounts: (id) => ({ email: `${id}@example.org`, email_verified: true }),
+    idTokenClaims: true,
     ...(opts.idpTtl ? { ttl: opts.idpTtl } : {}),
   });
   const key = await testKeyPair();
@@ -100,7 +100,7 @@ export async function startHarness(opts: {
   try {
     ports = await app.start();
   } catch (err) {
-    await idp.stop();
+    await idp.close();
     throw err;
   }
   const grpcAddr = `127.0.0.1:${ports.grpc}`;
@@ -124,7 +124,7 @@ export async function startHarness(opts: {
     async stop() {
       client.close();
       await app.stop();
-      await idp.stop();
+      await idp.close();
     },
   };
 }

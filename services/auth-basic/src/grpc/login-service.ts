@@ -37,7 +37,8 @@ export function loginServiceHandlers(deps: {
   issuer: SessionIssuer;
   verifyAccessToken: AccessTokenVerifier;
   tokenIssuer: string;
-  oidc: OidcInfo;
+  /** null: no OpenID Provider (AUTH_OIDC_BUILTIN=false and no OIDC_ISSUER). */
+  oidc: OidcInfo | null;
   trustProxy: boolean;
 }): Handlers {
   const ua = (md: Metadata) => String(md.get('user-agent')[0] ?? '').slice(0, 512);
@@ -57,7 +58,13 @@ export function loginServiceHandlers(deps: {
         deps.tokenIssuer,
       );
     },
-    GetOIDCInfo: async () => deps.oidc,
+    GetOIDCInfo: async () => {
+      if (!deps.oidc)
+        throw new GatehouseError('NOT_FOUND', {
+          message: 'No OpenID Provider is configured: the built-in one is off (AUTH_OIDC_BUILTIN=false).',
+        });
+      return deps.oidc;
+    },
     Logout: async (_r, ctx) => {
       const header = ctx.metadata.get('authorization')[0];
       const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;

@@ -1,6 +1,7 @@
 import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
+import type { ExternalSignIn } from '../auth/external-sign-in.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
-import { principalOf } from '../auth/login-flow.js';
+import { principalOf, type LoginFlow } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
 import type { UserDirectory } from '../auth/user-directory.js';
 import { toPublicUser } from '../domain/user.js';
@@ -19,6 +20,8 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 export function userServiceHandlers(deps: {
   directory: UserDirectory;
   authenticator: PasswordAuthenticator;
+  externalSignIn: ExternalSignIn;
+  login: LoginFlow;
   pageMax: number;
   stallMs: number;
   trustProxy: boolean;
@@ -69,6 +72,14 @@ export function userServiceHandlers(deps: {
         await stall(Math.max(0, deps.stallMs - (performance.now() - started)), async () => undefined);
         throw err;
       }
+    },
+    SignInWithIdentity: async (r) => toPublicUser(await deps.externalSignIn.signIn(r)),
+    GetUserByIdentity: async (r) => toPublicUser(await deps.externalSignIn.findByIdentity(r.provider, r.external_id)),
+    /** The built-in IdP's login form: the whole login flow (limiter, stall, TOTP), no session. */
+    CheckCredentials: async (r, ctx) => {
+      const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
+      const { user, amr } = await deps.login.check({ email: r.email, password: r.password, otp: r.otp || undefined, ip });
+      return { user: toPublicUser(user), amr };
     },
   };
 }

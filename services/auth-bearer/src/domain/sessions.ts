@@ -12,7 +12,7 @@ import {
   type UserDirectory,
 } from '@gatehouse/shared';
 import type { EventPublisher } from '../events/publisher.js';
-import type { RefreshRecord, SessionRecord, SessionStore } from '../store/session-store.js';
+import type { ExternalSessionLink, RefreshRecord, SessionRecord, SessionStore } from '../store/session-store.js';
 
 export interface SessionPolicy {
   refreshTtlMs: number;
@@ -34,6 +34,8 @@ export interface OpenSessionInput {
   scopes: string[];
   ip: string;
   user_agent: string;
+  /** The provider session of an SSO login. */
+  external?: ExternalSessionLink | undefined;
 }
 
 export interface SessionWithToken {
@@ -92,6 +94,7 @@ export class SessionService {
       idle_expires_at: Math.min(now + policy.idleTtlMs, now + policy.refreshTtlMs),
       ip: clip(input.ip),
       user_agent: clip(input.user_agent),
+      ...(input.external ? { external: input.external } : {}),
     };
     const refreshToken = randomToken(32);
     await sessions.putRefresh(sha256(refreshToken), { sid: session.id, state: 'active' }, policy.refreshTtlMs);

@@ -33,7 +33,7 @@ function presentedToken(req: Request, mode: AuthMode, cookies: CookieSettings): 
  * The end user's address: `req.ip` honours X-Forwarded-For only from the peers trusted by
  * AUTH_BEARER_TRUST_PROXY (Express `trust proxy`), else it is the socket's peer.
  */
-const clientIp = (req: Request): string | undefined => req.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+export const clientIp = (req: Request): string | undefined => req.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
 export const AUTH_PATHS = ['/auth/refresh', '/auth/logout'];
 /** Token responses and their errors are never cached (RFC 6749 §5.1), whatever the outcome. */

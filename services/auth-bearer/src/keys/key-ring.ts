@@ -22,6 +22,8 @@ interface LoadedKey {
   privateKey: CryptoKey;
   publicKey: CryptoKey;
   publicJwk: JWK;
+  /** The private key as a JWK, for the built-in OpenID Provider (it signs with its own JOSE stack). */
+  privateJwk: JWK;
   expiresAt: number | undefined;
 }
 
@@ -140,6 +142,7 @@ export class KeyRing {
       privateKey,
       publicKey,
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg: this.opts.alg, use: 'sig' },
+      privateJwk: { ...(await exportJWK(privateKey)), kid, alg: this.opts.alg, use: 'sig' },
       expiresAt: undefined,
     };
   }
@@ -160,6 +163,18 @@ export class KeyRing {
     if (this.fileKey) return { keys: [this.fileKey.publicJwk] };
     await this.ensureFresh();
     return { keys: [...this.cache.values()].filter((k) => this.isPublished(k)).map((k) => k.publicJwk) };
+  }
+
+  /**
+   * The published keys with their private parts, the active key first, for the built-in OpenID
+   * Provider: the same keys, so its tokens verify against the one JWKS. Callers compare `version`
+   * (the kids in order) to notice a rotation.
+   */
+  async signingJwks(): Promise<{ version: string; keys: JWK[] }> {
+    const active = await this.active();
+    const others = this.fileKey ? [] : [...this.cache.values()].filter((k) => k.kid !== active.kid && this.isPublished(k));
+    const keys = [active, ...others].map((k) => k.privateJwk);
+    return { version: keys.map((k) => k.kid).join(','), keys };
   }
 
   /**
@@ -242,13 +257,24 @@ export class KeyRing {
 async function loadPem(pem: string, alg: SigningAlg, kid?: string): Promise<LoadedKey> {
   let privateKey: CryptoKey;
   let publicJwk: JWK;
+  let privateJwk: JWK;
   try {
     privateKey = await importPKCS8(pem, alg, { extractable: false });
-    publicJwk = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' });
+    const keyObject = createPrivateKey(pem);
+    publicJwk = createPublicKey(keyObject).export({ format: 'jwk' });
+    privateJwk = keyObject.export({ format: 'jwk' });
   } catch (err) {
     throw new Error(`signing key is not a PKCS#8 PEM ${alg} private key: ${(err as Error).message}`, { cause: err });
   }
   const id = kid ?? (await calculateJwkThumbprint(publicJwk));
   const jwk: JWK = { ...publicJwk, kid: id, alg, use: 'sig' };
-  return { kid: id, alg, privateKey, publicKey: (await importJWK(jwk, alg)) as CryptoKey, publicJwk: jwk, expiresAt: undefined };
+  return {
+    kid: id,
+    alg,
+    privateKey,
+    publicKey: (await importJWK(jwk, alg)) as CryptoKey,
+    publicJwk: jwk,
+    privateJwk: { ...privateJwk, kid: id, alg, use: 'sig' },
+    expiresAt: undefined,
+  };
 }

@@ -19,6 +19,18 @@ export interface SessionRecord {
   idle_expires_at: number;
   ip: string;
   user_agent: string;
+  /** Set for sessions opened through an external provider (SSO). */
+  external?: ExternalSessionLink;
+}
+
+/** The provider session a Gatehouse session came from: back-channel logout finds it by `sid` or `sub`. */
+export interface ExternalSessionLink {
+  provider: string;
+  /** The IdP's `sub` and session id (`sid` claim of the ID token), when it has them. */
+  sub?: string;
+  sid?: string;
+  /** The provider's refresh token, sealed (AES-256-GCM, key derived from GATEHOUSE_SECRET). */
+  refresh_token_sealed?: string;
 }
 
 /** A refresh token, stored under the SHA-256 of its value; the value itself is never stored. */
