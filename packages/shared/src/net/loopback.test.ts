@@ -9,6 +9,8 @@ describe('isLoopbackUrl', () => {
     ['http://10.0.0.1/', false],
     ['http://idp.example/', false],
     ['http://127.0.0.1.evil.example/', false],
+    ['http://127.0.0.1.nip.io/', false],
+    ['http://app.localhost/', false],
     ['not a url', false],
   ])('%s → %s', (url, expected) => {
     expect(isLoopbackUrl(url)).toBe(expected);

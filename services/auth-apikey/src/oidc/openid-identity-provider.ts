@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { isLoopbackUrl } from '@gatehouse/shared';
+import { discoverClient } from '@gatehouse/shared';
 import { IdpError, type IdentityProvider, type IdpTokens } from '../domain/ports.js';
 
 export interface OpenIdProviderOptions {
@@ -33,8 +33,8 @@ export function backChannelFetch(issuer: string, internal: string): client.Custo
  * The IdP through openid-client 6: discovery (cached once it succeeded), the authorization URL with
  * PKCE S256, state, nonce and `prompt=consent` (oidc-provider issues a refresh token for
  * offline_access only then), the code exchange with every check openid-client makes (state, iss,
- * PKCE, ID token signature, nonce, audience), and refresh. Plain http is allowed for loopback
- * issuers only (the config refuses the rest).
+ * PKCE, ID token signature, nonce, audience), and refresh. Plain http only for loopback issuers
+ * (the shared discoverClient; the config refuses the rest).
  */
 export class OpenIdIdentityProvider implements IdentityProvider {
   private config: Promise<client.Configuration> | undefined;
@@ -42,16 +42,14 @@ export class OpenIdIdentityProvider implements IdentityProvider {
   constructor(private readonly o: OpenIdProviderOptions) {}
 
   private configuration(): Promise<client.Configuration> {
-    this.config ??= client
-      .discovery(new URL(this.o.issuer), this.o.clientId, undefined, client.ClientSecretBasic(this.o.clientSecret), {
-        timeout: Math.max(1, Math.ceil(this.o.timeoutMs / 1000)),
-        ...(isLoopbackUrl(this.o.issuer) && this.o.issuer.startsWith('http:') ? { execute: [client.allowInsecureRequests] } : {}),
-        ...(this.o.internalUrl ? { [client.customFetch]: backChannelFetch(this.o.issuer, this.o.internalUrl) } : {}),
-      })
-      .catch((err: unknown) => {
-        this.config = undefined; // asked again next time
-        throw toIdpError(err);
-      });
+    // client_secret_basic: APIKEY_CLIENT_AUTH_METHOD, what the built-in IdP registers gatehouse-apikey with.
+    this.config ??= discoverClient(this.o.issuer, this.o.clientId, client.ClientSecretBasic(this.o.clientSecret), {
+      timeoutMs: this.o.timeoutMs,
+      fetch: this.o.internalUrl ? backChannelFetch(this.o.issuer, this.o.internalUrl) : undefined,
+    }).catch((err: unknown) => {
+      this.config = undefined; // asked again next time
+      throw toIdpError(err);
+    });
     return this.config;
   }
 
