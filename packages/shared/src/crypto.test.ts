@@ -1,4 +1,4 @@
-import { decrypt, deriveKey, deriveOidcClientSecret, encrypt, hmacSha256, randomToken, safeEqual, sha256 } from './crypto.js';
+import { decrypt, deriveKey, encrypt, hmacSha256, randomToken, safeEqual, sha256 } from './crypto.js';
 
 const key = deriveKey('m'.repeat(40), 'test');
 
@@ -65,16 +65,5 @@ describe('hashing and comparison helpers', () => {
   it('sha256 and hmacSha256 give known digests', () => {
     expect(sha256('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
     expect(hmacSha256('k', 'abc')).not.toBe(hmacSha256('k2', 'abc'));
-  });
-});
-
-describe('deriveOidcClientSecret', () => {
-  it('is deriveKey(secret, "oidc-client:<client id>") in base64url, one per client', () => {
-    const secret = 'g'.repeat(40);
-    expect(deriveOidcClientSecret(secret, 'gatehouse-apikey')).toBe(
-      deriveKey(secret, 'oidc-client:gatehouse-apikey').toString('base64url'),
-    );
-    expect(deriveOidcClientSecret(secret, 'gatehouse-apikey')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(deriveOidcClientSecret(secret, 'gatehouse-cli')).not.toBe(deriveOidcClientSecret(secret, 'gatehouse-apikey'));
   });
 });

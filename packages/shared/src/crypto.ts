@@ -50,12 +50,3 @@ export function decrypt(key: Buffer, sealed: string, aad = ''): Buffer {
   decipher.setAuthTag(tagBytes);
   return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
 }
-
-/**
- * The client secret of a built-in OIDC client (auth-apikey's `gatehouse-apikey`) when none is
- * configured: the built-in IdP and its client both derive it from GATEHOUSE_SECRET, so no secret is
- * copied by hand. base64url of deriveKey(GATEHOUSE_SECRET, `oidc-client:<client id>`) (43 characters).
- */
-export function deriveOidcClientSecret(gatehouseSecret: string, clientId: string): string {
-  return deriveKey(gatehouseSecret, `oidc-client:${clientId}`).toString('base64url');
-}

@@ -1,4 +1,4 @@
-import { type ConfigError, deriveOidcClientSecret } from '@gatehouse/shared';
+import { type ConfigError, builtinClientSecret } from '@gatehouse/shared';
 import { loadConfig } from './config.js';
 
 const SECRET = 'x'.repeat(40);
@@ -17,7 +17,7 @@ describe('auth-apikey config', () => {
     expect(c).toMatchObject({
       oidcIssuer: 'https://gatehouse.example/oidc',
       AUTH_APIKEY_OIDC_CLIENT_ID: 'gatehouse-apikey',
-      oidcClientSecret: deriveOidcClientSecret(SECRET, 'gatehouse-apikey'),
+      oidcClientSecret: builtinClientSecret(SECRET, 'gatehouse-apikey'),
       callbackUrl: 'https://gatehouse.example/apikey/oauthcallback',
       AUTH_APIKEY_HTTP_ADDR: '127.0.0.1:9240',
       AUTH_APIKEY_GRPC_ADDR: '127.0.0.1:9241',
@@ -31,6 +31,33 @@ describe('auth-apikey config', () => {
       AUTH_APIKEY_SCOPES: [],
       AUTH_APIKEY_TRUST_PROXY: ['loopback'],
     });
+  });
+
+  it('presents the secret the built-in IdP registers: AUTH_OIDC_APIKEY_CLIENT_SECRET, the same variable auth-bearer reads', () => {
+    const shared = 'b'.repeat(40);
+    expect(loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_OIDC_APIKEY_CLIENT_SECRET: shared }).oidcClientSecret).toBe(shared);
+    expect(
+      loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_APIKEY_OIDC_CLIENT_SECRET: shared, AUTH_OIDC_APIKEY_CLIENT_SECRET: shared }),
+    ).toMatchObject({
+      oidcClientSecret: shared,
+    });
+    expect(problemsOf({ AUTH_APIKEY_OIDC_CLIENT_SECRET: 'c'.repeat(40), AUTH_OIDC_APIKEY_CLIENT_SECRET: shared })).toEqual([
+      expect.stringMatching(/^AUTH_APIKEY_OIDC_CLIENT_SECRET: differs from AUTH_OIDC_APIKEY_CLIENT_SECRET/),
+    ]);
+    // Another issuer: the built-in client's secret is not sent there.
+    expect(
+      loadConfig({
+        GATEHOUSE_SECRET: SECRET,
+        AUTH_APIKEY_OIDC_ISSUER_URL: 'https://idp.example',
+        AUTH_APIKEY_OIDC_CLIENT_SECRET: 's'.repeat(20),
+        AUTH_OIDC_APIKEY_CLIENT_SECRET: shared,
+      }).oidcClientSecret,
+    ).toBe('s'.repeat(20));
+  });
+
+  it('refuses another client id at the built-in IdP without its own secret (the IdP registers only gatehouse-apikey)', () => {
+    expect(problemsOf({ AUTH_APIKEY_OIDC_CLIENT_ID: 'my-keys' })).toEqual([expect.stringMatching(/^AUTH_APIKEY_OIDC_CLIENT_ID: /)]);
+    expect(problemsOf({ AUTH_APIKEY_OIDC_CLIENT_ID: 'my-keys', AUTH_APIKEY_OIDC_CLIENT_SECRET: 's'.repeat(20) })).toEqual([]);
   });
 
   it('requires a client secret for any other issuer, and takes a given one as is', () => {

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import {
+  APIKEY_CALLBACK_PATH,
+  APIKEY_CLIENT_ID,
   ConfigError,
+  builtinApikeyClientEnv,
+  builtinClientSecret,
+  builtinIdpIssuer,
   commonEnv,
-  deriveOidcClientSecret,
   env,
-  isLoopbackUrl,
+  insecureRequestsAllowed,
   isTrustedPeerEntry,
   loadConfig as loadEnv,
   type Env,
@@ -34,9 +38,9 @@ const trustList = z
  * auth-apikey's environment. Every limit is named here.
  * - AUTH_APIKEY_OIDC_ISSUER_URL (PUBLIC_URL/oidc, the built-in IdP): where keys are authorized;
  *   plain http only on loopback.
- * - AUTH_APIKEY_OIDC_CLIENT_ID (gatehouse-apikey) / _CLIENT_SECRET: the confidential client; the
- *   secret defaults to deriveOidcClientSecret(GATEHOUSE_SECRET, client id) for the built-in IdP only,
- *   and is required for any other issuer.
+ * - AUTH_APIKEY_OIDC_CLIENT_ID (gatehouse-apikey) / _CLIENT_SECRET: the confidential client. At the
+ *   built-in IdP the secret is the one auth-bearer registers: AUTH_OIDC_APIKEY_CLIENT_SECRET, else
+ *   builtinClientSecret(GATEHOUSE_SECRET, 'gatehouse-apikey'); any other issuer requires _CLIENT_SECRET.
  * - AUTH_APIKEY_SCOPES (none): the scopes a key may carry.
  * - AUTH_APIKEY_TOKEN_TTL (10m): lifetime of the tokens a key is exchanged for.
  * - AUTH_APIKEY_MAX_KEYS_PER_USER (50); AUTH_APIKEY_EXCHANGE_RATE_PER_KEY (60) and _PER_ADDRESS (600)
@@ -60,8 +64,10 @@ export const configSchema = z
     AUTH_APIKEY_OIDC_CLIENT_ID: z
       .string()
       .regex(/^[\w.:-]{1,128}$/)
-      .default('gatehouse-apikey'),
+      .default(APIKEY_CLIENT_ID),
     AUTH_APIKEY_OIDC_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** The built-in IdP's gatehouse-apikey secret, the variable auth-bearer registers it from. */
+    ...builtinApikeyClientEnv,
     AUTH_APIKEY_OIDC_SCOPE: z
       .string()
       .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'expected space-separated scopes')
@@ -95,30 +101,35 @@ export type Config = z.infer<typeof configSchema> & {
   callbackUrl: string;
 };
 
-/** Where the IdP sends the browser back (through the proxy): the redirect_uri registered for the client. */
-export const CALLBACK_PATH = '/apikey/oauthcallback';
-
-/** The built-in IdP (issue 11) lives at PUBLIC_URL/oidc. */
-export const builtinIssuer = (publicUrl: string): string => `${publicUrl}/oidc`;
-
 export function loadConfig(e: Env): Config {
   const c = loadEnv(configSchema, e);
   const problems: string[] = [];
-  const issuer = (c.AUTH_APIKEY_OIDC_ISSUER_URL ?? builtinIssuer(c.PUBLIC_URL)).replace(/\/+$/, '');
-  const builtin = issuer === builtinIssuer(c.PUBLIC_URL);
-  if (!issuer.startsWith('https:') && !isLoopbackUrl(issuer))
+  const issuer = (c.AUTH_APIKEY_OIDC_ISSUER_URL ?? builtinIdpIssuer(c.PUBLIC_URL)).replace(/\/+$/, '');
+  const builtin = issuer === builtinIdpIssuer(c.PUBLIC_URL);
+  if (!issuer.startsWith('https:') && !insecureRequestsAllowed(issuer))
     problems.push('AUTH_APIKEY_OIDC_ISSUER_URL: must be https (plain http only on loopback)');
   if (!c.AUTH_APIKEY_OIDC_CLIENT_SECRET && !builtin)
     problems.push(
       'AUTH_APIKEY_OIDC_CLIENT_SECRET: required (set AUTH_APIKEY_OIDC_CLIENT_SECRET or _FILE) for an issuer other than the built-in IdP',
     );
+  // The built-in IdP registers only gatehouse-apikey, with AUTH_OIDC_APIKEY_CLIENT_SECRET or the derived secret.
+  if (builtin && c.AUTH_APIKEY_OIDC_CLIENT_ID !== APIKEY_CLIENT_ID && !c.AUTH_APIKEY_OIDC_CLIENT_SECRET)
+    problems.push(`AUTH_APIKEY_OIDC_CLIENT_ID: the built-in IdP knows only ${APIKEY_CLIENT_ID} (or set AUTH_APIKEY_OIDC_CLIENT_SECRET)`);
+  if (
+    builtin &&
+    c.AUTH_APIKEY_OIDC_CLIENT_SECRET !== undefined &&
+    c.AUTH_OIDC_APIKEY_CLIENT_SECRET !== undefined &&
+    c.AUTH_APIKEY_OIDC_CLIENT_SECRET !== c.AUTH_OIDC_APIKEY_CLIENT_SECRET
+  )
+    problems.push('AUTH_APIKEY_OIDC_CLIENT_SECRET: differs from AUTH_OIDC_APIKEY_CLIENT_SECRET, the secret the built-in IdP registers');
   if (c.AUTH_APIKEY_REVOCATION_RETENTION <= c.AUTH_APIKEY_TOKEN_TTL)
     problems.push('AUTH_APIKEY_REVOCATION_RETENTION: must exceed AUTH_APIKEY_TOKEN_TTL (revocations must outlive the tokens they void)');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...c,
     oidcIssuer: issuer,
-    oidcClientSecret: c.AUTH_APIKEY_OIDC_CLIENT_SECRET ?? deriveOidcClientSecret(c.GATEHOUSE_SECRET, c.AUTH_APIKEY_OIDC_CLIENT_ID),
-    callbackUrl: `${c.PUBLIC_URL}${CALLBACK_PATH}`,
+    oidcClientSecret:
+      c.AUTH_APIKEY_OIDC_CLIENT_SECRET ?? c.AUTH_OIDC_APIKEY_CLIENT_SECRET ?? builtinClientSecret(c.GATEHOUSE_SECRET, APIKEY_CLIENT_ID),
+    callbackUrl: `${c.PUBLIC_URL}${APIKEY_CALLBACK_PATH}`,
   };
 }

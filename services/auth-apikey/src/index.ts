@@ -1,2 +1,2 @@
 export { createApp, type AppOverrides, type AuthApiKeyApp } from './app.js';
-export { CALLBACK_PATH, builtinIssuer, configSchema, loadConfig, type Config } from './config.js';
+export { configSchema, loadConfig, type Config } from './config.js';

@@ -1,6 +1,5 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { APIKEY_CALLBACK_PATH, GatehouseError } from '@gatehouse/shared';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { CALLBACK_PATH } from '../config.js';
 import type { KeyAuthorization } from '../domain/authorization-callback.js';
 
 /** The callback URL carries a code and a state: never cached, never in a Referer. */
@@ -18,8 +17,8 @@ const noStore: RequestHandler = (_req, res, next) => {
  */
 export function callbackRouter(authorization: KeyAuthorization): Router {
   const router = Router();
-  router.use(CALLBACK_PATH, noStore);
-  router.get(CALLBACK_PATH, (req: Request, res: Response, next: NextFunction) => {
+  router.use(APIKEY_CALLBACK_PATH, noStore);
+  router.get(APIKEY_CALLBACK_PATH, (req: Request, res: Response, next: NextFunction) => {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     authorization.complete(new URLSearchParams(query)).then((outcome) => {
       if (outcome.redirect) return res.redirect(302, outcome.redirect);
@@ -28,7 +27,7 @@ export function callbackRouter(authorization: KeyAuthorization): Router {
       res.status(200).type('text/plain').send(`API key ${outcome.keyId} is ${state}. You may close this window.\n`);
     }, next);
   });
-  router.all(CALLBACK_PATH, () => {
+  router.all(APIKEY_CALLBACK_PATH, () => {
     throw new GatehouseError('METHOD_NOT_ALLOWED');
   });
   return router;
