@@ -33,6 +33,7 @@ describe('selfCaller', () => {
     ['an app token', { auth_method: 'app', amr: ['app'] }],
     ['an API-key token (amr apikey on a bearer token)', { amr: ['apikey'] }],
     ['an API key as the method', { auth_method: 'apikey' }],
+    ['a third-party app of the built-in IdP (amr oidc_client beside pwd)', { amr: ['pwd', 'oidc_client'] }],
     ['a service acting for the user (act)', { act: { sub: 'svc' } }],
   ])('refuses %s with FORBIDDEN', (_name, extra) => {
     expect(codeOf(() => selfCaller({ ...base, ...extra }, 'Things'))).toBe('FORBIDDEN');
