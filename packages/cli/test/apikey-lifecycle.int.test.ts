@@ -2,8 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { PROTO_DIR, createLogger } from '@gatehouse/shared';
+import { createLogger } from '@gatehouse/shared';
 import {
   signInAtIdp,
   startNats,
@@ -13,53 +12,10 @@ import {
   type TestOidcProvider,
 } from '@gatehouse/shared/testing';
 import { parseCommand, startAllInOne, type RunningRuntime } from '../src/index.js';
+import { call, claimsOf, ok, seedClient, uuidText, type SeedClient } from './apikey-helpers.js';
 import { json, onFreePorts, waitFor } from './helpers.js';
 
 const CLIENT_SECRET = 'apikey-client-secret-for-the-e2e-0123456789';
-
-interface SeedKey {
-  metadata: { uuid: Buffer; key: string; status: string; error: string; scopes: string[]; lastUsed: unknown };
-  properties: { name: string };
-}
-/** The seed's RPCs: request and response as proto-loader hands them out (keepCase). */
-interface Rpcs {
-  CreateAPIKey: [{ name: string; scopes: string[]; finalFrontendRedirect: string }, { key: SeedKey; authorizeURL: string }];
-  RefreshAPIKey: [{ uuid: Buffer; finalFrontendRedirect: string }, { response: { key: SeedKey; authorizeURL: string } }];
-  GetAPIKey: [{ uuid: Buffer }, { key: SeedKey }];
-  UpdateAPIKey: [{ uuid: Buffer; properties: { name: string } }, { key: SeedKey }];
-  ListAPIKeys: [Record<string, never>, { keys: SeedKey[] }];
-  DeleteAPIKey: [{ uuid: Buffer }, Record<string, never>];
-  ExchangeKeyForToken: [{ apiKey: string }, { accessToken: string }];
-}
-type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
-type SeedClient = grpc.Client & { [M in keyof Rpcs]: Unary };
-type Result<T> = { ok: T } | { code: number; gatehouse: string };
-
-/** A grpc-js client built from the seed's proto (proto/apikeys/apikeys.proto), as any Overmind client would. */
-function seedClient(addr: string): SeedClient {
-  const def = loadSync('apikeys/apikeys.proto', { includeDirs: [PROTO_DIR], keepCase: true, longs: Number, enums: String, defaults: true });
-  const Ctor = (
-    grpc.loadPackageDefinition(def) as unknown as { apikeys: { ApiKeyService: new (a: string, c: grpc.ChannelCredentials) => SeedClient } }
-  ).apikeys.ApiKeyService;
-  return new Ctor(addr, grpc.credentials.createInsecure());
-}
-
-/** Calls one RPC (with `authorization: Bearer <token>` when given); resolves the answer or the gRPC status and Gatehouse code. */
-function call<M extends keyof Rpcs>(c: SeedClient, method: M, req: Rpcs[M][0], token?: string): Promise<Result<Rpcs[M][1]>> {
-  const md = new grpc.Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) =>
-    c[method].call(c, req, md, (err, res) =>
-      resolve(err ? { code: err.code, gatehouse: String(err.metadata.get('gatehouse-error-code')[0] ?? '') } : { ok: res as Rpcs[M][1] }),
-    ),
-  );
-}
-const ok = <T>(r: Result<T>): T => {
-  if (!('ok' in r)) throw new Error(`expected success, got ${grpc.status[r.code]} ${r.gatehouse}`);
-  return r.ok;
-};
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
-const uuidText = (b: Buffer) => b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
 // The whole lifecycle with the production backends: every service in one process (auth-apikey added),
 // real Redis and NATS, a real oidc-provider as the IdP, driven only through the proxy's HTTP and gRPC

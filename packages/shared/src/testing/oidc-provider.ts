@@ -287,7 +287,7 @@ export interface SignInAtIdpOptions {
 /**
  * Follows an authorization URL through an IdP's plain HTML forms as a browser would, with plain HTTP
  * requests carrying cookies (TestBrowser): it fills `login`/`email` and `password` where a form asks
- * for them, keeps hidden fields, submits the other forms as they are (consent), or cancels with
+ * for them, keeps the other fields' values, submits the other forms as they are (consent), or cancels with
  * `abort`. Works with oidc-provider's development forms and the built-in IdP's pages alike. Returns
  * the URL the IdP finally redirects to, unfetched: the authorization's `redirect_uri` (with `code`
  * and `state`, or `error`), or any URL outside the IdP's origin.
@@ -333,9 +333,10 @@ export async function signInAtIdp(authorizeUrl: string, o: SignInAtIdpOptions): 
     for (const input of body.match(/<input\b[^>]*>/g) ?? []) {
       const name = attr(input, 'name');
       if (!name) continue;
+      // As a browser submits it: every named field, empty ones included (an optional one-time code).
       if (name === 'login' || name === 'email') form[name] = o.login;
       else if (name === 'password') form[name] = o.password ?? 'any password';
-      else if (attr(input, 'type') === 'hidden') form[name] = attr(input, 'value') ?? '';
+      else form[name] = attr(input, 'value') ?? '';
     }
     url = new URL(action, url);
   }
