@@ -30,7 +30,7 @@ export function discoverClient(
   return oidc.discovery(new URL(issuer), clientId, undefined, clientAuth, {
     execute: insecureRequestsAllowed(issuer) ? [oidc.allowInsecureRequests] : [],
     timeout: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
-    ...(opts.fetch ? { [oidc.customFetch]: opts.fetch as oidc.CustomFetch } : {}),
+    ...(opts.fetch ? { [oidc.customFetch]: opts.fetch } : {}),
   });
 }
 
