@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GRPC_STATUS as GrpcStatus } from './grpc-status.js';
 
 /**
  * Every error code Gatehouse emits, with its one HTTP status and one gRPC status.

@@ -4,15 +4,14 @@ import {
   Metrics,
   RemoteKeySource,
   busCheck,
-  clientAddress,
   createHttpApp,
   createIdentityVerifier,
   createTokenClient,
-  createTrustedPeers,
   createUserClient,
   deriveKey,
   errorMiddleware,
   grpcPeerCheck,
+  grpcClientAddress,
   grpcTlsFrom,
   grpcUserDirectory,
   listenHttp,
@@ -142,7 +141,6 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
     clock,
   });
-  const trusted = createTrustedPeers(config.AUTH_APIKEY_TRUST_PROXY);
 
   const http = createHttpApp({ logger, metrics });
   http.use(callbackRouter(authorization));
@@ -152,7 +150,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   const grpc = new GrpcServer({ logger, metrics, tls });
   grpc.add<ApiKeyHandlers>(
     loadProtos().apikeys.ApiKeyService.service,
-    apiKeyService({ keys, exchange, verifyIdentity, clientAddress: (ctx) => clientAddress(ctx.peer, ctx.metadata, trusted) }),
+    apiKeyService({ keys, exchange, verifyIdentity, clientAddress: (ctx) => grpcClientAddress(ctx, config.AUTH_APIKEY_TRUST_PROXY) }),
   );
 
   let listener: HttpListener | undefined;

@@ -29,7 +29,7 @@ describe('auth-apikey config', () => {
       AUTH_APIKEY_EXCHANGE_RATE_WINDOW: 60_000,
       AUTH_APIKEY_STATE_TTL: 600_000,
       AUTH_APIKEY_SCOPES: [],
-      AUTH_APIKEY_TRUST_PROXY: ['loopback'],
+      AUTH_APIKEY_TRUST_PROXY: { entries: ['loopback'] },
     });
   });
 
@@ -105,6 +105,8 @@ describe('auth-apikey config', () => {
   });
 
   it('trusts nobody’s forwarded address with AUTH_APIKEY_TRUST_PROXY=false', () => {
-    expect(loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_APIKEY_TRUST_PROXY: 'false' }).AUTH_APIKEY_TRUST_PROXY).toEqual([]);
+    const trusted = loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_APIKEY_TRUST_PROXY: 'false' }).AUTH_APIKEY_TRUST_PROXY;
+    expect(trusted.entries).toEqual([]);
+    expect(trusted.trusts('127.0.0.1')).toBe(false);
   });
 });

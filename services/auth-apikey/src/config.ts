@@ -9,7 +9,6 @@ import {
   commonEnv,
   env,
   insecureRequestsAllowed,
-  isTrustedPeerEntry,
   loadConfig as loadEnv,
   type Env,
 } from '@gatehouse/shared';
@@ -20,20 +19,6 @@ const urlList = env
 const scopeList = env
   .list('')
   .refine((list) => list.every((s) => /^[A-Za-z0-9][A-Za-z0-9:._/-]{0,63}$/.test(s)), 'expected scopes of letters, digits and : . _ / -');
-/** IPs, CIDRs or loopback/linklocal/uniquelocal; `false` trusts nobody. */
-const trustList = z
-  .string()
-  .default('loopback')
-  .transform((v) =>
-    v === 'false'
-      ? []
-      : v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-  )
-  .refine((list) => list.every(isTrustedPeerEntry), 'expected IPs, CIDRs or loopback/linklocal/uniquelocal, or false');
-
 /**
  * auth-apikey's environment. Every limit is named here.
  * - AUTH_APIKEY_OIDC_ISSUER_URL (PUBLIC_URL/oidc, the built-in IdP): where keys are authorized;
@@ -88,7 +73,8 @@ export const configSchema = z
     AUTH_APIKEY_REDIRECT_ALLOW_LIST: urlList,
     AUTH_APIKEY_REVOCATION_RETENTION: env.duration('15m'),
     AUTH_APIKEY_REVOKE_ON_PASSWORD_CHANGE: env.bool(true),
-    AUTH_APIKEY_TRUST_PROXY: trustList,
+    /** Peers whose x-forwarded-for is believed (the shared trusted-peer list, as AUTH_BASIC_TRUST_PROXY). */
+    AUTH_APIKEY_TRUST_PROXY: env.trustedPeers('loopback'),
   })
   .strip();
 

@@ -14,10 +14,6 @@ import {
 /** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('../../routes.yaml', import.meta.url));
 
-const cidrList = env
-  .list('')
-  .refine((list) => list.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)), 'expected a comma-separated list of IPs or CIDRs');
-
 export const configSchema = z.object({
   ...commonEnv,
   /** With the built-in OpenID Provider on, its access tokens (iss PUBLIC_URL/oidc, same keys) are accepted too. */
@@ -35,8 +31,11 @@ export const configSchema = z.object({
   PROXY_ENABLE_BASIC_AUTH: env.bool(false),
   PROXY_ENABLE_SESSION_AUTH: env.bool(true),
   PROXY_ROUTES_FILE: z.string().default(DEFAULT_ROUTES_FILE),
-  /** Peers whose X-Forwarded-* headers are believed (IPs or CIDRs). */
-  PROXY_TRUSTED_PROXIES: cidrList,
+  /**
+   * Peers whose X-Forwarded-* headers are believed: a trusted-peer list (IPs, CIDRs, loopback,
+   * linklocal, uniquelocal; empty or `false` trusts nobody), as AUTH_BEARER_TRUST_PROXY.
+   */
+  PROXY_TRUSTED_PROXIES: env.trustedPeers(''),
   /** The oldest revocation state ever served: past it, the proxy asks the store per request. */
   PROXY_REVOCATION_MAX_STALENESS: env.duration('5s'),
   /** How long a store snapshot is reused while the bus is down. */

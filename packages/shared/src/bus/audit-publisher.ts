@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { SUBJECTS } from '../events.js';
+import { SUBJECTS, publishEvent, type AuditSink } from '../events.js';
 import type { EventBus } from './bus.js';
 
-/** Where a service records who did what (`gatehouse.audit`). */
-export interface AuditSink {
-  record(event: { action: string; actor: string; subject: string; [k: string]: unknown }): Promise<void>;
-}
-
 /**
- * Audit events on `gatehouse.audit`, also written to the service log so the trail survives a bus
- * outage. Best effort: an outage of the bus never blocks the request.
+ * Audit events on `gatehouse.audit` as `service`, also written to the service log so the trail
+ * survives a bus outage. Best effort: an outage of the bus never blocks the request.
  */
 export class AuditPublisher implements AuditSink {
   constructor(
@@ -24,7 +18,7 @@ export class AuditPublisher implements AuditSink {
   async record(event: { action: string; actor: string; subject: string; [k: string]: unknown }): Promise<void> {
     this.logger.info({ audit: event }, 'audit');
     try {
-      await this.bus.publish(SUBJECTS.audit, { ...event, id: randomUUID(), at: this.clock.now(), service: this.service });
+      await publishEvent(this.bus, this.clock, SUBJECTS.audit, { ...event, service: this.service });
     } catch (err) {
       this.logger.warn({ err, action: event.action }, 'could not publish audit event');
     }

@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { RevokedCredentialEvent } from '../events.js';
+import { announceRevocation, type SUBJECTS } from '../events.js';
 import type { KeyValueStore } from '../store/store.js';
 import type { EventBus } from './bus.js';
+
+/** The subjects of delegated credentials: app tokens and API keys. */
+export type CredentialRevocationSubject = typeof SUBJECTS.revokedAppToken | typeof SUBJECTS.revokedApiKey;
 
 export interface CredentialRevocationOptions {
   store: KeyValueStore;
@@ -13,40 +15,31 @@ export interface CredentialRevocationOptions {
   /** The sorted set the proxies load (REVOCATION_KEYS.appTokens, .apiKeys). */
   listKey: string;
   /** The subject the proxies apply at once (SUBJECTS.revokedAppToken, .revokedApiKey). */
-  subject: string;
+  subject: CredentialRevocationSubject;
   /** How long an entry stays on the list: longer than anything it revokes can live or be cached. */
   retentionMs: number;
 }
 
 /**
- * A revoked delegated credential goes on a sorted set (score = when the entry may be dropped:
- * now + retention) and out on its subject. The set is the durable path (proxies reload it after a
- * NATS gap); the event makes proxies drop a cached success at once. With a `generation`, the member is
+ * A revoked delegated credential, announced the shared way (announceRevocation: its list, then its
+ * event). With a `generation` (API keys only: a refreshed key keeps its id), the member is
  * `<id>:<generation>` and the event carries it: only what was issued from that generation of the
- * credential or an earlier one is void (an API key refreshed under the same id).
+ * credential or an earlier one is void.
  */
 export class CredentialRevocationPublisher {
   constructor(private readonly o: CredentialRevocationOptions) {}
 
-  async revoke(credentialId: string, userId: string, generation?: number): Promise<void> {
-    const { store, bus, clock, listKey, subject } = this.o;
-    const now = clock.now();
-    const exp = now + this.o.retentionMs;
-    await store.zAdd(listKey, generation === undefined ? credentialId : `${credentialId}:${generation}`, exp);
-    await store.zRemRangeByScore(listKey, 0, now);
-    const event: RevokedCredentialEvent = {
-      id: randomUUID(),
-      at: now,
-      token_id: credentialId,
-      user_id: userId,
-      exp,
-      ...(generation === undefined ? {} : { generation }),
-    };
-    try {
-      await bus.publish(subject, { ...event });
-    } catch (err) {
-      // The sorted set already holds the revocation; proxies reload it after reconnecting.
-      this.o.logger.warn({ err, token_id: credentialId }, 'could not publish a credential revocation');
-    }
+  revoke(credentialId: string, userId: string, generation?: number): Promise<void> {
+    const { store, bus, clock, logger, listKey, subject, retentionMs } = this.o;
+    return announceRevocation(
+      { store, bus, clock, logger },
+      {
+        list: listKey,
+        member: generation === undefined ? credentialId : `${credentialId}:${generation}`,
+        retentionMs,
+        subject,
+        fields: { token_id: credentialId, user_id: userId, ...(generation === undefined ? {} : { generation }) },
+      },
+    );
   }
 }

@@ -1,22 +1,14 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { unmapIPv4 } from '../net/trusted-peers.js';
-
-/** "ipv4:127.0.0.1:5555" / "ipv6:[::1]:5555" → the address. */
-export function peerAddress(peer: string): string {
-  const m = /^(?:ipv4:)?([\d.]+):\d+$/.exec(peer) ?? /^(?:ipv6:)?\[([^\]]+)\]:\d+$/.exec(peer);
-  return unmapIPv4(m?.[1] ?? peer);
-}
+import { clientAddress } from '../net/client-address.js';
+import { grpcPeerAddress } from '../net/ip-address.js';
+import type { TrustedPeers } from '../net/trusted-peers.js';
 
 /**
- * The client's address for a gRPC call: the peer, or, when the peer is trusted (the proxy's gRPC
- * entry), the last address in its `x-forwarded-for` metadata (the entry sets it to the socket it
- * served; earlier entries are whatever a client claimed and are never believed).
+ * The client's address of a gRPC call: the peer, or, when the peer is a trusted proxy (the proxy's
+ * gRPC entry sets `x-forwarded-for` to the socket it served), what the shared X-Forwarded-For walk
+ * finds in that metadata. auth-basic (login limiter) and auth-apikey (exchange limiter) use it.
  */
-export function clientAddress(peer: string, metadata: Metadata, isTrusted: (ip: string) => boolean): string {
-  const addr = peerAddress(peer);
-  if (!isTrusted(addr)) return addr;
-  const xff = metadata.get('x-forwarded-for')[0];
-  if (typeof xff !== 'string') return addr;
-  const last = xff.split(',').pop()?.trim();
-  return last && last.length <= 64 ? unmapIPv4(last) : addr;
+export function grpcClientAddress(call: { peer: string; metadata: Metadata }, trusted: TrustedPeers): string {
+  const forwarded = call.metadata.get('x-forwarded-for').filter((v): v is string => typeof v === 'string');
+  return clientAddress(grpcPeerAddress(call.peer), forwarded.length > 0 ? forwarded : undefined, trusted);
 }

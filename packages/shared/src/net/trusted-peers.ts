@@ -1,45 +1,65 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIP } from 'node:net';
+import { unmapIpv4 } from './ip-address.js';
 
-/** The keywords Express's `trust proxy` also knows, as address ranges. */
-const KEYWORDS: Record<string, string[]> = {
+/**
+ * Named ranges a trusted-peer list may use, as Express/proxy-addr name them: `loopback` (the
+ * proxy on the same host), `linklocal`, `uniquelocal` (private networks: a proxy in the same
+ * cluster).
+ */
+export const TRUSTED_PEER_KEYWORDS: Readonly<Record<string, readonly string[]>> = {
   loopback: ['127.0.0.0/8', '::1/128'],
   linklocal: ['169.254.0.0/16', 'fe80::/10'],
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 };
 
-/** An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as the IPv4 address it is. */
-export function unmapIPv4(ip: string): string {
-  return ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+/** The peers (reverse proxies) whose X-Forwarded-For is believed. */
+export interface TrustedPeers {
+  /** The entries as configured (IPs, CIDRs, keywords); empty when nobody is trusted. */
+  readonly entries: readonly string[];
+  /** Whether `ip` (IPv4, IPv6 or IPv4-mapped IPv6) is one of them. Not an IP: false. */
+  trusts(ip: string): boolean;
 }
 
-/** Whether an entry of a trusted-peer list is valid: an IP, a CIDR or a keyword. */
-export function isTrustedPeerEntry(entry: string): boolean {
-  if (entry in KEYWORDS) return true;
-  const [addr, bits, extra] = entry.split('/');
-  if (extra !== undefined || !addr) return false;
-  const max = isIPv4(addr) ? 32 : isIPv6(addr) ? 128 : -1;
-  if (max < 0) return false;
-  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+/** Why an entry is not an IP, a CIDR or a keyword; undefined when it is one. */
+export function trustedPeerEntryProblem(entry: string): string | undefined {
+  if (entry in TRUSTED_PEER_KEYWORDS) return undefined;
+  const [addr = '', bits, ...rest] = entry.split('/');
+  const family = isIP(addr);
+  if (rest.length > 0 || family === 0) return `"${entry}" is not an IP, a CIDR or one of ${Object.keys(TRUSTED_PEER_KEYWORDS).join(', ')}`;
+  if (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)))
+    return `"${entry}" has an invalid prefix length`;
+  return undefined;
 }
 
 /**
- * Peers whose forwarded client address (X-Forwarded-For, or the proxy's `x-forwarded-for` gRPC
- * metadata) is believed: IPs, CIDRs and the keywords loopback, linklocal, uniquelocal. Everything
- * else is ignored and the socket's peer is the client. An empty list trusts nobody.
+ * Parses a trusted-peer list: comma-separated IPs, CIDRs and the keywords above. `false` (or an
+ * empty list) trusts nobody. Throws on any invalid entry: a typo must not silently trust nobody,
+ * or everybody.
  */
-export function createTrustedPeers(list: readonly string[]): (ip: string) => boolean {
-  if (list.length === 0) return () => false;
-  const bl = new BlockList();
-  for (const entry of list.flatMap((e) => KEYWORDS[e] ?? [e])) {
-    const [addr, bits] = entry.split('/');
-    const type = isIPv6(addr!) ? 'ipv6' : 'ipv4';
-    if (bits === undefined) bl.addAddress(addr!, type);
-    else bl.addSubnet(addr!, Number(bits), type);
+export function parseTrustedPeers(spec: string | readonly string[]): TrustedPeers {
+  const entries = (typeof spec === 'string' ? spec.split(',') : spec).map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 1 && entries[0] === 'false') return NO_TRUSTED_PEERS;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const problem = trustedPeerEntryProblem(entry);
+    if (problem) throw new Error(problem);
+    for (const range of TRUSTED_PEER_KEYWORDS[entry] ?? [entry]) {
+      const [addr = '', bits] = range.split('/');
+      const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) list.addAddress(addr, type);
+      else list.addSubnet(addr, Number(bits), type);
+    }
   }
-  return (ip) => {
-    const v4 = unmapIPv4(ip);
-    if (isIPv4(v4)) return bl.check(v4, 'ipv4');
-    if (isIPv6(v4)) return bl.check(v4, 'ipv6');
-    return false;
+  if (entries.length === 0) return NO_TRUSTED_PEERS;
+  return {
+    entries,
+    trusts(ip) {
+      const plain = unmapIpv4(ip);
+      const family = isIP(plain);
+      return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    },
   };
 }
+
+/** Nobody's X-Forwarded-For is believed: the client is the socket peer. */
+export const NO_TRUSTED_PEERS: TrustedPeers = { entries: [], trusts: () => false };

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { GatehouseError } from '../errors.js';
 import { RemoteKeySource, type RemoteKeySourceOptions } from '../jwt/key-source.js';
-import { isLoopbackUrl } from '../net/loopback.js';
+import { isLoopbackHost } from '../net/loopback-host.js';
 
 export interface DiscoveryOptions {
   /** Plain http allowed for the endpoints discovery names (loopback issuers only; see readProviders). */
@@ -13,7 +13,12 @@ export interface DiscoveryOptions {
 
 /** Whether openid-client may talk plain http to this issuer: only on loopback (development, tests). */
 export function insecureRequestsAllowed(issuer: string): boolean {
-  return issuer.startsWith('http:') && isLoopbackUrl(issuer);
+  if (!issuer.startsWith('http:')) return false;
+  try {
+    return isLoopbackHost(new URL(issuer).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /**

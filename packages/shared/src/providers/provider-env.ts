@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, env, loadConfig, resolveFileVariants, type Env } from '../config.js';
-import { isLoopbackUrl } from '../net/loopback.js';
+import { isLoopbackHost } from '../net/loopback-host.js';
 
 /**
  * External identity providers, configured the Directus way: `AUTH_PROVIDERS=keycloak,google` and,
@@ -83,7 +83,7 @@ const endpointUrl = z.string().transform((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'expected an absolute URL' });
     return z.NEVER;
   }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackUrl(u))) {
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
     ctx.addIssue({ code: 'custom', message: 'must be https (plain http only on loopback hosts)' });
     return z.NEVER;
   }

@@ -6,6 +6,8 @@ export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
 export * from './memory-user-directory.js';
+export * from './eventually.js';
 export * from './code-of.js';
+export * from './error-code.js';
 export * from './oidc-provider.js';
 export * from './browser.js';

@@ -1,14 +1,14 @@
+import type { Clock } from '@gatehouse/shared/clock';
+import { safeEqual } from '@gatehouse/shared/crypto';
+import { GatehouseError } from '@gatehouse/shared/errors';
 import {
-  GatehouseError,
   assertActiveForLogin,
   assertActiveOwner,
-  safeEqual,
   usernameMatches,
-  type Clock,
   type DirectoryUser,
   type UserDirectory,
   type UserKey,
-} from '@gatehouse/shared';
+} from '@gatehouse/shared/users';
 import { parseExpiry } from './expiry.js';
 import { normalizeLabel } from './label.js';
 import type { AppTokenRecord, AuditSink, RevocationSink, TokenRepository } from './ports.js';

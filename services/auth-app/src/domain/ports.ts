@@ -1,4 +1,4 @@
-import type { InsertResult, Versioned } from '@gatehouse/shared';
+import type { InsertResult, Versioned } from '@gatehouse/shared/store';
 
 /**
  * What the app-token rules need from the outside world. Implementations live in store/, users/, events/.
@@ -52,4 +52,4 @@ export interface RevocationSink {
   revoke(tokenId: string, userId: string): Promise<void>;
 }
 
-export type { AuditSink } from '@gatehouse/shared';
+export type { AuditSink } from '@gatehouse/shared/events';

@@ -1,4 +1,4 @@
-import { APP_TOKEN_FORMAT, credentialDigest, credentialIdOf, mintCredential } from '@gatehouse/shared';
+import { APP_TOKEN_FORMAT, credentialDigest, credentialIdOf, mintCredential } from '@gatehouse/shared/credentials';
 
 /** A token id: 16 lowercase hex characters (64 random bits), embedded in the token itself. */
 export const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/;

@@ -12,7 +12,7 @@ import {
   type Logger,
   type ProviderConfig,
 } from '@gatehouse/shared';
-import type { TokenAuthority, TokenSetOut } from '../domain/token-authority.js';
+import type { TokenAuthority, TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from './provider-clients.js';
 import { providerIdentity } from './sso-claims.js';
 import type { SsoSessionIndex } from './sso-session-index.js';
@@ -31,7 +31,7 @@ export interface BeganLogin {
 }
 
 export interface CompletedLogin {
-  tokens: TokenSetOut;
+  tokens: TokenSet;
   mode: ProviderConfig['mode'];
   redirect: string;
 }

@@ -1,7 +1,8 @@
 import { matchRoute } from '../domain/match-route.js';
-import { configSchema, DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
+import { DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
 import { providerRoutes } from './provider-routes.js';
 import { loadRoutesFile, parseRoutes } from './routes-file.js';
+import { codeOf } from '@gatehouse/shared/testing';
 
 const endpoints = {
   'auth-bearer': 'http://b:1',
@@ -9,15 +10,6 @@ const endpoints = {
   'auth-app': 'http://a:1',
   'auth-apikey': 'http://k:1',
   whoami: 'http://w:1',
-};
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
 };
 
 describe('the shipped routes file', () => {
@@ -102,7 +94,6 @@ describe('config', () => {
       AUTH_BEARER_HTTP_ENDPOINT: 'http://127.0.0.1:9210',
       WHOAMI_HTTP_ENDPOINT: 'http://127.0.0.1:9250',
     });
-    expect(configSchema).toBeDefined();
   });
 
   it('lists every bad variable at once', () => {

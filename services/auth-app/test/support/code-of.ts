@@ -1,2 +1,0 @@
-/** The shared test helper (packages/shared/src/testing). */
-export { codeOf } from '@gatehouse/shared/testing';
