@@ -1,7 +1,7 @@
 import { MemoryBus } from './bus/memory-bus.js';
 import { MemoryStore } from './store/memory-store.js';
 import { FakeClock } from './testing/fake-clock.js';
-import { REVOCATION_KEYS, SUBJECTS, announceRevocation, parseEvent, publishEvent, rememberRevocation } from './events.js';
+import { REVOCATION_KEYS, SUBJECTS, announceRevocation, parseEvent, publishEvent, rememberRevocation, subscribeEvent } from './events.js';
 
 describe('event contracts', () => {
   const env = { id: 'e-1', at: 1 };
@@ -65,6 +65,18 @@ describe('event contracts', () => {
       { subject: 'gatehouse.revoked.user', payload: sent },
       { subject: 'gatehouse.revoked.user', payload: again },
     ]);
+  });
+
+  it('hands a subscriber the typed payload and drops, with a warning, one outside the contract', async () => {
+    const bus = new MemoryBus();
+    const warned: string[] = [];
+    const got: Array<{ user_id: string; reason: string }> = [];
+    subscribeEvent(bus, SUBJECTS.userChanged, { warn: (_f, msg) => void warned.push(msg) }, (e) => void got.push(e));
+    await bus.publish(SUBJECTS.userChanged, { ...env, user_id: 'u', reason: 'renamed' });
+    await bus.publish(SUBJECTS.userChanged, { ...env, user_id: 'u', reason: 'deleted' });
+    await bus.flush();
+    expect(got).toEqual([expect.objectContaining({ user_id: 'u', reason: 'deleted' })]);
+    expect(warned).toEqual(['ignoring an event outside the contract']);
   });
 
   it('remembers a revocation and prunes the entries already past their expiry', async () => {

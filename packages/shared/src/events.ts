@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EventBus } from './bus/bus.js';
+import type { EventBus, Subscription } from './bus/bus.js';
 import type { Clock } from './clock.js';
 import type { KeyValueStore } from './store/store.js';
 
@@ -154,6 +154,23 @@ export async function publishEvent<S extends EventSubject>(
   const payload = { ...fields, id: randomUUID(), at: clock.now() } as EventPayloads[S];
   await bus.publish(subject, { ...payload });
   return payload;
+}
+
+/**
+ * Subscribes to one subject through its contract: the handler gets the typed payload; one that does
+ * not fit is logged and dropped (a subscriber never guesses fields).
+ */
+export function subscribeEvent<S extends EventSubject>(
+  bus: EventBus,
+  subject: S,
+  logger: { warn(fields: object, msg: string): void },
+  handle: (payload: EventPayloads[S]) => void | Promise<void>,
+): Subscription {
+  return bus.subscribe(subject, (payload, received) => {
+    const event = parseEvent(received, payload);
+    if (event?.subject !== subject) return void logger.warn({ subject: received }, 'ignoring an event outside the contract');
+    return handle(event.payload as EventPayloads[S]);
+  });
 }
 
 /**

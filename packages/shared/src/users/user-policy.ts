@@ -1,4 +1,5 @@
 import { GatehouseError } from '../errors.js';
+import type { UserChangeReason } from '../events.js';
 import type { DirectoryUser } from './user-directory.js';
 
 /**
@@ -22,4 +23,27 @@ export function assertActiveOwner(user: DirectoryUser | null): asserts user is D
 export function usernameMatches(username: string, user: DirectoryUser): boolean {
   if (username === user.id) return true;
   return user.email !== '' && username.toLowerCase() === user.email.toLowerCase();
+}
+
+/** What becomes of a user's delegated credentials (app tokens, API keys) after a change to the user. */
+export type CredentialFate = 'delete' | 'revoke' | 'keep';
+
+/**
+ * The one rule for app tokens and API keys alike: a deleted user's credentials are deleted; a disabled
+ * or suspended user's are revoked but kept (they work again if the user is re-enabled, after a fresh
+ * authorization where the service asks for one); a password change does what the service's setting
+ * says (`onPasswordChange`); anything else leaves them alone.
+ */
+export function credentialFate(reason: UserChangeReason, onPasswordChange: CredentialFate): CredentialFate {
+  switch (reason) {
+    case 'deleted':
+      return 'delete';
+    case 'disabled':
+    case 'suspended':
+      return 'revoke';
+    case 'password_changed':
+      return onPasswordChange;
+    default:
+      return 'keep';
+  }
 }
