@@ -1,5 +1,7 @@
 import {
+  APP_TOKEN_REVOCATIONS,
   AuditPublisher,
+  CredentialRevocationPublisher,
   ServiceHost,
   deriveKey,
   userDirectoryFor,
@@ -10,7 +12,6 @@ import {
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
-import { RevocationPublisher } from './events/revocation-publisher.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
 import { appTokenServiceHandlers, type AppTokenHandlers } from './grpc/app-token-service.js';
 import { tokensRouter } from './http/tokens-routes.js';
@@ -37,7 +38,12 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
     {
       tokens: new KvTokenRepository(store, clock, config.AUTH_APP_MAX_EXPIRY),
       users: directory,
-      revocations: new RevocationPublisher(store, bus, clock, config.AUTH_APP_REVOCATION_RETENTION, logger),
+      // The retention must exceed the proxy's cache of app-token successes.
+      revocations: new CredentialRevocationPublisher(
+        { store, bus, clock, logger },
+        APP_TOKEN_REVOCATIONS,
+        config.AUTH_APP_REVOCATION_RETENTION,
+      ),
       audit: new AuditPublisher(bus, clock, logger, 'auth-app'),
       clock,
     },

@@ -1,5 +1,7 @@
 import {
+  APP_TOKEN_REVOCATIONS,
   AuditPublisher,
+  CredentialRevocationPublisher,
   MemoryBus,
   MemoryStore,
   REVOCATION_KEYS,
@@ -11,7 +13,6 @@ import {
 import { FakeClock } from '@gatehouse/shared/testing';
 import { codeOf } from '@gatehouse/shared/testing';
 import { MemoryUserDirectory } from '@gatehouse/shared/testing';
-import { RevocationPublisher } from '../events/revocation-publisher.js';
 import { KvTokenRepository, tokenKey } from '../store/kv-token-repository.js';
 import { AppTokens } from './app-tokens.js';
 
@@ -48,7 +49,7 @@ function setup(opts: { maxTokensPerUser?: number } = {}) {
     {
       tokens: new KvTokenRepository(store, clock, 2160 * H),
       users,
-      revocations: new RevocationPublisher(store, bus, clock, H, logger),
+      revocations: new CredentialRevocationPublisher({ store, bus, clock, logger }, APP_TOKEN_REVOCATIONS, H),
       audit: new AuditPublisher(bus, clock, logger, 'auth-app'),
       clock,
     },
