@@ -1,4 +1,4 @@
-import { REVOCATION_KEYS } from '@gatehouse/shared';
+import { REVOCATION_KEYS } from '@gatehouse/shared/events';
 import { codeOf } from '@gatehouse/shared/testing';
 import { setupDomain } from '../../test/support/domain-setup.js';
 import { keyKey } from '../store/kv-key-repository.js';

@@ -1,4 +1,8 @@
-import { GatehouseError, assertActiveOwner, type AuditSink, type Clock, type UserDirectory, type Versioned } from '@gatehouse/shared';
+import type { Clock } from '@gatehouse/shared/clock';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { AuditSink } from '@gatehouse/shared/events';
+import type { Versioned } from '@gatehouse/shared/store';
+import { assertActiveOwner, type UserDirectory } from '@gatehouse/shared/users';
 import { newAuthorizationSecrets, type AuthorizationSecrets } from './authorization-secrets.js';
 import { changeKey } from './change-key.js';
 import { checkFinalRedirect } from './final-redirect.js';

@@ -1,4 +1,8 @@
-import { GatehouseError, allowedRedirect, type AuditSink, type Clock, type UserDirectory } from '@gatehouse/shared';
+import type { Clock } from '@gatehouse/shared/clock';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { AuditSink } from '@gatehouse/shared/events';
+import { allowedRedirect } from '@gatehouse/shared/redirects';
+import type { UserDirectory } from '@gatehouse/shared/users';
 import { changeKey } from './change-key.js';
 import { grantFrom } from './grant-due.js';
 import { isCreator } from './identity-match.js';

@@ -1,4 +1,4 @@
-import { randomToken, sha256 } from '@gatehouse/shared';
+import { randomToken, sha256 } from '@gatehouse/shared/crypto';
 
 export interface AuthorizationSecrets {
   /** Random, single use, never the key id: a guessable state would let anyone's key be authorized by someone else. */

@@ -1,4 +1,5 @@
-import { GatehouseError, type Versioned } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { Versioned } from '@gatehouse/shared/store';
 import type { ApiKeyRecord, KeyRepository } from './ports.js';
 
 const ATTEMPTS = 5;

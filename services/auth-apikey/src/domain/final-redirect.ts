@@ -1,4 +1,5 @@
-import { GatehouseError, allowedRedirect } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import { allowedRedirect } from '@gatehouse/shared/redirects';
 
 /**
  * Where the browser goes once the authorization is done: '' (a short page instead), a same-origin

@@ -1,4 +1,4 @@
-import type { DirectoryUser } from '@gatehouse/shared';
+import type { DirectoryUser } from '@gatehouse/shared/users';
 import type { IdpTokens } from './ports.js';
 
 /**

@@ -1,5 +1,5 @@
 import { codeOf } from '@gatehouse/shared/testing';
-import { type GatehouseError } from '@gatehouse/shared';
+import type { GatehouseError } from '@gatehouse/shared/errors';
 import { MIN, setupDomain } from '../../test/support/domain-setup.js';
 
 const ADDR = '203.0.113.7';

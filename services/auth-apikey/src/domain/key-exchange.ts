@@ -1,4 +1,7 @@
-import { GatehouseError, type Clock, type DirectoryUser, type UserDirectory, type Versioned } from '@gatehouse/shared';
+import type { Clock } from '@gatehouse/shared/clock';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { Versioned } from '@gatehouse/shared/store';
+import type { DirectoryUser, UserDirectory } from '@gatehouse/shared/users';
 import { changeKey } from './change-key.js';
 import { grantFrom, isGrantDue } from './grant-due.js';
 import { KEY_ERRORS } from './key-error.js';

@@ -1,4 +1,4 @@
-import { API_KEY_FORMAT, credentialDigest, credentialIdOf, credentialMatches, mintCredential } from '@gatehouse/shared';
+import { API_KEY_FORMAT, credentialDigest, credentialIdOf, credentialMatches, mintCredential } from '@gatehouse/shared/credentials';
 import { keyIdFromHex, keyIdToHex } from './key-id.js';
 
 /**

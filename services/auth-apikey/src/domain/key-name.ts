@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 // Every control character, C1 included (U+009B is CSI to 8-bit terminals).
 const CONTROL = /\p{Cc}/u;

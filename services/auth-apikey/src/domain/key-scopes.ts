@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 /**
  * The scopes a key asks for, each one of AUTH_APIKEY_SCOPES (anything else is INVALID_PAYLOAD, the

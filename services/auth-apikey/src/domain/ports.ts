@@ -1,4 +1,5 @@
-import type { DirectoryUser, InsertResult, Versioned } from '@gatehouse/shared';
+import type { InsertResult, Versioned } from '@gatehouse/shared/store';
+import type { DirectoryUser } from '@gatehouse/shared/users';
 
 /**
  * What the API-key rules need from the outside world. Implementations live in store/, oidc/, mint/,
