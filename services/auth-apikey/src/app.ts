@@ -1,41 +1,28 @@
 import {
+  API_KEY_REVOCATIONS,
   AuditPublisher,
-  GrpcServer,
-  Metrics,
-  RemoteKeySource,
-  busCheck,
-  createHttpApp,
-  createIdentityVerifier,
+  CredentialRevocationPublisher,
+  ServiceHost,
   createTokenClient,
-  createUserClient,
   deriveKey,
-  errorMiddleware,
-  grpcPeerCheck,
   grpcClientAddress,
-  grpcTlsFrom,
-  grpcUserDirectory,
-  listenHttp,
-  loadProtos,
-  notFoundHandler,
-  startDebugServer,
-  storeCheck,
-  type DebugServer,
-  type HttpListener,
-  type KeySource,
+  grpcPeerCheck,
+  userDirectoryFor,
+  type GrpcTlsConfig,
+  type HostOverrides,
+  type ReadinessCheck,
   type ServiceApp,
   type ServiceDeps,
-  type Subscription,
   type TokenClient,
-  type UserDirectory,
+  type UserDirectoryOverrides,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { ApiKeys } from './domain/api-keys.js';
 import { KeyAuthorization } from './domain/authorization-callback.js';
 import { KeyExchange } from './domain/key-exchange.js';
 import type { IdentityProvider } from './domain/ports.js';
-import { KeyRevocationPublisher } from './events/key-revocations.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { apiKeyService, type ApiKeyHandlers } from './grpc/api-key-grpc.js';
+import { apiKeyServiceHandlers, type ApiKeyHandlers } from './grpc/api-key-service.js';
 import { callbackRouter } from './http/callback-routes.js';
 import { BearerTokenMinter } from './mint/bearer-token-minter.js';
 import { OpenIdIdentityProvider } from './oidc/openid-identity-provider.js';
@@ -44,42 +31,31 @@ import { KvLocks } from './store/kv-locks.js';
 import { KvPendingAuthorizations } from './store/kv-pending-authorizations.js';
 import { KvRateLimiter } from './store/kv-rate-limiter.js';
 
-export interface AppOverrides {
-  /** The proxy's identity-header keys (default: GATEHOUSE_IDENTITY_JWKS_URL). */
-  identityKeys?: KeySource;
-  /** The user directory (default: auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT). */
-  userDirectory?: UserDirectory;
-  /** auth-bearer's TokenService (default: a client for AUTH_BEARER_GRPC_ENDPOINT). */
-  tokenClient?: Pick<TokenClient, 'MintAccessToken'>;
-  /** The IdP (default: openid-client against AUTH_APIKEY_OIDC_ISSUER_URL). */
-  identityProvider?: IdentityProvider;
-  metrics?: Metrics;
-}
+/**
+ * What tests (and the all-in-one runtime) may replace, besides the metrics and identity keys of every
+ * hosted service; the user directory defaults to auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT.
+ */
+export type AuthApikeyOverrides = HostOverrides &
+  Pick<UserDirectoryOverrides, 'userDirectory'> & {
+    /** auth-bearer's TokenService (default: a client for AUTH_BEARER_GRPC_ENDPOINT). */
+    tokenClient?: Pick<TokenClient, 'MintAccessToken'>;
+    /** The IdP (default: openid-client against AUTH_APIKEY_OIDC_ISSUER_URL). */
+    identityProvider?: IdentityProvider;
+  };
 
-export interface AuthApiKeyApp extends ServiceApp {
+export interface AuthApikeyApp extends ServiceApp {
   /** The domain, for in-process callers (tests). */
   readonly keys: ApiKeys;
   readonly exchange: KeyExchange;
 }
 
 /** Composition root: wires store, bus, directory, IdP, minter and transports. Reads no environment. */
-export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthApiKeyApp {
+export function createApp(config: Config, deps: ServiceDeps & AuthApikeyOverrides): AuthApikeyApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-apikey');
-  const tls = grpcTlsFrom(config);
-  const grpcOpts = { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE };
-  const owned: Array<{ close(): void }> = [];
-  /** Clients the app created (not test overrides) are closed by stop(). */
-  const own = <T extends { close(): void }>(client: T): T => {
-    owned.push(client);
-    return client;
-  };
-  const peers: Array<ReturnType<typeof grpcPeerCheck>> = [];
-
-  const users = deps.userDirectory ?? grpcUserDirectory(own(createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts)));
-  if (!deps.userDirectory) peers.push(own(grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls)));
-  const tokenClient = deps.tokenClient ?? own(createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, grpcOpts));
-  if (!deps.tokenClient) peers.push(own(grpcPeerCheck('auth-bearer', config.AUTH_BEARER_GRPC_ENDPOINT, tls)));
+  const host = ServiceHost.for('auth-apikey', 'AUTH_APIKEY', config, deps);
+  const { tls } = host;
+  const users = userDirectoryFor(config, tls, deps);
+  const tokens = tokenServiceFor(config, tls, deps.tokenClient);
   const idp =
     deps.identityProvider ??
     new OpenIdIdentityProvider({
@@ -94,12 +70,17 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
 
   const keysRepo = new KvKeyRepository(store, clock, deriveKey(config.GATEHOUSE_SECRET, 'api-key-grants'));
   const pending = new KvPendingAuthorizations(store, deriveKey(config.GATEHOUSE_SECRET, 'api-key-pending'), config.AUTH_APIKEY_STATE_TTL);
-  const revocations = new KeyRevocationPublisher(store, bus, clock, config.AUTH_APIKEY_REVOCATION_RETENTION, logger);
+  // The retention exceeds AUTH_APIKEY_TOKEN_TTL (config.ts checks it): revocations outlive the tokens they void.
+  const revocations = new CredentialRevocationPublisher(
+    { store, bus, clock, logger },
+    API_KEY_REVOCATIONS,
+    config.AUTH_APIKEY_REVOCATION_RETENTION,
+  );
   const audit = new AuditPublisher(bus, clock, logger, 'auth-apikey');
   const digestKey = deriveKey(config.GATEHOUSE_SECRET, 'api-keys');
 
   const keys = new ApiKeys(
-    { keys: keysRepo, pending, idp, users, revocations, audit, clock },
+    { keys: keysRepo, pending, idp, users: users.directory, revocations, audit, clock },
     {
       digestKey,
       allowedScopes: config.AUTH_APIKEY_SCOPES,
@@ -109,7 +90,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     },
   );
   const authorization = new KeyAuthorization(
-    { keys: keysRepo, pending, idp, users, audit, clock },
+    { keys: keysRepo, pending, idp, users: users.directory, audit, clock },
     {
       identityClaim: config.AUTH_APIKEY_OIDC_IDENTITY_CLAIM,
       grantMaxAgeMs: config.AUTH_APIKEY_GRANT_MAX_AGE,
@@ -120,8 +101,8 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     {
       keys: keysRepo,
       idp,
-      users,
-      minter: new BearerTokenMinter(tokenClient, Math.ceil(config.AUTH_APIKEY_TOKEN_TTL / 1000)),
+      users: users.directory,
+      minter: new BearerTokenMinter(tokens.client, Math.ceil(config.AUTH_APIKEY_TOKEN_TTL / 1000)),
       revocations,
       limiter: new KvRateLimiter(store, clock, config.AUTH_APIKEY_EXCHANGE_RATE_WINDOW),
       // A refresh holds the lock for at most a few IdP round trips.
@@ -137,48 +118,52 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     },
   );
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
-
-  const http = createHttpApp({ logger, metrics });
-  http.use(callbackRouter(authorization));
-  http.use(notFoundHandler());
-  http.use(errorMiddleware(logger));
-
-  const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add<ApiKeyHandlers>(
-    loadProtos().apikeys.ApiKeyService.service,
-    apiKeyService({ keys, exchange, verifyIdentity, clientAddress: (ctx) => grpcClientAddress(ctx, config.AUTH_APIKEY_TRUST_PROXY) }),
+  const { verifyIdentity } = host;
+  host.http.use(callbackRouter(authorization));
+  host.grpc.add<ApiKeyHandlers>(
+    host.protos.apikeys.ApiKeyService.service,
+    apiKeyServiceHandlers({
+      keys,
+      exchange,
+      verifyIdentity,
+      clientAddress: (call) => grpcClientAddress(call, config.AUTH_APIKEY_TRUST_PROXY),
+    }),
   );
-
-  let listener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
-  let subscription: Subscription | undefined;
 
   return {
     keys,
     exchange,
-    async start() {
-      subscription = subscribeUserChanged(bus, keys, config.AUTH_APIKEY_REVOKE_ON_PASSWORD_CHANGE, logger);
-      listener = await listenHttp(http, config.AUTH_APIKEY_HTTP_ADDR);
-      const grpcPort = await grpc.listen(config.AUTH_APIKEY_GRPC_ADDR);
-      debug = await startDebugServer({
-        addr: config.AUTH_APIKEY_DEBUG_ADDR,
-        metrics,
-        // Ready when Redis, NATS (user events) and the services it calls (auth-basic for users,
-        // auth-bearer for tokens) answer. The IdP is not a condition: only key authorization needs it.
-        checks: [storeCheck(store), busCheck(bus), ...peers],
-      });
-      logger.info({ http: listener.port, grpc: grpcPort, debug: debug.port, issuer: config.oidcIssuer }, 'auth-apikey started');
-      return { http: listener.port, grpc: grpcPort, debug: debug.port };
-    },
-    async stop() {
-      subscription?.unsubscribe();
-      await Promise.all([listener?.close(), grpc.stop()]);
-      await debug?.close();
-      for (const c of owned) c.close();
+    ...host.app({
+      store,
+      bus,
+      // Ready when Redis, NATS (user events) and the services it calls (auth-basic for users,
+      // auth-bearer for tokens) answer. The IdP is not a condition: only key authorization needs it.
+      checks: [...users.checks, ...tokens.checks],
+      logFields: { issuer: config.oidcIssuer },
+      beforeListen: async () => [subscribeUserChanged(bus, keys, config.AUTH_APIKEY_REVOKE_ON_PASSWORD_CHANGE, logger)],
+      afterClose: () => {
+        users.close();
+        tokens.close();
+      },
+    }),
+  };
+}
+
+/** auth-bearer's TokenService (AUTH_BEARER_GRPC_ENDPOINT) with its readiness check, or the client a test passes. */
+function tokenServiceFor(
+  config: Pick<Config, 'AUTH_BEARER_GRPC_ENDPOINT' | 'GATEHOUSE_GRPC_DEADLINE'>,
+  tls: GrpcTlsConfig,
+  override: Pick<TokenClient, 'MintAccessToken'> | undefined,
+): { client: Pick<TokenClient, 'MintAccessToken'>; checks: ReadinessCheck[]; close(): void } {
+  if (override) return { client: override, checks: [], close: () => undefined };
+  const client = createTokenClient(config.AUTH_BEARER_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
+  const peer = grpcPeerCheck('auth-bearer', config.AUTH_BEARER_GRPC_ENDPOINT, tls);
+  return {
+    client,
+    checks: [peer],
+    close() {
+      client.close();
+      peer.close();
     },
   };
 }

@@ -1,2 +1,2 @@
-export { createApp, type AppOverrides, type AuthApiKeyApp } from './app.js';
+export { createApp, type AuthApikeyOverrides, type AuthApikeyApp } from './app.js';
 export { configSchema, loadConfig, type Config } from './config.js';

@@ -1,11 +1,10 @@
-import { APIKEY_CALLBACK_PATH, GatehouseError } from '@gatehouse/shared';
+import { APIKEY_CALLBACK_PATH, GatehouseError, setNoStore } from '@gatehouse/shared';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { KeyAuthorization } from '../domain/authorization-callback.js';
 
 /** The callback URL carries a code and a state: never cached, never in a Referer. */
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+const neverCachedOrReferred: RequestHandler = (_req, res, next) => {
+  setNoStore(res);
   res.setHeader('Referrer-Policy', 'no-referrer');
   next();
 };
@@ -17,7 +16,7 @@ const noStore: RequestHandler = (_req, res, next) => {
  */
 export function callbackRouter(authorization: KeyAuthorization): Router {
   const router = Router();
-  router.use(APIKEY_CALLBACK_PATH, noStore);
+  router.use(APIKEY_CALLBACK_PATH, neverCachedOrReferred);
   router.get(APIKEY_CALLBACK_PATH, (req: Request, res: Response, next: NextFunction) => {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     authorization.complete(new URLSearchParams(query)).then((outcome) => {

@@ -1,9 +1,16 @@
-import { AuditPublisher, MemoryBus, MemoryStore, createLogger, deriveKey } from '@gatehouse/shared';
+import {
+  API_KEY_REVOCATIONS,
+  AuditPublisher,
+  CredentialRevocationPublisher,
+  MemoryBus,
+  MemoryStore,
+  createLogger,
+  deriveKey,
+} from '@gatehouse/shared';
 import { FakeClock, MemoryUserDirectory } from '@gatehouse/shared/testing';
 import { ApiKeys, type IssuedKey } from '../../src/domain/api-keys.js';
 import { KeyAuthorization } from '../../src/domain/authorization-callback.js';
 import { KeyExchange } from '../../src/domain/key-exchange.js';
-import { KeyRevocationPublisher } from '../../src/events/key-revocations.js';
 import { KvKeyRepository } from '../../src/store/kv-key-repository.js';
 import { KvLocks } from '../../src/store/kv-locks.js';
 import { KvPendingAuthorizations } from '../../src/store/kv-pending-authorizations.js';
@@ -37,7 +44,7 @@ export function setupDomain(
   const minter = new RecordingMinter();
   const repo = new KvKeyRepository(store, clock, deriveKey(SECRET, 'api-key-grants'));
   const pending = new KvPendingAuthorizations(store, deriveKey(SECRET, 'api-key-pending'), 10 * MIN);
-  const revocations = new KeyRevocationPublisher(store, bus, clock, 15 * MIN, logger);
+  const revocations = new CredentialRevocationPublisher({ store, bus, clock, logger }, API_KEY_REVOCATIONS, 15 * MIN);
   const audit = new AuditPublisher(bus, clock, logger, 'auth-apikey');
   const digestKey = deriveKey(SECRET, 'api-keys');
   const keys = new ApiKeys(

@@ -13,7 +13,7 @@ import {
   type TokenClient,
 } from '@gatehouse/shared';
 import { freePort, MemoryUserDirectory, startOidcProvider, testKeyPair, type TestOidcProvider } from '@gatehouse/shared/testing';
-import { createApp, type AuthApiKeyApp } from '../../src/app.js';
+import { createApp, type AuthApikeyApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -31,7 +31,7 @@ export class RecordingTokenService implements Pick<TokenClient, 'MintAccessToken
 }
 
 export interface Harness {
-  app: AuthApiKeyApp;
+  app: AuthApikeyApp;
   idp: TestOidcProvider;
   users: MemoryUserDirectory;
   tokens: RecordingTokenService;
@@ -96,7 +96,7 @@ export async function startHarness(opts: {
     tokenClient: tokens,
     identityKeys: new StaticKeySource({ keys: [key.publicJwk] }),
   });
-  let ports: Awaited<ReturnType<AuthApiKeyApp['start']>>;
+  let ports: Awaited<ReturnType<AuthApikeyApp['start']>>;
   try {
     ports = await app.start();
   } catch (err) {

@@ -20,7 +20,7 @@ export interface ApiKeyServiceDeps {
   /** Verifies the proxy's x-gatehouse-identity. */
   verifyIdentity: (token: string) => Promise<IdentityClaims>;
   /** The client's address under the trusted-peer rule (AUTH_APIKEY_TRUST_PROXY). */
-  clientAddress: (ctx: CallContext) => string;
+  clientAddress: (call: CallContext) => string;
 }
 
 /**
@@ -28,7 +28,7 @@ export interface ApiKeyServiceDeps {
  * (the identity the proxy's gRPC entry forwards; never an app token, an API-key token or `act`);
  * ExchangeKeyForToken is the public method (the proxy lists it so) and is rate-limited instead.
  */
-export function apiKeyService(deps: ApiKeyServiceDeps): AsyncHandlers<ApiKeyHandlers> {
+export function apiKeyServiceHandlers(deps: ApiKeyServiceDeps): AsyncHandlers<ApiKeyHandlers> {
   const caller = async (ctx: CallContext): Promise<string> =>
     selfCaller(await identityFromMetadata(ctx.metadata, deps.verifyIdentity), 'API keys').sub;
   return {
