@@ -1,23 +1,10 @@
-import { Writable } from 'node:stream';
-import { MemoryBus, MemoryStore, createLogger, systemClock } from '@gatehouse/shared';
-import { codeOf, signInAtIdp } from '@gatehouse/shared/testing';
+import { MemoryBus, MemoryStore, systemClock } from '@gatehouse/shared';
+import { capturedLogger, codeOf, signInAtIdp } from '@gatehouse/shared/testing';
 import { CLIENT_SECRET, startHarness } from './support/harness.js';
-
-/** A trace-level logger whose every line is kept, to search the whole output for planted secrets. */
-function capturedLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { logger: createLogger({ service: 'auth-apikey', level: 'trace', destination }), text: () => lines.join('') };
-}
 
 describe('auth-apikey logging', () => {
   it('never writes a key, its digest, a state, a code or a refresh token to the log, even at trace level', async () => {
-    const log = capturedLogger();
+    const log = capturedLogger('auth-apikey');
     const store = new MemoryStore(systemClock);
     const h = await startHarness({ store, bus: new MemoryBus(), clock: systemClock, logger: log.logger });
     try {

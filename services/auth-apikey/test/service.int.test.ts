@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import { type GatehouseError, NatsBus, REVOCATION_KEYS, RedisStore, SUBJECTS, createLogger, systemClock } from '@gatehouse/shared';
-import { codeOf, signInAtIdp, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import { type GatehouseError, type NatsBus, REVOCATION_KEYS, type RedisStore, SUBJECTS, systemClock } from '@gatehouse/shared';
+import { codeOf, eventually, signInAtIdp, startBackends, type TestBackends } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
 
 const md = (entries: Record<string, string>) => {
@@ -11,19 +11,8 @@ const md = (entries: Record<string, string>) => {
 };
 const uuidOf = (bytes: Buffer) => bytes.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
-async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('auth-apikey: ApiKeyService over gRPC and the IdP callback (real Redis, NATS and oidc-provider)', () => {
-  let redis: SpawnedServer;
-  let nats: SpawnedServer;
+  let backends: TestBackends;
   let store: RedisStore;
   let bus: NatsBus;
   let h: Harness;
@@ -31,10 +20,8 @@ describe('auth-apikey: ApiKeyService over gRPC and the IdP callback (real Redis,
   let bob: Metadata;
 
   beforeAll(async () => {
-    [redis, nats] = await Promise.all([startRedis(), startNats()]);
-    store = new RedisStore({ url: redis.url });
-    await store.ready(5000);
-    bus = await NatsBus.connect({ url: nats.url, logger: createLogger({ service: 'test', level: 'silent' }) });
+    backends = await startBackends();
+    ({ store, bus } = backends);
     h = await startHarness({
       store,
       bus,
@@ -49,9 +36,7 @@ describe('auth-apikey: ApiKeyService over gRPC and the IdP callback (real Redis,
 
   afterAll(async () => {
     await h?.stop();
-    await bus?.close();
-    await store?.close();
-    await Promise.all([redis?.stop(), nats?.stop()]);
+    await backends?.stop();
   });
 
   const create = (meta: Metadata, req: Partial<{ name: string; scopes: string[]; finalFrontendRedirect: string }> = {}) =>
@@ -240,7 +225,7 @@ describe('auth-apikey: ApiKeyService over gRPC and the IdP callback (real Redis,
     const carol = await h.as({ sub: 'u-carol' });
     const { uuid } = (await create(carol)).key!.metadata!;
     await bus.publish(SUBJECTS.userChanged, { id: randomUUID(), at: Date.now(), user_id: 'u-carol', reason: 'deleted' });
-    await eventually(async () => (await h.client.ListAPIKeys({}, { metadata: carol })).keys.length === 0);
+    await eventually(async () => (await h.client.ListAPIKeys({}, { metadata: carol })).keys.length === 0, 5000);
     const revoked = await store.zRangeByScore(REVOCATION_KEYS.apiKeys, 0, Number.POSITIVE_INFINITY);
     expect(revoked.map((m) => m.member)).toContain(uuidOf(uuid));
   });
