@@ -1,6 +1,6 @@
 import { FakeClock } from '../testing/fake-clock.js';
 import { MemoryStore } from './memory-store.js';
-import { SlottedRecords } from './slotted-records.js';
+import { SlottedRecords, slottedKeys } from './slotted-records.js';
 
 interface Thing {
   id: string;
@@ -15,12 +15,7 @@ function setup() {
   const things = new SlottedRecords<Thing>({
     store,
     clock,
-    keys: {
-      record: (id) => `t:${id}`,
-      userIndex: (u) => `t-user:${u}`,
-      slot: (u, n) => `t-slot:${u}:${n}`,
-      slotHint: (u) => `t-hint:${u}`,
-    },
+    keys: slottedKeys('t', 'thing', 'user-things'),
     toStored: ({ user_id, name, expires }) => ({ user_id, name, ...(expires !== undefined ? { expires } : {}) }),
     fromStored: (id, s) =>
       typeof s.user_id === 'string' && typeof s.name === 'string'
@@ -35,10 +30,10 @@ describe('SlottedRecords', () => {
   it('keeps records without expiry, and their slots, with no TTL', async () => {
     const { store, things } = setup();
     expect(await things.insert({ id: 'a', user_id: 'u', name: 'A' }, 3)).toBe('inserted');
-    expect(await store.ttl('t:a')).toBe(-1);
-    const slot = (JSON.parse((await store.get('t:a'))!) as { slot: number }).slot;
-    expect(await store.get(`t-slot:u:${slot}`)).toBe('a');
-    expect(await store.ttl(`t-slot:u:${slot}`)).toBe(-1);
+    expect(await store.ttl('t:thing:a')).toBe(-1);
+    const slot = (JSON.parse((await store.get('t:thing:a'))!) as { slot: number }).slot;
+    expect(await store.get(`t:user-slot:u:${slot}`)).toBe('a');
+    expect(await store.ttl(`t:user-slot:u:${slot}`)).toBe(-1);
     expect((await things.get('a'))?.record).toEqual({ id: 'a', user_id: 'u', name: 'A' });
     await store.close();
   });
@@ -66,7 +61,7 @@ describe('SlottedRecords', () => {
   it('reclaims a slot whose record vanished (a crash between the two deletes)', async () => {
     const { store, things } = setup();
     await things.insert({ id: 'a', user_id: 'u', name: 'A' }, 1);
-    await store.del('t:a');
+    await store.del('t:thing:a');
     expect(await things.insert({ id: 'b', user_id: 'u', name: 'B' }, 1)).toBe('inserted');
     await store.close();
   });
@@ -93,5 +88,17 @@ describe('SlottedRecords', () => {
     expect(await things.insert({ id: 'b', user_id: 'u', name: 'B', expires: clock.now() + 1000 }, 1)).toBe('inserted');
     expect(await things.insert({ id: 'c', user_id: 'u', name: 'C', expires: clock.now() - 1 }, 1)).toBe('taken');
     await store.close();
+  });
+});
+
+describe('slottedKeys', () => {
+  it('lays out the keys every slotted kind shares (existing app-token and API-key data keeps its keys)', () => {
+    const k = slottedKeys('app', 'token', 'user-tokens');
+    expect([k.record('t1'), k.userIndex('u1'), k.slot('u1', 3), k.slotHint('u1')]).toEqual([
+      'app:token:t1',
+      'app:user-tokens:u1',
+      'app:user-slot:u1:3',
+      'app:user-slot-next:u1',
+    ]);
   });
 });

@@ -27,6 +27,20 @@ export interface SlottedKeys {
   slotHint(userId: string): string;
 }
 
+/**
+ * The store keys of one kind of slotted record, one layout for every service:
+ * `<prefix>:<record>:<id>`, `<prefix>:<index>:<user>`, `<prefix>:user-slot:<user>:<n>` and
+ * `<prefix>:user-slot-next:<user>` (`slottedKeys('app', 'token', 'user-tokens')` → `app:token:<id>`, …).
+ */
+export function slottedKeys(prefix: string, record: string, index: string): SlottedKeys {
+  return {
+    record: (id) => `${prefix}:${record}:${id}`,
+    userIndex: (userId) => `${prefix}:${index}:${userId}`,
+    slot: (userId, n) => `${prefix}:user-slot:${userId}:${n}`,
+    slotHint: (userId) => `${prefix}:user-slot-next:${userId}`,
+  };
+}
+
 export interface SlottedRecordsOptions<R extends OwnedRecord> {
   store: KeyValueStore;
   clock: Clock;

@@ -1,7 +1,7 @@
 import { REVOCATION_KEYS } from '@gatehouse/shared/events';
 import { codeOf } from '@gatehouse/shared/testing';
 import { setupDomain } from '../../test/support/domain-setup.js';
-import { keyKey } from '../store/kv-key-repository.js';
+import { API_KEY_STORE_KEYS } from '../store/kv-key-repository.js';
 import { keyIdOf } from './key-format.js';
 
 describe('ApiKeys', () => {
@@ -21,7 +21,7 @@ describe('ApiKeys', () => {
       last_used: 0,
       created: t.clock.now(),
     });
-    const stored = (await t.store.get(keyKey(issued.record.id)))!;
+    const stored = (await t.store.get(API_KEY_STORE_KEYS.record(issued.record.id)))!;
     expect(stored).not.toContain(issued.apiKey.slice(37));
     expect(JSON.parse(stored)).toMatchObject({ digest: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     await t.done();

@@ -1,6 +1,6 @@
 import { codeOf } from '@gatehouse/shared/testing';
 import { MIN, setupDomain } from '../../test/support/domain-setup.js';
-import { keyKey } from '../store/kv-key-repository.js';
+import { API_KEY_STORE_KEYS } from '../store/kv-key-repository.js';
 import { stateKey } from '../store/kv-pending-authorizations.js';
 
 describe('KeyAuthorization (the callback)', () => {
@@ -11,7 +11,7 @@ describe('KeyAuthorization (the callback)', () => {
     expect(await t.authorization.complete(params)).toEqual({ keyId: issued.record.id, status: 'READY', redirect: '/settings/api-keys' });
     const key = await t.keys.get('u-alice', issued.record.id);
     expect(key).toMatchObject({ status: 'READY', error: '', grant: { subject: 'u-alice', refresh_token: expect.stringMatching(/^rt-/) } });
-    const stored = (await t.store.get(keyKey(issued.record.id)))!;
+    const stored = (await t.store.get(API_KEY_STORE_KEYS.record(issued.record.id)))!;
     expect(stored).not.toContain(key.grant!.refresh_token);
     expect((JSON.parse(stored) as { grant: { refresh_token: string } }).grant.refresh_token).toMatch(/^v1\./);
     await t.done();

@@ -1,11 +1,8 @@
-import { SlottedRecords, decrypt, encrypt, type Clock, type KeyValueStore } from '@gatehouse/shared';
+import { SlottedRecords, decrypt, slottedKeys, encrypt, type Clock, type KeyValueStore } from '@gatehouse/shared';
 import type { ApiKeyRecord, KeyGrant, KeyRepository, KeyStatus } from '../domain/ports.js';
 
-export const keyKey = (id: string): string => `apikey:key:${id}`;
-export const userKeysKey = (userId: string): string => `apikey:user-keys:${userId}`;
-/** Slot `n` of a user's AUTH_APIKEY_MAX_KEYS_PER_USER slots: the id of the key holding it. */
-export const slotKey = (userId: string, n: number): string => `apikey:user-slot:${userId}:${n}`;
-export const slotHintKey = (userId: string): string => `apikey:user-slot-next:${userId}`;
+/** `apikey:key:<uuid>`, `apikey:user-keys:<user>`, `apikey:user-slot:<user>:<n>` (n < AUTH_APIKEY_MAX_KEYS_PER_USER). */
+export const API_KEY_STORE_KEYS = slottedKeys('apikey', 'key', 'user-keys');
 
 const STATUSES: readonly KeyStatus[] = ['UNAUTHORIZED', 'READY', 'ERROR', 'REVOKED'];
 
@@ -21,7 +18,7 @@ export class KvKeyRepository extends SlottedRecords<ApiKeyRecord> implements Key
     super({
       store,
       clock,
-      keys: { record: keyKey, userIndex: userKeysKey, slot: slotKey, slotHint: slotHintKey },
+      keys: API_KEY_STORE_KEYS,
       toStored: (r) => ({
         user_id: r.user_id,
         name: r.name,

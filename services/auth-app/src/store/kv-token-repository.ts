@@ -1,12 +1,8 @@
-import { SlottedRecords, type Clock, type KeyValueStore } from '@gatehouse/shared';
+import { SlottedRecords, slottedKeys, type Clock, type KeyValueStore } from '@gatehouse/shared';
 import type { AppTokenRecord, TokenRepository } from '../domain/ports.js';
 
-export const tokenKey = (id: string): string => `app:token:${id}`;
-export const userTokensKey = (userId: string): string => `app:user-tokens:${userId}`;
-/** Slot `n` of a user's AUTH_APP_MAX_TOKENS_PER_USER slots: the id of the token holding it, TTL = that token's. */
-export const slotKey = (userId: string, n: number): string => `app:user-slot:${userId}:${n}`;
-/** Where the next claim starts looking (a hint: spreads claims, never decides anything). */
-export const slotHintKey = (userId: string): string => `app:user-slot-next:${userId}`;
+/** `app:token:<id>`, `app:user-tokens:<user>`, `app:user-slot:<user>:<n>` (n < AUTH_APP_MAX_TOKENS_PER_USER). */
+export const TOKEN_KEYS = slottedKeys('app', 'token', 'user-tokens');
 
 function fromStored(id: string, s: Record<string, unknown>): AppTokenRecord | null {
   if (typeof s.user_id !== 'string' || typeof s.digest !== 'string' || typeof s.expires !== 'number') return null;
@@ -47,7 +43,7 @@ export class KvTokenRepository extends SlottedRecords<AppTokenRecord> implements
     super({
       store,
       clock,
-      keys: { record: tokenKey, userIndex: userTokensKey, slot: slotKey, slotHint: slotHintKey },
+      keys: TOKEN_KEYS,
       toStored,
       fromStored,
       expiresAt: (r) => r.expires,
