@@ -6,7 +6,7 @@ import * as oidc from 'openid-client';
 import { createLogger } from '@gatehouse/shared';
 import { TestBrowser, signInAtIdp, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { startAllInOne, parseCommand, type RunningRuntime } from '../src/index.js';
-import { call, claimsOf, ok, seedClient, uuidText, type SeedClient } from './apikey-helpers.js';
+import { call, claimsOf, ok, passwordLogin, seedClient, uuidText, whoamiWith, type SeedClient } from './apikey-helpers.js';
 import { json, onFreePorts, waitFor } from './helpers.js';
 
 // API keys authorized at the BUILT-IN IdP (auth-bearer's PUBLIC_URL/oidc) with the default
@@ -37,18 +37,8 @@ describe('API keys authorized at the built-in IdP, default configuration (real R
     if (cmd.kind !== 'once') throw new Error('expected a one-shot command');
     await cmd.run();
   };
-  const login = async (email: string, password: string) => {
-    const res = await fetch(`${base}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    const body = await json(res);
-    if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
-    const token = body.data.access_token as string;
-    return { token, id: claimsOf(token).sub as string };
-  };
-  const whoami = (token: string) => fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+  const login = (email: string, password: string) => passwordLogin(base, email, password);
+  const whoami = (token: string) => whoamiWith(base, token);
   /** A person in a fresh browser: the IdP's login form (e-mail, password), its consent page, back to the callback. */
   const authorize = async (authorizeURL: string, email: string, password: string) => {
     const browser = new TestBrowser();

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR } from '@gatehouse/shared';
+import { json } from './helpers.js';
 
 // The seed's apikeys.ApiKeyService as a client outside Gatehouse sees it, for the end-to-end tests.
 
@@ -47,3 +48,20 @@ export const ok = <T>(r: Result<T>): T => {
 };
 export const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
 export const uuidText = (b: Buffer) => b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
+/** Signs in at the proxy with e-mail and password (POST /auth/login): the access token and the user's id. */
+export async function passwordLogin(base: string, email: string, password: string): Promise<{ token: string; id: string }> {
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = await json(res);
+  if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
+  const token = body.data.access_token as string;
+  return { token, id: claimsOf(token).sub as string };
+}
+
+/** GET /whoami through the proxy with a Bearer token. */
+export const whoamiWith = (base: string, token: string): Promise<Response> =>
+  fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });

@@ -12,7 +12,7 @@ import {
   type TestOidcProvider,
 } from '@gatehouse/shared/testing';
 import { parseCommand, startAllInOne, type RunningRuntime } from '../src/index.js';
-import { call, claimsOf, ok, seedClient, uuidText, type SeedClient } from './apikey-helpers.js';
+import { call, claimsOf, ok, passwordLogin, seedClient, uuidText, whoamiWith, type SeedClient } from './apikey-helpers.js';
 import { json, onFreePorts, waitFor } from './helpers.js';
 
 const CLIENT_SECRET = 'apikey-client-secret-for-the-e2e-0123456789';
@@ -30,18 +30,8 @@ describe('API keys end to end: seed 002 through the proxy, authorized at a real 
   let client: SeedClient;
   const adminPassword = 'admin password for tests 1';
 
-  const login = async (email: string, password: string) => {
-    const res = await fetch(`${base}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    const body = await json(res);
-    if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
-    const token = body.data.access_token as string;
-    return { token, id: claimsOf(token).sub as string };
-  };
-  const whoami = (token: string) => fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+  const login = (email: string, password: string) => passwordLogin(base, email, password);
+  const whoami = (token: string) => whoamiWith(base, token);
   const cli = async (argv: string[], extra: Record<string, string> = {}) => {
     const lines: string[] = [];
     const cmd = parseCommand(
