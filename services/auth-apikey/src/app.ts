@@ -9,6 +9,7 @@ import {
   grpcPeerCheck,
   userDirectoryFor,
   type GrpcTlsConfig,
+  type ApiKeyServiceHandlers,
   type HostOverrides,
   type ReadinessCheck,
   type ServiceApp,
@@ -22,7 +23,7 @@ import { KeyAuthorization } from './domain/authorization-callback.js';
 import { KeyExchange } from './domain/key-exchange.js';
 import type { IdentityProvider } from './domain/ports.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { apiKeyServiceHandlers, type ApiKeyHandlers } from './grpc/api-key-service.js';
+import { apiKeyServiceHandlers } from './grpc/api-key-service.js';
 import { callbackRouter } from './http/callback-routes.js';
 import { BearerTokenMinter } from './mint/bearer-token-minter.js';
 import { OpenIdIdentityProvider } from './oidc/openid-identity-provider.js';
@@ -53,9 +54,9 @@ export interface AuthApikeyApp extends ServiceApp {
 export function createApp(config: Config, deps: ServiceDeps & AuthApikeyOverrides): AuthApikeyApp {
   const { store, bus, logger, clock } = deps;
   const host = ServiceHost.for('auth-apikey', 'AUTH_APIKEY', config, deps);
-  const { tls } = host;
-  const users = userDirectoryFor(config, tls, deps);
-  const tokens = tokenServiceFor(config, tls, deps.tokenClient);
+  // auth-basic (the key's creator) and auth-bearer (the minted tokens), over the host's gRPC TLS.
+  const users = userDirectoryFor(config, host.tls, deps);
+  const tokens = tokenServiceFor(config, host.tls, deps.tokenClient);
   const idp =
     deps.identityProvider ??
     new OpenIdIdentityProvider({
@@ -120,7 +121,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthApikeyOverride
 
   const { verifyIdentity } = host;
   host.http.use(callbackRouter(authorization));
-  host.grpc.add<ApiKeyHandlers>(
+  host.grpc.add<ApiKeyServiceHandlers>(
     host.protos.apikeys.ApiKeyService.service,
     apiKeyServiceHandlers({
       keys,

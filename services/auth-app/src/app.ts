@@ -5,6 +5,7 @@ import {
   ServiceHost,
   deriveKey,
   userDirectoryFor,
+  type AppTokenServiceHandlers,
   type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
@@ -13,7 +14,7 @@ import {
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { appTokenServiceHandlers, type AppTokenHandlers } from './grpc/app-token-service.js';
+import { appTokenServiceHandlers } from './grpc/app-token-service.js';
 import { tokensRouter } from './http/tokens-routes.js';
 import { KvTokenRepository } from './store/kv-token-repository.js';
 import { CachedUserDirectory } from './users/cached-user-directory.js';
@@ -59,7 +60,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
 
   const { verifyIdentity } = host;
   host.http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
-  host.grpc.add<AppTokenHandlers>(host.protos.gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
+  host.grpc.add<AppTokenServiceHandlers>(host.protos.gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
 
   return {
     tokens,

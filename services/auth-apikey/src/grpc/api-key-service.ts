@@ -11,9 +11,6 @@ import type { KeyExchange } from '../domain/key-exchange.js';
 import { keyIdFromBytes } from '../domain/key-id.js';
 import { apiKeyMessage } from './key-views.js';
 
-/** The generated handlers' named methods (the index signature dropped, as for AppTokenHandlers). */
-export type ApiKeyHandlers = { [K in keyof ApiKeyServiceHandlers as string extends K ? never : K]: ApiKeyServiceHandlers[K] };
-
 export interface ApiKeyServiceDeps {
   keys: ApiKeys;
   exchange: KeyExchange;
@@ -28,7 +25,7 @@ export interface ApiKeyServiceDeps {
  * (the identity the proxy's gRPC entry forwards; never an app token, an API-key token or `act`);
  * ExchangeKeyForToken is the public method (the proxy lists it so) and is rate-limited instead.
  */
-export function apiKeyServiceHandlers(deps: ApiKeyServiceDeps): AsyncHandlers<ApiKeyHandlers> {
+export function apiKeyServiceHandlers(deps: ApiKeyServiceDeps): AsyncHandlers<ApiKeyServiceHandlers> {
   const caller = async (ctx: CallContext): Promise<string> =>
     selfCaller(await identityFromMetadata(ctx.metadata, deps.verifyIdentity), 'API keys').sub;
   return {
