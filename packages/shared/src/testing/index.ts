@@ -11,5 +11,6 @@ export * from './eventually.js';
 export * from './code-of.js';
 export * from './error-code.js';
 export * from './captured-logger.js';
+export * from './harness-options.js';
 export * from './oidc-provider.js';
 export * from './browser.js';

@@ -5,14 +5,17 @@ import {
   signIdentity,
   StaticKeySource,
   type ApiKeyClient,
-  type Clock,
-  type EventBus,
   type Identity,
-  type KeyValueStore,
-  type Logger,
   type TokenClient,
 } from '@gatehouse/shared';
-import { freePort, MemoryUserDirectory, startOidcProvider, testKeyPair, type TestOidcProvider } from '@gatehouse/shared/testing';
+import {
+  freePort,
+  MemoryUserDirectory,
+  startOidcProvider,
+  testKeyPair,
+  type HarnessOptions,
+  type TestOidcProvider,
+} from '@gatehouse/shared/testing';
 import { createApp, type AuthApikeyApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
@@ -47,14 +50,7 @@ export interface Harness {
  * The real auth-apikey on free ports against the given store and bus, a real oidc-provider as its IdP
  * (registered client gatehouse-apikey), an in-process user directory and a test identity key.
  */
-export async function startHarness(opts: {
-  store: KeyValueStore;
-  bus: EventBus;
-  clock: Clock;
-  env?: Record<string, string>;
-  logger?: Logger;
-  idpTtl?: Parameters<typeof startOidcProvider>[0]['ttl'];
-}): Promise<Harness> {
+export async function startHarness(opts: HarnessOptions & { idpTtl?: Parameters<typeof startOidcProvider>[0]['ttl'] }): Promise<Harness> {
   const httpPort = await freePort();
   const publicUrl = `http://127.0.0.1:${httpPort}`;
   const idp = await startOidcProvider({
