@@ -149,6 +149,19 @@ describe('attack battery (the public entry, end to end)', () => {
     expect((await call(`${base}/whoami`, { headers: basic(email, password) })).status).toBe(200);
   });
 
+  it.each([
+    ['as a Bearer token', { authorization: `Bearer ghk_${'0'.repeat(32)}_${'s'.repeat(43)}` }],
+    ['as a Basic password', basic(email, `ghk_${'0'.repeat(32)}_${'s'.repeat(43)}`)],
+  ])(
+    'answers 401 API_KEY_NOT_ACCEPTED to a raw API key presented %s (it must be exchanged first), asking no service',
+    async (_how, headers) => {
+      const before = forwarded();
+      const a = await call(`${base}/whoami`, { headers });
+      expect([a.status, a.code]).toEqual([401, 'API_KEY_NOT_ACCEPTED']);
+      expect(forwarded()).toBe(before);
+    },
+  );
+
   it('closes a connection whose headers trickle at 1 byte/s (slowloris) within PROXY_HEADERS_TIMEOUT: 408 REQUEST_TIMEOUT', async () => {
     const a = await rawExchange(port, bytes(`GET /whoami HTTP/1.1\r\nHost: battery\r\nAuthorization: Bearer ${userToken}\r\n\r\n`), {
       gapMs: 1000,
