@@ -248,7 +248,7 @@ async function run(
     '',
     '| kind | count |',
     '| --- | --- |',
-    ...([...errors].sort((a, b) => b[1] - a[1]).map(([k, v]) => `| ${k} | ${v} |`) as string[]),
+    ...[...errors].sort((a, b) => b[1] - a[1]).map(([k, v]) => `| ${k} | ${v} |`),
     ...(errors.size === 0 ? ['| none | 0 |'] : []),
     '',
     '## p99 per minute',

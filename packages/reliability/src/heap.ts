@@ -21,7 +21,11 @@ export async function heapAfterGc(inspectPort: number): Promise<number> {
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const mine = ++id;
       const onMessage = (data: WebSocket.RawData) => {
-        const msg = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: unknown };
+        const msg = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString('utf8')) as {
+          id?: number;
+          result?: Record<string, unknown>;
+          error?: unknown;
+        };
         if (msg.id !== mine) return;
         ws.off('message', onMessage);
         if (msg.error) reject(new Error(JSON.stringify(msg.error)));

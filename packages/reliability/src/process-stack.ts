@@ -75,7 +75,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child = child;
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       // Bounded: a chatty process must not grow the test's memory without end.
       if (this.stderr.length < 200_000) this.stderr += d.toString();
     });

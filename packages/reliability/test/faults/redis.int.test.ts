@@ -28,7 +28,7 @@ describe('fault: Redis dies during login, refresh and logout', () => {
   const users = Array.from({ length: 4 }, (_, i) => `redis-fault-${i}@example.com`);
   let before: Tokens[] = [];
   /** Sessions opened in beforeAll for the logouts that run through the outage. */
-  let pool: Tokens[] = [];
+  const pool: Tokens[] = [];
 
   beforeAll(async () => {
     [redis, nats, upstream] = await Promise.all([startRestartableRedis({ aof: true }), startNats(), startRecordingUpstream()]);
