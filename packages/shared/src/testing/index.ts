@@ -5,3 +5,5 @@ export * from './nats-server.js';
 export * from './fake-clock.js';
 export * from './keys.js';
 export * from './tls-certs.js';
+export * from './redis-cluster.js';
+export * from './redis-sentinel.js';
