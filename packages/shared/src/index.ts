@@ -8,6 +8,7 @@ export * from './events.js';
 export * from './store/store.js';
 export * from './store/memory-store.js';
 export * from './store/redis-store.js';
+export * from './store/hash-slot.js';
 export * from './bus/bus.js';
 export * from './bus/memory-bus.js';
 export * from './bus/nats-bus.js';

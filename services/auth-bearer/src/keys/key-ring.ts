@@ -4,7 +4,7 @@ import { GatehouseError, decrypt, deriveKey, encrypt, type Clock, type KeySource
 
 export type SigningAlg = 'ES256' | 'RS256' | 'EdDSA';
 
-/** What is kept per key in the store (`bearer:key:<kid>`): the private key sealed with GATEHOUSE_SECRET. */
+/** What is kept per key in the store (`bearer:{keyring}:key:<kid>`): the private key sealed with GATEHOUSE_SECRET. */
 interface StoredKey {
   kid: string;
   alg: SigningAlg;
@@ -39,9 +39,14 @@ export interface KeyRingOptions {
   cacheTtlMs: number;
 }
 
-const KEYS_SET = 'bearer:keys';
-const ACTIVE = 'bearer:active-key';
-const keyKey = (kid: string) => `bearer:key:${kid}`;
+// One Redis Cluster hash tag for the whole ring: the MGET of the active kid and every key is a
+// consistent snapshot only when one server holds them all (a rotation between two per-slot reads
+// could name an active kid the ring did not load).
+const KEYS_SET = 'bearer:{keyring}:keys';
+const ACTIVE = 'bearer:{keyring}:active';
+const keyKey = (kid: string) => `bearer:{keyring}:key:${kid}`;
+/** The store keys of the ring (tests check they share one Cluster hash slot). */
+export const KEY_RING_KEYS = { set: KEYS_SET, active: ACTIVE, key: keyKey } as const;
 
 /**
  * The signing keys: one active key signs, retired keys stay published until every token they signed
