@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { fetch as undiciFetch } from 'undici';
 import type { Duplex } from 'node:stream';
 import {
   grpcPeerCheck,
@@ -33,6 +34,7 @@ import type { Config } from './config.js';
 import { Revocation } from './events/revocation.js';
 import { GrpcEntry } from './grpc/grpc-entry.js';
 import { grpcOwners, type GrpcOwner } from './grpc/grpc-owners.js';
+import { endpointInstances, primaryEndpoint } from './http/endpoints.js';
 import { UpstreamPools } from './http/forward.js';
 import { createRequestHandler } from './http/proxy-handler.js';
 import { createUpgradeHandler } from './http/upgrade-handler.js';
@@ -77,11 +79,25 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     owned.push(client);
     return client;
   };
+  const endpoints: Record<string, string> = {
+    'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
+    'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
+    'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
+    whoami: config.WHOAMI_HTTP_ENDPOINT,
+  };
+  // Upstreams with several instances: routes name the first, the pools connect to any live one.
+  const instances = new Map(Object.values(endpoints).map((v) => [new URL(primaryEndpoint(v)).origin, endpointInstances(v)] as const));
+  const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS, instances);
   const keys: KeySource & { refresh?: () => Promise<void> } =
     deps.accessTokenKeys ??
-    new RemoteKeySource({
-      url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json`,
-    });
+    (config.PROXY_ACCESS_TOKEN_JWKS_URL
+      ? new RemoteKeySource({ url: config.PROXY_ACCESS_TOKEN_JWKS_URL })
+      : // auth-bearer's own JWKS, fetched through the same pools as its routes (so it fails over too).
+        new RemoteKeySource({
+          url: `${primaryEndpoint(config.AUTH_BEARER_HTTP_ENDPOINT).replace(/\/+$/, '')}/.well-known/jwks.json`,
+          fetch: ((input: string | URL, init?: RequestInit) =>
+            undiciFetch(input, { ...(init as object), dispatcher: pools.poolFor(new URL(String(input))) })) as unknown as typeof fetch,
+        }));
   const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
   const cacheKey = deriveKey(config.GATEHOUSE_SECRET, 'proxy-auth-cache');
   const tokenCache = new AuthCache('bearer', config.PROXY_TOKEN_CACHE_SIZE, clock);
@@ -139,14 +155,9 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     onLag: (ms) => proxyMetrics.lag(ms),
   });
 
-  const endpoints: Record<string, string> = {
-    'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
-    'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
-    'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
-    whoami: config.WHOAMI_HTTP_ENDPOINT,
-  };
-  const routes = deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints);
-  const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS);
+  const routes =
+    deps.routes ??
+    loadRoutesFile(config.PROXY_ROUTES_FILE, Object.fromEntries(Object.entries(endpoints).map(([name, v]) => [name, primaryEndpoint(v)])));
 
   let server: Server | undefined;
   let grpcEntry: GrpcEntry | undefined;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { httpEndpoint } from './http/endpoints.js';
 import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
 
 /** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
@@ -58,10 +59,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^[\w .-]+$/)
     .default('gatehouse'),
-  AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210'),
-  AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),
-  AUTH_APP_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9230'),
-  WHOAMI_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9250'),
+  /** Base URL of each route upstream; several comma-separated instances fail over (http/endpoints.ts). */
+  AUTH_BEARER_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9210'),
+  AUTH_BASIC_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9220'),
+  AUTH_APP_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9230'),
+  WHOAMI_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9250'),
   /** auth-apikey's gRPC address (a later issue); its services are routed when it is set. */
   AUTH_APIKEY_GRPC_ENDPOINT: z.string().optional(),
   /** Override of the JWKS the proxy verifies access tokens with (default: auth-bearer's). */
