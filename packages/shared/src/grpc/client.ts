@@ -86,6 +86,9 @@ export function createGrpcClient<C extends grpc.Client, H>(
     // Calls go to the ready ones in turn, so one dead instance only costs the calls in flight on it
     // (and those that are idempotent are retried below, landing on another instance).
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    // An instance that comes back (a restart on the same address) rejoins within 5 s, not after
+    // grpc-js's default backoff of up to 2 minutes.
+    'grpc.max_reconnect_backoff_ms': 5_000,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
