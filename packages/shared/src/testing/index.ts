@@ -7,3 +7,4 @@ export * from './keys.js';
 export * from './tls-certs.js';
 export * from './redis-cluster.js';
 export * from './redis-sentinel.js';
+export * from './nats-cluster.js';
