@@ -36,3 +36,4 @@ export * from './users/user-directory.js';
 export type * from './grpc/proto-types.js';
 export * from './runtime/run-service.js';
 export * from './observability/readiness.js';
+export * from './observability/backend-metrics.js';

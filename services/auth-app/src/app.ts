@@ -2,6 +2,7 @@ import {
   busCheck,
   grpcPeerCheck,
   storeCheck,
+  watchBackends,
   GrpcServer,
   Metrics,
   RemoteKeySource,
@@ -51,6 +52,7 @@ export interface AuthApp extends ServiceApp {
 export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics('auth-app');
+  watchBackends(metrics, { store: deps.store, bus: deps.bus });
   const userClient = deps.userDirectory
     ? undefined
     : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });

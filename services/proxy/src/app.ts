@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import {
   grpcPeerCheck,
   storeCheck,
+  watchBackends,
   createAccessTokenVerifier,
   createAppTokenClient,
   createTokenClient,
@@ -71,6 +72,7 @@ function onClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, so
 export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): ServiceApp {
   const { clock, logger } = deps;
   const metrics = deps.metrics ?? new Metrics('proxy');
+  watchBackends(metrics, deps);
   const tls = grpcTlsFrom(config);
   const grpcOpts = { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE };
   const owned: Array<{ close(): void }> = [];
