@@ -1,3 +1,4 @@
+import { GatehouseError } from '@gatehouse/shared';
 import type { UserRecord } from '../domain/user.js';
 import type { IssuedSession, PrincipalInput, SessionIssuer } from '../sessions/session-issuer.js';
 import type { PasswordAttempt, PasswordAuthenticator } from './password-authenticator.js';
@@ -12,19 +13,34 @@ export function principalOf(user: UserRecord, amr: string[], authMethod: string)
  * have auth-bearer open the session; the whole answer padded to LOGIN_STALL_TIME.
  */
 export class LoginFlow {
-  constructor(private readonly deps: { authenticator: PasswordAuthenticator; issuer: SessionIssuer; stallMs: number; clientId: string }) {}
+  constructor(
+    private readonly deps: {
+      authenticator: PasswordAuthenticator;
+      issuer: SessionIssuer;
+      stallMs: number;
+      clientId: string;
+      /** Told every outcome: `success` or the error code (metrics). */
+      onOutcome?: (outcome: string) => void;
+    },
+  ) {}
 
   login(a: PasswordAttempt, userAgent: string): Promise<{ session: IssuedSession; user: UserRecord }> {
     return stall(this.deps.stallMs, async () => {
-      const { user, amr } = await this.deps.authenticator.authenticate(a);
-      const session = await this.deps.issuer.openSession({
-        principal: principalOf(user, amr, 'bearer'),
-        clientId: this.deps.clientId,
-        amr,
-        ip: a.ip,
-        userAgent,
-      });
-      return { session, user };
+      try {
+        const { user, amr } = await this.deps.authenticator.authenticate(a);
+        const session = await this.deps.issuer.openSession({
+          principal: principalOf(user, amr, 'bearer'),
+          clientId: this.deps.clientId,
+          amr,
+          ip: a.ip,
+          userAgent,
+        });
+        this.deps.onOutcome?.('success');
+        return { session, user };
+      } catch (err) {
+        this.deps.onOutcome?.(err instanceof GatehouseError ? err.code : 'INTERNAL');
+        throw err;
+      }
     });
   }
 }
