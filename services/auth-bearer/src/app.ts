@@ -3,6 +3,7 @@ import {
   busCheck,
   grpcPeerCheck,
   storeCheck,
+  watchBackends,
   GrpcServer,
   Metrics,
   RemoteKeySource,
@@ -31,6 +32,7 @@ import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
+import { auditMetrics } from './observability/audit-metrics.js';
 import { subscribeEvents } from './events/subscriber.js';
 import { tokenServiceImpl } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
@@ -70,7 +72,8 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL,
     cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL,
   });
-  const events = new EventPublisher({ store, bus, clock, logger, retentionMs });
+  const events = new EventPublisher({ store, bus, clock, logger, retentionMs, onAudit: auditMetrics(metrics) });
+  watchBackends(metrics, { store, bus });
   const sessions = new SessionService({
     sessions: new SessionStore(store),
     users,

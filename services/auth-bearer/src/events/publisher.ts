@@ -7,7 +7,17 @@ import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStor
  * never fatal, because subscribers reload from the store after a reconnect.
  */
 export class EventPublisher {
-  constructor(private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number }) {}
+  constructor(
+    private readonly opts: {
+      store: KeyValueStore;
+      bus: EventBus;
+      clock: Clock;
+      logger: Logger;
+      retentionMs: number;
+      /** Told every audit action (metrics). */
+      onAudit?: (action: string) => void;
+    },
+  ) {}
 
   private async publish(subject: string, payload: Record<string, unknown>): Promise<void> {
     try {
@@ -41,6 +51,7 @@ export class EventPublisher {
   }
 
   async audit(action: string, actor: string, subject: string, extra: Record<string, unknown> = {}): Promise<void> {
+    this.opts.onAudit?.(action);
     await this.publish(SUBJECTS.audit, { action, actor, subject, service: 'auth-bearer', ...extra });
   }
 }
