@@ -45,6 +45,8 @@ export interface KeyRingOptions {
 const KEYS_SET = 'bearer:{keyring}:keys';
 const ACTIVE = 'bearer:{keyring}:active';
 const keyKey = (kid: string) => `bearer:{keyring}:key:${kid}`;
+/** The names before the hash tag: read once at start to adopt the keys (adoptLegacyKeys). */
+const LEGACY = { set: 'bearer:keys', active: 'bearer:active-key', key: (kid: string) => `bearer:key:${kid}` } as const;
 /** The store keys of the ring (tests check they share one Cluster hash slot). */
 export const KEY_RING_KEYS = { set: KEYS_SET, active: ACTIVE, key: keyKey } as const;
 
@@ -76,6 +78,7 @@ export class KeyRing {
       this.fileKey = await loadPem(this.opts.pem, this.opts.alg);
       return;
     }
+    if ((await this.opts.store.get(ACTIVE)) === null) await this.adoptLegacyKeys();
     if ((await this.opts.store.get(ACTIVE)) === null) {
       const created = await this.createKey();
       // Two instances starting together: only one key becomes active, the other is discarded.
@@ -85,6 +88,26 @@ export class KeyRing {
       }
     }
     await this.reload();
+  }
+
+  /**
+   * Keys stored before the ring got its Cluster hash tag (`bearer:active-key`, `bearer:keys`,
+   * `bearer:key:<kid>`) are copied under the new names, so upgraded instances keep signing with the
+   * key the others use and a rolling upgrade invalidates no token. The old names stay for
+   * instances not yet upgraded (a few hundred bytes, left as they are).
+   */
+  private async adoptLegacyKeys(): Promise<void> {
+    const { store } = this.opts;
+    const active = await store.get(LEGACY.active);
+    if (active === null) return;
+    const kids = await store.setMembers(LEGACY.set);
+    const raws = await store.mget(kids.map(LEGACY.key));
+    for (const [i, raw] of raws.entries()) {
+      if (raw === null) continue;
+      await store.set(keyKey(kids[i]!), raw, { onlyIfAbsent: true });
+      await store.setAdd(KEYS_SET, [kids[i]!]);
+    }
+    if (raws[kids.indexOf(active)]) await store.set(ACTIVE, active, { onlyIfAbsent: true });
   }
 
   /** Forget the cached view (a rotation happened elsewhere). */
