@@ -128,7 +128,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     issuer,
     stallMs: config.LOGIN_STALL_TIME,
     clientId: config.LOGIN_CLIENT_ID,
-    onOutcome: own.login,
+    onOutcome: (outcome) => own.login(outcome),
   });
   const reset = new PasswordReset(
     { users, directory, tokens: new ResetTokenStore(store), throttle: new ResetThrottle(store), mailer, limiter, policy, clock, logger },

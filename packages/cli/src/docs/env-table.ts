@@ -26,13 +26,14 @@ const DURATION = /^\d+(ms|s|m|h|d)$/;
 /** Default and accepted values of one variable's schema, read from zod's definition. */
 export function shapeOf(schema: unknown): Shape {
   let s = schema as Zodish;
-  let def: unknown;
+  // Env defaults are strings, numbers or booleans.
+  let def: string | number | boolean | undefined;
   let optional = false;
   for (;;) {
     const d = s._zod.def;
     if (d.type === 'pipe') s = d.in as Zodish;
     else if (d.type === 'default') {
-      def = typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue;
+      def = (typeof d.defaultValue === 'function' ? (d.defaultValue as () => unknown)() : d.defaultValue) as typeof def;
       s = d.innerType as Zodish;
     } else if (d.type === 'optional') {
       optional = true;
@@ -46,13 +47,17 @@ export function shapeOf(schema: unknown): Shape {
     const values = Object.values(d.entries as Record<string, string>);
     accepts = values.includes('true') && values.includes('false') ? 'true, false' : values.join(', ');
   } else if (d.type === 'number') {
-    const min = checks.find((c) => c.check === 'greater_than')?.value;
-    const max = checks.find((c) => c.check === 'less_than')?.value;
-    accepts = `integer${min !== undefined ? ` ≥ ${String(min)}` : ''}${max !== undefined && Number(max) < Number.MAX_SAFE_INTEGER ? ` ≤ ${String(max)}` : ''}`;
+    const min = checks.find((c) => c.check === 'greater_than')?.value as number | undefined;
+    const max = checks.find((c) => c.check === 'less_than')?.value as number | undefined;
+    accepts = `integer${min !== undefined ? ` ≥ ${min}` : ''}${max !== undefined && max < Number.MAX_SAFE_INTEGER ? ` ≤ ${max}` : ''}`;
   } else if (checks.some((c) => c.format === 'url')) accepts = 'URL';
   else if (typeof def === 'string' && DURATION.test(def)) accepts = 'duration (500ms, 30s, 15m, 7d)';
   else if (typeof def === 'string' && /^[\w.[\]:-]*:\d+$/.test(def) && !def.includes('/')) accepts = 'host:port';
-  return { required: def === undefined && !optional, ...(def !== undefined ? { default: String(def) } : {}), accepts };
+  return {
+    required: def === undefined && !optional,
+    ...(def !== undefined ? { default: String(def) } : {}),
+    accepts,
+  };
 }
 
 /**
