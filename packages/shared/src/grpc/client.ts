@@ -82,7 +82,7 @@ export function createGrpcClient<C extends grpc.Client, H>(
 ): AsyncClient<C, H> & { close(): void; raw: C } {
   const channelOptions: grpc.ClientOptions = {
     // Every address the target resolves to is used: a comma list (`ipv4:10.0.0.5:9211,10.0.0.6:9211`)
-    // or a DNS name with several records (`dns:///auth-bearer-grpc.ns.svc:9211`, a headless Service).
+    // or a DNS name with several records (`auth-bearer-grpc:9211`, a headless Kubernetes Service).
     // Calls go to the ready ones in turn, so one dead instance only costs the calls in flight on it
     // (and those that are idempotent are retried below, landing on another instance).
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
