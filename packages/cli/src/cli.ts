@@ -27,9 +27,16 @@ export type Command =
   | { kind: 'once'; run: () => Promise<void> };
 
 /** Parses argv into what to do; main.ts does the side effects (signals, exit codes). */
-export function parseCommand(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Command {
+export function parseCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (s: string) => void,
+  /** stdoutIsTty: human-readable logs for `server` (main.ts knows the terminal). */
+  io: { stdoutIsTty?: boolean } = {},
+): Command {
   const [first, second, ...rest] = argv;
-  if (first === 'server' && second === undefined) return { kind: 'server', start: () => startAllInOne(env) };
+  if (first === 'server' && second === undefined)
+    return { kind: 'server', start: () => startAllInOne(env, { prettyLogs: io.stdoutIsTty === true }) };
   if (first && isServiceName(first) && second === 'server') return { kind: 'service', run: () => runSingleService(first, env) };
   if (first === 'keys') return { kind: 'once', run: () => keysCommand([second ?? '', ...rest], env, out) };
   if (first === 'users') return { kind: 'once', run: () => usersCommand([second ?? '', ...rest], env, out) };

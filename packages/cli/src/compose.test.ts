@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { PROVIDER_SETTINGS_READ, providerVariable, readProviders, type ProviderUse } from '@gatehouse/shared';
 import { CONFIG_SCHEMAS } from './services.js';
 
 // Keeps docker-compose.yml in step with the services' zod config schemas: every variable a
@@ -14,6 +15,19 @@ const schemaKeys = (name: keyof typeof CONFIG_SCHEMAS): string[] =>
   Object.keys((CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, unknown> }).shape);
 const fileVariant = (k: string) => (k.endsWith('_FILE') ? k.slice(0, -5) : k);
 
+/** What each service reads of the providers' dynamic AUTH_<NAME>_* variables (services without: none). */
+const PROVIDER_USE: Partial<Record<keyof typeof CONFIG_SCHEMAS, ProviderUse>> = { 'auth-bearer': 'sso', proxy: 'access-tokens' };
+const providerNames = (env: Record<string, string> | undefined) =>
+  (env?.AUTH_PROVIDERS ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+/** The provider variables a service reads for the providers its AUTH_PROVIDERS lists. */
+const providerKeys = (name: keyof typeof CONFIG_SCHEMAS, env: Record<string, string> | undefined): string[] => {
+  const use = PROVIDER_USE[name];
+  return use ? providerNames(env).flatMap((p) => PROVIDER_SETTINGS_READ[use].map((s) => providerVariable(p, s))) : [];
+};
+
 describe('docker-compose.yml', () => {
   for (const name of Object.keys(CONFIG_SCHEMAS) as Array<keyof typeof CONFIG_SCHEMAS>) {
     describe(name, () => {
@@ -23,7 +37,7 @@ describe('docker-compose.yml', () => {
         expect(svc!.command).toEqual([name, 'server']);
       });
       it('sets only variables the service reads', () => {
-        const known = new Set(schemaKeys(name));
+        const known = new Set([...schemaKeys(name), ...providerKeys(name, svc!.environment)]);
         const unknown = Object.keys(svc!.environment ?? {}).filter((k) => !known.has(fileVariant(k)));
         expect(unknown).toEqual([]);
       });
@@ -38,6 +52,25 @@ describe('docker-compose.yml', () => {
       });
     });
   }
+
+  it('gives auth-bearer and the proxy the same providers, each configured well enough to start', () => {
+    const bearer = compose.services['auth-bearer']!.environment;
+    const proxy = compose.services.proxy!.environment;
+    expect(providerNames(bearer)).toEqual(providerNames(proxy));
+    expect(providerNames(bearer).length).toBeGreaterThan(0);
+    for (const [name, env] of [
+      ['auth-bearer', bearer],
+      ['proxy', proxy],
+    ] as const) {
+      // Secret files exist only in a deployment: their variables stand in for them here.
+      const resolved = Object.fromEntries(
+        Object.entries(env ?? {}).map(([k, v]) => [fileVariant(k), k.endsWith('_FILE') ? 'from-a-file' : v]),
+      );
+      const problems: string[] = [];
+      readProviders(resolved, PROVIDER_USE[name]!, problems);
+      expect(problems).toEqual([]);
+    }
+  });
 
   it('publishes only the proxy, on 9200', () => {
     const published = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).length > 0);

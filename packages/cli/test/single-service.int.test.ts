@@ -21,7 +21,7 @@ const statusOf = (url: string): Promise<number | undefined> =>
 // `peer`: the service it calls, whose absence keeps /readyz at 503 (the services run alone here).
 const SERVICES = [
   { name: 'auth-bearer', prefix: 'AUTH_BEARER', probe: '/.well-known/jwks.json', peer: 'auth-basic' },
-  { name: 'auth-basic', prefix: 'AUTH_BASIC', probe: '/auth', peer: 'auth-bearer' },
+  { name: 'auth-basic', prefix: 'AUTH_BASIC', probe: '/admin/login', peer: 'auth-bearer' },
   { name: 'auth-app', prefix: 'AUTH_APP', probe: undefined, peer: 'auth-basic' },
   { name: 'proxy', prefix: 'PROXY', probe: '/.well-known/gatehouse/jwks.json', peer: 'auth-bearer' },
 ] as const;

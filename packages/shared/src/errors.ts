@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GRPC_STATUS as GrpcStatus } from './grpc-status.js';
 
 /**
  * Every error code Gatehouse emits, with its one HTTP status and one gRPC status.
@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   GATEWAY_TIMEOUT: { http: 504, grpc: GrpcStatus.DEADLINE_EXCEEDED, message: 'Gateway timeout.' },
   UNIMPLEMENTED: { http: 501, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Not implemented.' },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, message: 'An unexpected error occurred.' },
+  /** SSO: unknown provider, or an account that cannot be entered through this provider (Directus's code). */
+  INVALID_PROVIDER: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: 'Invalid provider.' },
+  /** SSO: an account exists for the e-mail, but the provider did not assert that the e-mail is verified. */
+  EMAIL_NOT_VERIFIED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'The provider did not verify this e-mail address.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,7 @@
 import { MemoryBus, MemoryStore, createAppTokenClient, createLogger, type KeyValueStore } from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
 import { Writable } from 'node:stream';
-import { codeOf } from '../test/support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { startHarness } from '../test/support/harness.js';
 import { call, errorCode } from '../test/support/http.js';
 

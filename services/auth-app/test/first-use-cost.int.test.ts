@@ -1,7 +1,7 @@
 import { NatsBus, RedisStore, createAppTokenClient, type AppTokenClient } from '@gatehouse/shared';
 import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
-import { MemoryUserDirectory } from './support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 
 /**
  * owncloud/ocis#11697: oCIS bcrypt-compared a presented token with every token of the user, so a

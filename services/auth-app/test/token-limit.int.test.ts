@@ -1,9 +1,9 @@
 import { NatsBus, RedisStore } from '@gatehouse/shared';
 import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { codeOf } from './support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
 import { call, errorCode, type HttpResult } from './support/http.js';
-import { MemoryUserDirectory } from './support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 import { slotKey, tokenKey } from '../src/store/kv-token-repository.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
+import { builtinIdpEnv, commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
 
 const optionalUrl = z.string().url().optional();
 
@@ -16,8 +16,12 @@ export const configSchema = z.object({
     .url()
     .default('http://127.0.0.1:9210')
     .transform((u) => u.replace(/\/+$/, '')),
-  /** Express `trust proxy` value for X-Forwarded-For (the proxy runs beside us); empty trusts nothing. */
-  AUTH_BASIC_TRUST_PROXY: z.string().default('loopback'),
+  /**
+   * Peers whose X-Forwarded-For is believed for the client's address (per-IP login limits): a
+   * trusted-peer list, same syntax and meaning as AUTH_BEARER_TRUST_PROXY (IPs, CIDRs, loopback,
+   * linklocal, uniquelocal; `false` trusts nobody).
+   */
+  AUTH_BASIC_TRUST_PROXY: env.trustedPeers('loopback'),
   /** client_id of the sessions opened by password logins. */
   LOGIN_CLIENT_ID: z.string().min(1).default('gatehouse'),
 
@@ -79,7 +83,9 @@ export const configSchema = z.object({
   /** Without SMTP_URL, reset e-mails are written here (and the link logged): dev/all-in-one only. */
   AUTH_BASIC_OUTBOX_DIR: z.string().default('./.gatehouse/outbox'),
 
-  // LoginService.GetOIDCInfo (defaults: the built-in issuer behind PUBLIC_URL)
+  // LoginService.GetOIDCInfo: OIDC_ISSUER names another provider; unset, the built-in one (PUBLIC_URL/oidc,
+  // client gatehouse-cli) while AUTH_OIDC_BUILTIN is on, else NOT_FOUND.
+  ...builtinIdpEnv,
   OIDC_ISSUER: optionalUrl,
   OIDC_AUTH_URL: optionalUrl,
   OIDC_CLIENT_ID: z.string().optional(),

@@ -152,14 +152,8 @@ describe('POST /auth/login', () => {
 });
 
 describe('GET /auth', () => {
-  it('lists the configured auth providers in Directus shape: none without SSO (local is implicit)', async () => {
-    const res = await fetch(`${h.base}/auth`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: [] });
-  });
-
-  it('answers other methods on /auth with ROUTE_NOT_FOUND', async () => {
-    expect(await errorCode(await h.post('/auth', {}))).toBe('ROUTE_NOT_FOUND');
+  it('is not served here: the providers list is served by auth-bearer, with the SSO routes', async () => {
+    expect(await errorCode(await fetch(`${h.base}/auth`))).toBe('ROUTE_NOT_FOUND');
   });
 });
 

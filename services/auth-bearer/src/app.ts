@@ -1,67 +1,52 @@
 import cookieParser from 'cookie-parser';
 import {
-  busCheck,
-  grpcPeerCheck,
-  storeCheck,
-  watchBackends,
-  GrpcServer,
-  Metrics,
-  RemoteKeySource,
+  BUILTIN_IDP_PATH,
+  ServiceHost,
   cookieSettingsFrom,
-  createHttpApp,
-  createIdentityVerifier,
-  createUserClient,
-  errorMiddleware,
-  grpcTlsFrom,
-  grpcUserDirectory,
-  listenHttp,
-  loadProtos,
-  notFoundHandler,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
-  type KeySource,
+  userDirectoryFor,
+  type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
-  type Subscription,
   type TokenServiceHandlers,
-  type UserDirectory,
+  type UserDirectoryOverrides,
 } from '@gatehouse/shared';
-import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
+import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { auditMetrics } from './observability/audit-metrics.js';
 import { subscribeEvents } from './events/subscriber.js';
-import { tokenServiceImpl } from './grpc/token-service.js';
+import { tokenServiceHandlers } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
+import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
+import { BackchannelLogout } from './sso/backchannel-logout.js';
+import { ProviderClients } from './sso/provider-clients.js';
+import { SsoLogin } from './sso/sso-login.js';
+import { SsoSessionIndex } from './sso/sso-session-index.js';
+import { SsoStateSealer } from './sso/sso-state.js';
 import { SessionStore } from './store/session-store.js';
 
-export interface AuthBearerOverrides {
-  /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
-  users?: UserDirectory;
-  metrics?: Metrics;
-  /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
-  identityKeys?: KeySource;
-}
+/**
+ * What tests (and the all-in-one runtime) may replace. The user directory, external identities
+ * (SSO) and the built-in IdP's password check default to gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT).
+ */
+export type AuthBearerOverrides = HostOverrides & UserDirectoryOverrides;
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
 export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverrides): ServiceApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-bearer');
-  const tls = grpcTlsFrom(config);
+  const host = ServiceHost.for('auth-bearer', 'AUTH_BEARER', config, deps);
+  const { tls } = host;
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient = deps.users
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const users = deps.users ?? grpcUserDirectory(userClient!);
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
+  const userDirectory = userDirectoryFor(config, tls, deps);
+  const users = userDirectory.directory;
 
   const keys = new KeyRing({
     store,
@@ -72,14 +57,12 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL,
     cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL,
   });
-  const events = new EventPublisher({ store, bus, clock, logger, retentionMs, onAudit: auditMetrics(metrics) });
-  watchBackends(metrics, { store, bus });
+  const events = new EventPublisher({ store, bus, clock, logger, retentionMs, onAudit: auditMetrics(host.metrics) });
   const sessions = new SessionService({
     sessions: new SessionStore(store),
     users,
     events,
     clock,
-    logger,
     secret: config.GATEHOUSE_SECRET,
     policy: {
       refreshTtlMs: config.REFRESH_TOKEN_TTL,
@@ -115,52 +98,82 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     },
   });
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
+  const { verifyIdentity } = host;
+  const cookies = cookieSettingsFrom(config);
+  const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
+  const ssoLogin = new SsoLogin({
+    providers: config.providers,
+    clients: new ProviderClients({ timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT, retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER }),
+    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+    identities: userDirectory.identities,
+    authority,
+    index: ssoIndex,
+    store,
     clock,
+    logger,
+    secret: config.GATEHOUSE_SECRET,
+    opts: { publicUrl: config.PUBLIC_URL, stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL },
   });
-  const http = createHttpApp({ logger, metrics });
-  http.set('trust proxy', trustProxySetting(config));
+  const backchannel = new BackchannelLogout({
+    sessions,
+    index: ssoIndex,
+    store,
+    clock,
+    logger,
+    opts: {
+      clockSkewSec: Math.floor(config.AUTH_BEARER_CLOCK_SKEW / 1000),
+      maxTokenBytes: config.AUTH_BEARER_MAX_TOKEN_BYTES,
+      timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
+      jwksTtlMs: config.AUTH_BEARER_SSO_JWKS_TTL,
+      jwksCooldownMs: config.AUTH_BEARER_SSO_JWKS_COOLDOWN,
+    },
+  });
+  // The built-in OpenID Provider (AUTH_OIDC_BUILTIN): mounted before the cookie parser, it reads its own signed cookies.
+  const idp = config.AUTH_OIDC_BUILTIN
+    ? new BuiltinIdp(config, {
+        store,
+        sessions,
+        keys,
+        users,
+        credentials: userDirectory.credentials(config.AUTH_OIDC_LOGIN_DEADLINE),
+        trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
+        logger,
+      })
+    : undefined;
+
+  const http = host.http;
+  if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
+  http.use(
+    ssoRoutes({
+      providers: config.providers,
+      login: ssoLogin,
+      backchannel,
+      cookies,
+      trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
+      publicPath: new URL(config.PUBLIC_URL).pathname.replace(/\/+$/, ''),
+      stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL,
+      clock,
+    }),
+  );
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
-  http.use(authRoutes({ authority, sessions, cookies: cookieSettingsFrom(config), clock }));
+  http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
-  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
-  http.use(notFoundHandler());
-  http.use([...AUTH_PATHS, SESSIONS_PATH], noStoreOnError);
-  http.use(errorMiddleware(logger));
+  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
+  host.grpc.add<TokenServiceHandlers>(host.protos.gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
 
-  const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
-
-  let httpListener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
-  let subs: Subscription[] = [];
-
-  return {
-    async start() {
+  return host.app({
+    store,
+    bus,
+    // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
+    checks: userDirectory.checks,
+    logFields: { alg: config.AUTH_BEARER_SIGNING_ALG },
+    errorHandlers: [{ paths: [...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], handler: noStoreOnError }],
+    beforeListen: async () => {
       await keys.init();
-      subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
-      httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
-      const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);
-      debug = await startDebugServer({
-        addr: config.AUTH_BEARER_DEBUG_ADDR,
-        metrics,
-        // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
-      });
-      logger.info(
-        { http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG },
-        'auth-bearer started',
-      );
-      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
+      await idp?.init();
+      return subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
     },
-    async stop() {
-      for (const s of subs) s.unsubscribe();
-      subs = [];
-      await Promise.all([httpListener?.close(), grpc.stop(), debug?.close()]);
-      userClient?.close();
-      peer?.close();
-    },
-  };
+    afterClose: () => userDirectory.close(),
+  });
 }

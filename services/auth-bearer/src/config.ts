@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
+import { commonEnv, cookieEnv, env, loadConfigWithProviders, providersEnv, type Env, type ProviderConfig } from '@gatehouse/shared';
+import { idpEnv } from './idp/idp-config.js';
 
 const sha256Digest = z
   .string()
@@ -19,31 +19,6 @@ const serviceAccount = z.object({
 /** A resource server allowed to call /oauth/revoke and /oauth/introspect. */
 const resourceClient = z.object({ client_id: z.string().min(1), secret_sha256: sha256Digest });
 
-/** Express `trust proxy` names, else an IP or CIDR (what proxy-addr accepts). */
-const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-const isTrustEntry = (v: string): boolean => {
-  if (TRUST_NAMES.has(v)) return true;
-  const [ip, bits, ...rest] = v.split('/');
-  if (rest.length > 0 || !ip || isIP(ip) === 0) return false;
-  if (bits === undefined) return true;
-  const max = isIP(ip) === 4 ? 32 : 128;
-  return /^\d{1,3}$/.test(bits) ? Number(bits) <= max : isIP(bits) === 4;
-};
-
-const jsonArray = <T extends z.ZodType>(item: T) =>
-  z
-    .string()
-    .default('[]')
-    .transform((v, ctx) => {
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(item));
-
 export const configSchema = z.object({
   ...commonEnv,
   ...cookieEnv,
@@ -52,18 +27,11 @@ export const configSchema = z.object({
   AUTH_BEARER_DEBUG_ADDR: env.addr('127.0.0.1:9215'),
   /**
    * Peers whose X-Forwarded-For is believed for the session's ip (the proxy runs in front of us):
-   * comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal, as Express's `trust proxy`.
-   * `false` trusts nobody: the ip is then the socket's peer (empty means unset: the default).
-   * Same semantics as AUTH_BASIC_TRUST_PROXY.
+   * a trusted-peer list (comma-separated IPs, CIDRs, loopback, linklocal, uniquelocal; `false`
+   * trusts nobody, and the ip is then the socket's peer). Same syntax and meaning as
+   * AUTH_BASIC_TRUST_PROXY and PROXY_TRUSTED_PROXIES.
    */
-  AUTH_BEARER_TRUST_PROXY: z
-    .string()
-    .default('loopback')
-    .transform((v) => v.trim())
-    .refine(
-      (v) => v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())),
-      'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)',
-    ),
+  AUTH_BEARER_TRUST_PROXY: env.trustedPeers('loopback'),
   /** Algorithm of new signing keys. */
   AUTH_BEARER_SIGNING_ALG: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   /** PKCS#8 PEM private key (set AUTH_BEARER_SIGNING_KEY_FILE to a path); when set, keys are not kept in the store and rotation is refused. */
@@ -89,23 +57,32 @@ export const configSchema = z.object({
   /** Extra audiences MintAccessToken and Impersonate may issue for (ACCESS_TOKEN_AUDIENCE always). */
   AUTH_BEARER_ALLOWED_AUDIENCES: env.list(''),
   /** JSON array of {client_id, secret_sha256, allow_admin_targets?, scopes?} (or AUTH_BEARER_SERVICE_ACCOUNTS_FILE). */
-  AUTH_BEARER_SERVICE_ACCOUNTS: jsonArray(serviceAccount),
+  AUTH_BEARER_SERVICE_ACCOUNTS: env.jsonArray(serviceAccount),
   /** JSON array of {client_id, secret_sha256} for RFC 7009/7662 (or AUTH_BEARER_RESOURCE_CLIENTS_FILE). */
-  AUTH_BEARER_RESOURCE_CLIENTS: jsonArray(resourceClient),
+  AUTH_BEARER_RESOURCE_CLIENTS: env.jsonArray(resourceClient),
+  /** External providers (SSO): AUTH_PROVIDERS=keycloak,… and AUTH_<NAME>_* per provider (read by readProviders). */
+  ...providersEnv,
+  /** How long a started SSO login may take (the state cookie's lifetime). */
+  AUTH_BEARER_SSO_STATE_TTL: env.duration('10m'),
+  /** Time of one request to an IdP (discovery, token, userinfo, JWKS). */
+  AUTH_BEARER_SSO_HTTP_TIMEOUT: env.duration('5s'),
+  /** After a failed discovery, logins through that provider fail fast this long before it is tried again. */
+  AUTH_BEARER_SSO_RETRY_AFTER: env.duration('5s'),
+  /** Providers' keys (back-channel logout tokens) are refetched after this; a removed key is refused after it. */
+  AUTH_BEARER_SSO_JWKS_TTL: env.duration('5m'),
+  /** At most one JWKS refetch per provider per this interval for unknown kids. */
+  AUTH_BEARER_SSO_JWKS_COOLDOWN: env.duration('30s'),
+  /** The built-in OpenID Provider at PUBLIC_URL/oidc (src/idp/idp-config.ts). */
+  ...idpEnv,
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & { providers: ProviderConfig[] };
 export type ServiceAccount = z.infer<typeof serviceAccount>;
 export type ResourceClient = z.infer<typeof resourceClient>;
 
+/** The schema's variables and the providers' (AUTH_<NAME>_*), every problem listed at once. */
 export function loadConfig(e: Env): Config {
-  return loadEnv(configSchema, e);
-}
-
-/** The Express `trust proxy` setting for AUTH_BEARER_TRUST_PROXY (false: trust nobody). */
-export function trustProxySetting(c: Config): string | false {
-  const v = c.AUTH_BEARER_TRUST_PROXY;
-  return v === 'false' ? false : v;
+  return loadConfigWithProviders(configSchema, e, 'sso');
 }
 
 /** The longest any token signed by this service can live: keys and revocations are kept this long. */

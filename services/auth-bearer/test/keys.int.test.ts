@@ -3,15 +3,10 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader, type JSONWebKeySet } from 'jose';
-import { GatehouseError, SUBJECTS, StaticKeySource, createAccessTokenVerifier } from '@gatehouse/shared';
+import { SUBJECTS, StaticKeySource, createAccessTokenVerifier } from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
 import { eventually, principal, startAuthBearer, startBackends, type Backends, type Running } from './harness.js';
-
-const codeOf = async (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
-  );
+import { codeOf } from '@gatehouse/shared/testing';
 
 describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
   let b: Backends;

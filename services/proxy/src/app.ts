@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import { fetch as undiciFetch } from 'undici';
 import type { Duplex } from 'node:stream';
 import {
+  builtinIdpIssuer,
   grpcPeerCheck,
   storeCheck,
   watchBackends,
@@ -12,12 +12,16 @@ import {
   deriveKey,
   errorBody,
   GatehouseError,
+  grpcIdentityDirectory,
   grpcTlsFrom,
+  issuerKeySource,
   Metrics,
   RemoteKeySource,
   startDebugServer,
-  splitAddr,
+  listenHttp,
   type AppTokenClient,
+  type HttpListener,
+  type IdentityDirectory,
   type KeySource,
   type ServiceApp,
   type ServiceDeps,
@@ -29,6 +33,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import { createAppTokenAuthenticator } from './auth/app-token-authenticator.js';
 import { createBasicAuthenticator } from './auth/basic-authenticator.js';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
+import { createProviderTokenAuthenticator } from './auth/provider-token-authenticator.js';
 import { Gatekeeper } from './auth/gatekeeper.js';
 import { createSessionAuthenticator } from './auth/session-authenticator.js';
 import type { Config } from './config.js';
@@ -39,9 +44,9 @@ import { endpointInstances, primaryEndpoint } from './http/endpoints.js';
 import { UpstreamPools } from './http/forward.js';
 import { createRequestHandler } from './http/proxy-handler.js';
 import { createUpgradeHandler } from './http/upgrade-handler.js';
-import { createTrustedProxies } from './http/trusted-proxies.js';
 import { IdentitySigner, loadIdentityKey, type IdentityKey } from './identity/identity-signer.js';
 import { ProxyMetrics } from './observability/proxy-metrics.js';
+import { providerRoutes } from './routes/provider-routes.js';
 import { loadRoutesFile, type Route } from './routes/routes-file.js';
 
 export interface ProxyOverrides {
@@ -53,6 +58,10 @@ export interface ProxyOverrides {
   userClient?: Pick<UserClient, 'Authenticate'>;
   appTokenClient?: Pick<AppTokenClient, 'Authenticate'>;
   grpcOwners?: Map<string, GrpcOwner>;
+  /** Accounts of external identities, for trusted provider access tokens (default: gRPC to auth-basic). */
+  identities?: Pick<IdentityDirectory, 'findByIdentity'>;
+  /** Keys of trusted providers by name (default: each provider's discovered JWKS). */
+  providerKeys?: Record<string, KeySource>;
   /** Extra authenticators appended to the chain (API keys, external issuers). */
   extraAuthenticators?: (deps: { clock: ServiceDeps['clock'] }) => Authenticator[];
   metrics?: Metrics;
@@ -100,16 +109,58 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
           fetch: ((input: string | URL, init?: RequestInit) =>
             undiciFetch(input, { ...(init as object), dispatcher: pools.poolFor(new URL(String(input))) })) as unknown as typeof fetch,
         }));
-  const verify = createAccessTokenVerifier({ issuer: config.PUBLIC_URL, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
+  // The built-in OpenID Provider signs with auth-bearer's key ring and puts a Gatehouse session's
+  // sid in its access tokens, so they verify and are revoked exactly like auth-bearer's own.
+  const issuers = config.AUTH_OIDC_BUILTIN ? [config.PUBLIC_URL, builtinIdpIssuer(config.PUBLIC_URL)] : config.PUBLIC_URL;
+  const verify = createAccessTokenVerifier({ issuer: issuers, audience: config.ACCESS_TOKEN_AUDIENCE, keys, clock });
   const cacheKey = deriveKey(config.GATEHOUSE_SECRET, 'proxy-auth-cache');
   const tokenCache = new AuthCache('bearer', config.PROXY_TOKEN_CACHE_SIZE, clock);
   const basicCache = new AuthCache('basic', config.PROXY_BASIC_CACHE_SIZE, clock);
   const sessionCache = new AuthCache('session', config.PROXY_SESSION_CACHE_SIZE, clock);
   const caches = [tokenCache, basicCache, sessionCache];
 
-  const chain: Authenticator[] = [createBearerAuthenticator({ verify, cache: tokenCache, clock })];
+  const trusted = config.providers.filter((p) => p.trustAccessTokens);
+  // With trusted providers, a Bearer token of another issuer goes on to their authenticators.
+  const chain: Authenticator[] = [
+    createBearerAuthenticator({ verify, cache: tokenCache, clock, ...(trusted.length > 0 ? { issuers: [config.PUBLIC_URL] } : {}) }),
+  ];
   /** The auth services this proxy calls: /readyz needs each to answer grpc.health.v1. */
   const peers: Array<ReturnType<typeof grpcPeerCheck>> = [];
+  if (trusted.length > 0) {
+    const identities = deps.identities ?? grpcIdentityDirectory(own(createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, grpcOpts)));
+    if (!deps.identities) peers.push(own(grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls)));
+    for (const p of trusted) {
+      const providerKeys =
+        deps.providerKeys?.[p.name] ??
+        issuerKeySource(p.issuer!, {
+          allowInsecureRequests: p.allowInsecureRequests,
+          timeoutMs: config.PROXY_PROVIDER_HTTP_TIMEOUT,
+          maxAgeMs: config.PROXY_PROVIDER_JWKS_TTL,
+          cooldownMs: config.PROXY_PROVIDER_JWKS_COOLDOWN,
+        });
+      const verifyProvider = createAccessTokenVerifier({
+        issuer: p.issuer!,
+        audience: p.audience!,
+        keys: providerKeys,
+        clock,
+        algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA', 'ES384', 'RS384'],
+        // RFC 9068 at+jwt, or the JWT / untyped access tokens of Keycloak, Auth0 and Okta.
+        typ: ['at+jwt', 'JWT'],
+        typOptional: true,
+        requiredClaims: [],
+      });
+      chain.push(
+        createProviderTokenAuthenticator({
+          provider: p,
+          verify: verifyProvider,
+          identities,
+          cache: tokenCache,
+          clock,
+          jwksTtlMs: config.PROXY_PROVIDER_JWKS_TTL,
+        }),
+      );
+    }
+  }
   if (config.PROXY_ENABLE_APP_AUTH) {
     const client = deps.appTokenClient ?? own(createAppTokenClient(config.AUTH_APP_GRPC_ENDPOINT, grpcOpts));
     if (!deps.appTokenClient) peers.push(own(grpcPeerCheck('auth-app', config.AUTH_APP_GRPC_ENDPOINT, tls)));
@@ -157,11 +208,17 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     onLag: (ms) => proxyMetrics.lag(ms),
   });
 
-  const routes =
-    deps.routes ??
-    loadRoutesFile(config.PROXY_ROUTES_FILE, Object.fromEntries(Object.entries(endpoints).map(([name, v]) => [name, primaryEndpoint(v)])));
+  // Routes name an upstream by its first instance; the pools connect to any live one.
+  const primaries = Object.fromEntries(Object.entries(endpoints).map(([name, v]) => [name, primaryEndpoint(v)]));
+  const routes = [
+    ...(deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, primaries)),
+    ...providerRoutes(
+      config.providers.map((p) => p.name),
+      primaries['auth-bearer']!,
+    ),
+  ];
 
-  let server: Server | undefined;
+  let http: HttpListener | undefined;
   let grpcEntry: GrpcEntry | undefined;
   let debug: { port: number; close(): Promise<void> } | undefined;
 
@@ -190,7 +247,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         } catch (err) {
           logger.error({ err }, 'loading revocation lists failed; retrying in the background');
           void (async () => {
-            while (server && !revocation.loaded) {
+            while (http && !revocation.loaded) {
               await new Promise((r) => setTimeout(r, 500));
               await revocation.load().catch(() => undefined);
             }
@@ -204,34 +261,29 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         metrics: proxyMetrics,
         logger,
         pools,
-        isTrusted: createTrustedProxies(config.PROXY_TRUSTED_PROXIES),
+        trustedPeers: config.PROXY_TRUSTED_PROXIES,
         challenge: { realm: config.PROXY_REALM, basic: config.PROXY_ENABLE_BASIC_AUTH || config.PROXY_ENABLE_APP_AUTH },
         loginUrl: config.PROXY_LOGIN_URL,
         defaultTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT,
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
         accessLog: config.PROXY_ACCESS_LOG,
       };
-      server = createServer(
-        {
-          maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
-          headersTimeout: config.PROXY_HEADERS_TIMEOUT,
-          requestTimeout: config.PROXY_REQUEST_TIMEOUT,
+      http = await listenHttp(createRequestHandler(ctx), config.PROXY_HTTP_ADDR, {
+        maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
+        headersTimeoutMs: config.PROXY_HEADERS_TIMEOUT,
+        requestTimeoutMs: config.PROXY_REQUEST_TIMEOUT,
+        server: {
           // How often node enforces the two timeouts above (its default, 30 s, would let slow clients linger).
           connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.PROXY_HEADERS_TIMEOUT / 2))),
           keepAliveTimeout: 5000,
           requireHostHeader: true,
           joinDuplicateHeaders: false,
         },
-        createRequestHandler(ctx),
-      );
-      server.on('upgrade', createUpgradeHandler(ctx));
-      server.on('clientError', onClientError);
-      const [host, port] = splitAddr(config.PROXY_HTTP_ADDR);
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(port, host, () => resolve());
+        configure: (server) => {
+          server.on('upgrade', createUpgradeHandler(ctx));
+          server.on('clientError', onClientError);
+        },
       });
-      const a = server.address();
       grpcEntry = new GrpcEntry({
         owners: deps.grpcOwners ?? grpcOwners(config),
         gatekeeper,
@@ -243,29 +295,13 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
       });
       const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
       await loadRevocation();
-      return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };
+      return { http: http.port, grpc: grpcPort, debug: debug.port };
     },
     async stop() {
       revocation.stop();
-      const s = server;
-      server = undefined;
-      await Promise.all([
-        s &&
-          new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              s.closeAllConnections();
-              resolve();
-            }, 5000);
-            t.unref();
-            s.close(() => {
-              clearTimeout(t);
-              resolve();
-            });
-            s.closeIdleConnections();
-          }),
-        grpcEntry?.close(),
-        debug?.close(),
-      ]);
+      const listener = http;
+      http = undefined;
+      await Promise.all([listener?.close(5000), grpcEntry?.close(), debug?.close()]);
       pools.destroy();
       for (const c of owned) c.close();
     },

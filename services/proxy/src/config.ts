@@ -1,17 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { httpEndpoint } from './http/endpoints.js';
-import { commonEnv, cookieEnv, env, loadConfig as loadEnv, type Env } from '@gatehouse/shared';
+import {
+  builtinIdpEnv,
+  commonEnv,
+  cookieEnv,
+  env,
+  loadConfigWithProviders,
+  providersEnv,
+  type Env,
+  type ProviderConfig,
+} from '@gatehouse/shared';
 
 /** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('../../routes.yaml', import.meta.url));
 
-const cidrList = env
-  .list('')
-  .refine((list) => list.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)), 'expected a comma-separated list of IPs or CIDRs');
-
 export const configSchema = z.object({
   ...commonEnv,
+  /** With the built-in OpenID Provider on, its access tokens (iss PUBLIC_URL/oidc, same keys) are accepted too. */
+  ...builtinIdpEnv,
   ...cookieEnv,
   PROXY_HTTP_ADDR: env.addr('127.0.0.1:9200'),
   PROXY_GRPC_ADDR: env.addr('127.0.0.1:9201'),
@@ -25,8 +32,11 @@ export const configSchema = z.object({
   PROXY_ENABLE_BASIC_AUTH: env.bool(false),
   PROXY_ENABLE_SESSION_AUTH: env.bool(true),
   PROXY_ROUTES_FILE: z.string().default(DEFAULT_ROUTES_FILE),
-  /** Peers whose X-Forwarded-* headers are believed (IPs or CIDRs). */
-  PROXY_TRUSTED_PROXIES: cidrList,
+  /**
+   * Peers whose X-Forwarded-* headers are believed: a trusted-peer list (IPs, CIDRs, loopback,
+   * linklocal, uniquelocal; empty or `false` trusts nobody), as AUTH_BEARER_TRUST_PROXY.
+   */
+  PROXY_TRUSTED_PROXIES: env.trustedPeers(''),
   /** The oldest revocation state ever served: past it, the proxy asks the store per request. */
   PROXY_REVOCATION_MAX_STALENESS: env.duration('5s'),
   /** How long a store snapshot is reused while the bus is down. */
@@ -68,10 +78,19 @@ export const configSchema = z.object({
   AUTH_APIKEY_GRPC_ENDPOINT: z.string().optional(),
   /** Override of the JWKS the proxy verifies access tokens with (default: auth-bearer's). */
   PROXY_ACCESS_TOKEN_JWKS_URL: z.string().url().optional(),
+  /** External providers: their SSO routes, and their access tokens with AUTH_<NAME>_TRUST_ACCESS_TOKENS. */
+  ...providersEnv,
+  /** A trusted provider's JWKS is refetched after this; a key removed at the IdP is refused after it. */
+  PROXY_PROVIDER_JWKS_TTL: env.duration('5m'),
+  /** At most one JWKS refetch per provider per this interval for unknown kids. */
+  PROXY_PROVIDER_JWKS_COOLDOWN: env.duration('30s'),
+  /** Time of one request to a provider (discovery, JWKS). */
+  PROXY_PROVIDER_HTTP_TIMEOUT: env.duration('5s'),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & { providers: ProviderConfig[] };
 
+/** The schema's variables and the providers' (AUTH_<NAME>_* the proxy reads), every problem listed at once. */
 export function loadConfig(e: Env): Config {
-  return loadEnv(configSchema, e);
+  return loadConfigWithProviders(configSchema, e, 'access-tokens');
 }

@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { NatsBus, REVOCATION_KEYS, RedisStore, SUBJECTS } from '@gatehouse/shared';
-import { startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import { eventually, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { mintToken, quietLogger, startJwks, startProxy, startUpstream, type ProxyUnderTest, type Upstream } from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('proxy revocation with real Redis and NATS', () => {
   let redis: SpawnedServer;
@@ -84,7 +75,9 @@ describe('proxy revocation with real Redis and NATS', () => {
       exp: Date.now() + 60_000,
     });
     await publisher.flush();
-    const ms = await eventually(async () => (await status(a, token)) === 401 && (await status(b, token)) === 401, 2000);
+    const started = Date.now();
+    await eventually(async () => (await status(a, token)) === 401 && (await status(b, token)) === 401, 2000);
+    const ms = Date.now() - started;
     expect(ms).toBeLessThan(2000);
     const metrics = await (await fetch(`http://127.0.0.1:${a.debug}/metrics`)).text();
     expect(metrics).toMatch(/gatehouse_proxy_revocation_lag_seconds_count\{[^}]*\} [1-9]/);
@@ -161,7 +154,6 @@ describe('proxy revocation with real Redis and NATS', () => {
     // ...until NATS is back: the reconnect reloads the lists from Redis.
     nats = await startNats({ port: nats.port });
     await eventually(async () => (await status(lax, t2)) === 401, 5000);
-    expect(lax).toBeDefined();
     expect(await status(strict, t1)).toBe(401);
   });
 });

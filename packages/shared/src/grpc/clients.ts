@@ -24,7 +24,7 @@ export function createTokenClient(address: string, opts: GrpcClientOptions = {})
 /** auth-basic's UserService. */
 export function createUserClient(address: string, opts: GrpcClientOptions = {}): UserClient {
   return createGrpcClient<UserServiceClient, UserServiceHandlers>(loadProtos().gatehouse.v1.UserService, address, {
-    idempotent: ['GetUser', 'ListUsers'],
+    idempotent: ['GetUser', 'ListUsers', 'GetUserByIdentity'],
     ...opts,
   });
 }

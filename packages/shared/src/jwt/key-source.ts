@@ -49,13 +49,23 @@ export class StaticKeySource implements KeySource {
 }
 
 export interface RemoteKeySourceOptions {
-  /** The issuer's JWKS URL (configured, never taken from a token). */
-  url: string;
+  /**
+   * The issuer's JWKS URL (configured or discovered, never taken from a token). A function is
+   * called at each fetch: a jwks_uri from discovery, resolved lazily so that an IdP down at
+   * start delays nothing.
+   */
+  url: string | (() => Promise<string>);
   /** Minimum time between refetches triggered by unknown kids (default 30 s). */
   cooldownMs?: number;
   /** Refetch at least this often (default 5 min). */
   maxAgeMs?: number;
   timeoutMs?: number;
+  /**
+   * Once the keys are older than maxAgeMs, a token with a known kid waits at most this long for the
+   * refetch (default 500 ms); past it the stale keys serve while the endpoint is slow. A prompt
+   * answer without the kid refuses it: a removed key stops verifying once maxAgeMs has passed.
+   */
+  staleWaitMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -63,6 +73,8 @@ export interface RemoteKeySourceOptions {
  * A JWKS fetched from a configured URL and cached. An unknown kid triggers at most one refetch per
  * cooldown, so a flood of tokens with random kids cannot turn into a flood of fetches; while the
  * endpoint fails, the last keys keep serving and it is retried at most once per cooldown.
+ * Keys older than maxAgeMs are refetched; a known kid meanwhile waits at most staleWaitMs (stale keys
+ * serve while the endpoint is slow), an unknown kid waits for the answer (one fetch in flight).
  * `refresh()` is called on a key-rotation event so verifiers pick new keys up at once.
  */
 export class RemoteKeySource implements KeySource {
@@ -74,7 +86,7 @@ export class RemoteKeySource implements KeySource {
   private readonly opts: Required<Omit<RemoteKeySourceOptions, 'fetch'>> & { fetch: typeof fetch };
 
   constructor(opts: RemoteKeySourceOptions) {
-    this.opts = { cooldownMs: 30_000, maxAgeMs: 300_000, timeoutMs: 2000, fetch: globalThis.fetch, ...opts };
+    this.opts = { cooldownMs: 30_000, maxAgeMs: 300_000, timeoutMs: 2000, staleWaitMs: 500, fetch: globalThis.fetch, ...opts };
   }
 
   /** Fetches now (coalescing concurrent calls). */
@@ -82,8 +94,9 @@ export class RemoteKeySource implements KeySource {
     this.inflight ??= (async () => {
       this.attemptedAt = Date.now();
       try {
-        const res = await this.opts.fetch(this.opts.url, { signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'error' });
-        if (!res.ok) throw new Error(`JWKS ${this.opts.url} answered ${res.status}`);
+        const url = typeof this.opts.url === 'string' ? this.opts.url : await this.opts.url();
+        const res = await this.opts.fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'error' });
+        if (!res.ok) throw new Error(`JWKS ${url} answered ${res.status}`);
         const body = (await res.json()) as JSONWebKeySet;
         if (!body || !Array.isArray(body.keys)) throw new Error('JWKS has no keys array');
         this.keys = await importSet(body);
@@ -102,17 +115,36 @@ export class RemoteKeySource implements KeySource {
   async getKey(kid: string | undefined, alg: string): Promise<CryptoKey | undefined> {
     if (!kid) return undefined;
     const now = Date.now();
-    const age = now - this.fetchedAt;
-    const stale = age > this.opts.maxAgeMs || (!this.keys.has(kid) && age > this.opts.cooldownMs);
-    if (this.fetchedAt === 0 || (stale && now - this.attemptedAt > this.opts.cooldownMs)) {
+    if (this.fetchedAt === 0) {
       try {
         await this.refresh();
       } catch (err) {
-        if (this.fetchedAt === 0)
-          throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `jwks: ${(err as Error).message}`, retryAfter: 1 });
+        throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `jwks: ${(err as Error).message}`, retryAfter: 1 });
+      }
+    } else {
+      const age = now - this.fetchedAt;
+      const known = this.keys.has(kid);
+      const due = age > this.opts.maxAgeMs || (!known && age >= this.opts.cooldownMs);
+      if (due && (this.inflight !== undefined || now - this.attemptedAt >= this.opts.cooldownMs)) {
+        const fetched = this.refresh().catch(() => undefined); // a failure keeps the last keys
+        if (known) await withinMs(fetched, this.opts.staleWaitMs);
+        else await fetched;
       }
     }
     const k = this.keys.get(kid);
     return k && k.alg === alg ? k.key : undefined;
   }
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first. */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -15,8 +15,12 @@ export interface VerifierOptions {
   clockSkewSec?: number;
   /** Tokens longer than this are refused before any decoding (default 8192 bytes). */
   maxTokenBytes?: number;
-  /** Expected `typ` header (default at+jwt; `application/at+jwt` is the same media type). */
-  typ?: string;
+  /** Accepted `typ` headers (default at+jwt; `application/at+jwt` is the same media type). */
+  typ?: string | readonly string[];
+  /** Accept tokens without a `typ` header (default false). For IdPs that do not type access tokens. */
+  typOptional?: boolean;
+  /** String claims required besides iss and sub (default jti and client_id, as Gatehouse issues them). */
+  requiredClaims?: readonly string[];
   clock?: Clock;
 }
 
@@ -45,14 +49,16 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
   if (algorithms.length === 0) throw new Error('verifier needs at least one asymmetric algorithm');
   const skew = opts.clockSkewSec ?? 30;
   const maxBytes = opts.maxTokenBytes ?? 8192;
-  const typ = opts.typ ?? ACCESS_TOKEN_TYP;
+  const typs = typeof opts.typ === 'string' ? [opts.typ] : (opts.typ ?? [ACCESS_TOKEN_TYP]);
+  const required = ['iss', 'sub', ...(opts.requiredClaims ?? ['jti', 'client_id'])];
   const clock = opts.clock ?? systemClock;
   const issuers = new Set(Array.isArray(opts.issuer) ? opts.issuer : [opts.issuer]);
   const audiences = new Set(Array.isArray(opts.audience) ? opts.audience : [opts.audience]);
 
   return async (token: string): Promise<AccessTokenClaims> => {
     const { header, payload } = await verifyJws(token, { algorithms, keys: opts.keys, maxBytes });
-    if (!sameMediaType(header.typ, typ)) throw invalid(`typ ${String(header.typ)} is not ${typ}`);
+    const typOk = header.typ === undefined ? opts.typOptional === true : typs.some((t) => sameMediaType(header.typ, t));
+    if (!typOk) throw invalid(`typ ${String(header.typ)} is not ${typs.join(' or ')}`);
 
     let claims: unknown;
     try {
@@ -63,7 +69,7 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw invalid('payload is not a JSON object');
     const c = claims as Record<string, unknown>;
 
-    for (const name of ['iss', 'sub', 'jti', 'client_id'] as const) {
+    for (const name of required) {
       if (typeof c[name] !== 'string' || c[name] === '') throw invalid(`${name} missing`);
     }
     if (!isNumericDate(c.exp)) throw invalid('exp missing');

@@ -12,6 +12,11 @@ export interface DirectoryUser {
   status: string;
 }
 
+/** The port's view of auth-basic's gatehouse.v1.User (no password, TOTP or identity fields). */
+export function directoryUserOf(u: DirectoryUser): DirectoryUser {
+  return { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status };
+}
+
 export type UserKey = { id: string } | { email: string };
 
 /**
@@ -23,16 +28,47 @@ export interface UserDirectory {
 }
 
 /** The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). */
-export function grpcUserDirectory(client: UserClient): UserDirectory {
+export function grpcUserDirectory(client: Pick<UserClient, 'GetUser'>): UserDirectory {
   return {
     async getUser(key) {
       try {
-        const u = await client.GetUser('id' in key ? { id: key.id } : { email: key.email });
-        return { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status };
+        return directoryUserOf(await client.GetUser('id' in key ? { id: key.id } : { email: key.email }));
       } catch (err) {
         if (err instanceof GatehouseError && err.code === 'NOT_FOUND') return null;
         throw err;
       }
+    },
+  };
+}
+
+/** An e-mail + password (+ one-time code) attempt, with the end user's address for the limiter. */
+export interface CredentialAttempt {
+  email: string;
+  password: string;
+  /** Empty until the form has asked for one. */
+  otp: string;
+  ip: string;
+}
+
+/**
+ * The port to auth-basic's password check (UserService.CheckCredentials): its limiter, stall and
+ * TOTP, no session. Throws INVALID_CREDENTIALS, INVALID_OTP (an empty otp: a code is needed),
+ * REQUESTS_EXCEEDED (retryAfter) or SERVICE_UNAVAILABLE.
+ */
+export interface CredentialChecker {
+  checkCredentials(a: CredentialAttempt): Promise<{ user: DirectoryUser; amr: string[] }>;
+}
+
+/**
+ * The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). `deadlineMs` must cover
+ * auth-basic's stall and its bcrypt queue, so it is the caller's, not the default deadline.
+ */
+export function grpcCredentialChecker(client: Pick<UserClient, 'CheckCredentials'>, deadlineMs: number): CredentialChecker {
+  return {
+    async checkCredentials(a) {
+      const r = await client.CheckCredentials({ email: a.email, password: a.password, otp: a.otp, ip: a.ip }, { deadlineMs });
+      if (!r.user) throw new GatehouseError('INTERNAL', { detail: 'CheckCredentials answered no user' });
+      return { user: directoryUserOf(r.user), amr: r.amr };
     },
   };
 }

@@ -1,4 +1,7 @@
-import { GatehouseError, safeEqual, type Clock, type DirectoryUser, type UserDirectory, type UserKey } from '@gatehouse/shared';
+import type { Clock } from '@gatehouse/shared/clock';
+import { safeEqual } from '@gatehouse/shared/crypto';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { DirectoryUser, UserDirectory, UserKey } from '@gatehouse/shared/users';
 import { parseExpiry } from './expiry.js';
 import { normalizeLabel } from './label.js';
 import type { AppTokenRecord, AuditSink, RevocationSink, TokenRepository } from './ports.js';

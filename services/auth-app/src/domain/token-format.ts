@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { APP_TOKEN_PATTERN, APP_TOKEN_PREFIX, hmacSha256, randomToken } from '@gatehouse/shared';
+import { APP_TOKEN_PATTERN, APP_TOKEN_PREFIX } from '@gatehouse/shared/credentials';
+import { hmacSha256, randomToken } from '@gatehouse/shared/crypto';
 
 /** A token id: 16 lowercase hex characters (64 random bits), embedded in the token itself. */
 export const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/;

@@ -1,4 +1,5 @@
-import { GatehouseError, type DirectoryUser } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { DirectoryUser } from '@gatehouse/shared/users';
 
 /** Only active users own usable tokens: suspended → USER_SUSPENDED, anything else → INVALID_CREDENTIALS. */
 export function assertActiveForLogin(user: DirectoryUser | null): asserts user is DirectoryUser {

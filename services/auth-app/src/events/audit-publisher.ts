@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { SUBJECTS, type Clock, type EventBus } from '@gatehouse/shared';
+import { SUBJECTS, publishEvent, type Clock, type EventBus } from '@gatehouse/shared';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../domain/ports.js';
 
@@ -15,7 +14,7 @@ export class AuditPublisher implements AuditSink {
     // Also in the service log, so the trail survives a bus outage.
     this.logger.info({ audit: event }, 'audit');
     try {
-      await this.bus.publish(SUBJECTS.audit, { ...event, id: randomUUID(), at: this.clock.now(), service: 'auth-app' });
+      await publishEvent(this.bus, this.clock, SUBJECTS.audit, { ...event, service: 'auth-app' });
     } catch (err) {
       this.logger.warn({ err, action: event.action }, 'could not publish audit event');
     }

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStore, type RevokedCredentialEvent } from '@gatehouse/shared';
+import { REVOCATION_KEYS, SUBJECTS, announceRevocation, type Clock, type EventBus, type KeyValueStore } from '@gatehouse/shared';
 import type { Logger } from 'pino';
 import type { RevocationSink } from '../domain/ports.js';
 
@@ -19,16 +18,15 @@ export class RevocationPublisher implements RevocationSink {
   ) {}
 
   async revoke(tokenId: string, userId: string): Promise<void> {
-    const now = this.clock.now();
-    const exp = now + this.retentionMs;
-    await this.store.zAdd(REVOCATION_KEYS.appTokens, tokenId, exp);
-    await this.store.zRemRangeByScore(REVOCATION_KEYS.appTokens, 0, now);
-    const event: RevokedCredentialEvent = { id: randomUUID(), at: now, token_id: tokenId, user_id: userId, exp };
-    try {
-      await this.bus.publish(SUBJECTS.revokedAppToken, { ...event });
-    } catch (err) {
-      // The sorted set already holds the revocation; proxies reload it after reconnecting.
-      this.logger.warn({ err, token_id: tokenId }, 'could not publish app-token revocation');
-    }
+    await announceRevocation(
+      { store: this.store, bus: this.bus, clock: this.clock, logger: this.logger },
+      {
+        list: REVOCATION_KEYS.appTokens,
+        member: tokenId,
+        retentionMs: this.retentionMs,
+        subject: SUBJECTS.revokedAppToken,
+        fields: { token_id: tokenId, user_id: userId },
+      },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { SUBJECTS, type EventBus, type Subscription, type UserChangeReason } from '@gatehouse/shared';
+import { SUBJECTS, parseEvent, type EventBus, type Subscription, type UserChangeReason } from '@gatehouse/shared';
 import type { Logger } from 'pino';
 import type { AppTokens } from '../domain/app-tokens.js';
 
@@ -35,14 +35,14 @@ export async function handleUserChanged(
 }
 
 export function subscribeUserChanged(bus: EventBus, tokens: AppTokens, opts: UserChangedOptions, logger: Logger): Subscription {
-  return bus.subscribe(SUBJECTS.userChanged, async (payload) => {
-    const userId = payload.user_id;
-    const reason = payload.reason;
-    if (typeof userId !== 'string' || userId === '' || typeof reason !== 'string') {
-      logger.warn({ subject: SUBJECTS.userChanged }, 'ignoring malformed user.changed event');
+  return bus.subscribe(SUBJECTS.userChanged, async (payload, subject) => {
+    const event = parseEvent(subject, payload);
+    if (event?.subject !== SUBJECTS.userChanged) {
+      logger.warn({ subject }, 'ignoring malformed user.changed event');
       return;
     }
-    const n = await handleUserChanged(tokens, opts, userId, reason as UserChangeReason);
+    const { user_id: userId, reason } = event.payload;
+    const n = await handleUserChanged(tokens, opts, userId, reason);
     if (n > 0) logger.info({ user_id: userId, reason, tokens: n }, 'app tokens revoked after user change');
   });
 }

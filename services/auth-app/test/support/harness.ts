@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { testKeyPair } from '@gatehouse/shared/testing';
 import { createApp, type AuthApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { MemoryUserDirectory } from './memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 

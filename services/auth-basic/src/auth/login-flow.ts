@@ -43,4 +43,12 @@ export class LoginFlow {
       }
     });
   }
+
+  /**
+   * The same check as login (limiter, bcrypt pool, TOTP, padded to LOGIN_STALL_TIME) without a
+   * session: for the built-in IdP, whose own grant opens the Gatehouse session.
+   */
+  check(a: PasswordAttempt): Promise<{ user: UserRecord; amr: string[] }> {
+    return stall(this.deps.stallMs, () => this.deps.authenticator.authenticate(a));
+  }
 }

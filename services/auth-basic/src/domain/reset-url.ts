@@ -1,17 +1,5 @@
-import { GatehouseError } from '@gatehouse/shared';
-
-function parseAbsolute(raw: string): URL | undefined {
-  // Only absolute http(s) URLs: no base is given, so '//evil', '/\evil' and relative paths fail to parse.
-  if (!/^https?:\/\/[^/\\]/i.test(raw)) return undefined;
-  try {
-    const u = new URL(raw);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-    if (u.username !== '' || u.password !== '') return undefined;
-    return u;
-  } catch {
-    return undefined;
-  }
-}
+import { GatehouseError } from '@gatehouse/shared/errors';
+import { allowListedUrl } from '@gatehouse/shared/redirects';
 
 /**
  * Accepts a client-chosen reset_url only when it equals an allow-list entry, or has the same
@@ -20,15 +8,9 @@ function parseAbsolute(raw: string): URL | undefined {
  */
 export function checkResetUrl(requested: unknown, allowList: readonly string[]): URL {
   const bad = () => new GatehouseError('INVALID_PAYLOAD', { message: '"reset_url" is not allowed.', extensions: { field: 'reset_url' } });
-  if (typeof requested !== 'string' || requested.length > 2048) throw bad();
-  const url = parseAbsolute(requested);
+  const url = allowListedUrl(requested, allowList);
   if (!url) throw bad();
-  for (const entry of allowList) {
-    if (entry === requested) return url;
-    const allowed = parseAbsolute(entry);
-    if (allowed && allowed.origin === url.origin && allowed.pathname === url.pathname) return url;
-  }
-  throw bad();
+  return url;
 }
 
 /** The link in the e-mail: the base (PUBLIC_URL + path, or the allowed reset_url) with ?token=. */

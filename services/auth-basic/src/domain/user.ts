@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 export const USER_STATUSES = ['active', 'suspended', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -23,6 +23,14 @@ export interface UserRecord {
   created_at_ms: number;
   updated_at_ms: number;
   password_changed_at_ms?: number;
+  /** External identities (SSO) linked to the account: at most one per provider. */
+  identities?: ExternalIdentity[];
+}
+
+/** An account at an external provider: the provider's name and its identifier claim's value. */
+export interface ExternalIdentity {
+  provider: string;
+  external_id: string;
 }
 
 /** What leaves the service: the record without its secrets, plus whether TOTP is on. */

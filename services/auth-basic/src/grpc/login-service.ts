@@ -1,8 +1,14 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { GatehouseError, type AsyncHandlers, type AccessTokenVerifier, type LoginServiceHandlers } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  type AsyncHandlers,
+  type AccessTokenVerifier,
+  type LoginServiceHandlers,
+  type TrustedPeers,
+} from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import { clientIp } from './peer-ip.js';
+import { clientIpOf } from './client-ip.js';
 
 type Handlers = AsyncHandlers<LoginServiceHandlers>;
 /** login.v1.LoginResponse (RefreshTokenResponse has the same fields). */
@@ -37,14 +43,16 @@ export function loginServiceHandlers(deps: {
   issuer: SessionIssuer;
   verifyAccessToken: AccessTokenVerifier;
   tokenIssuer: string;
-  oidc: OidcInfo;
-  trustProxy: boolean;
+  /** null: no OpenID Provider (AUTH_OIDC_BUILTIN=false and no OIDC_ISSUER). */
+  oidc: OidcInfo | null;
+  /** AUTH_BASIC_TRUST_PROXY: whose x-forwarded-for metadata gives the client's address. */
+  trustedPeers: TrustedPeers;
 }): Handlers {
   const ua = (md: Metadata) => String(md.get('user-agent')[0] ?? '').slice(0, 512);
   return {
     Login: async (r, ctx) => {
       const { session } = await deps.login.login(
-        { email: r.email, password: r.password, ip: clientIp(ctx.peer, ctx.metadata, deps.trustProxy) },
+        { email: r.email, password: r.password, ip: clientIpOf(ctx, deps.trustedPeers) },
         ua(ctx.metadata),
       );
       return reply(session, deps.tokenIssuer);
@@ -52,12 +60,15 @@ export function loginServiceHandlers(deps: {
     RefreshToken: async (r, ctx) => {
       if (!r.refresh_token || r.refresh_token.length > 512)
         throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
-      return reply(
-        await deps.issuer.refresh(r.refresh_token, clientIp(ctx.peer, ctx.metadata, deps.trustProxy), ua(ctx.metadata)),
-        deps.tokenIssuer,
-      );
+      return reply(await deps.issuer.refresh(r.refresh_token, clientIpOf(ctx, deps.trustedPeers), ua(ctx.metadata)), deps.tokenIssuer);
     },
-    GetOIDCInfo: async () => deps.oidc,
+    GetOIDCInfo: async () => {
+      if (!deps.oidc)
+        throw new GatehouseError('NOT_FOUND', {
+          message: 'No OpenID Provider is configured: the built-in one is off (AUTH_OIDC_BUILTIN=false).',
+        });
+      return deps.oidc;
+    },
     Logout: async (_r, ctx) => {
       const header = ctx.metadata.get('authorization')[0];
       const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;

@@ -1,40 +1,29 @@
 import { Router, type Request, type Response } from 'express';
-import { sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
+import { parseAuthMode, sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
-import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
-
-/** An entry of `GET /auth` (Directus: the providers configured in AUTH_PROVIDERS). */
-export interface AuthProviderInfo {
-  name: string;
-  driver: string;
-  icon?: string;
-}
+import { bodyOf, userAgentOf, type ClientIp } from './body.js';
 
 /**
- * GET /auth, POST /auth/login, /auth/login/local, /auth/password/request, /auth/password/reset
- * (seed 003). As in Directus, only the local provider has a POST login route: any other
- * /auth/login/:provider is ROUTE_NOT_FOUND (the final 404 handler), never a credential check.
+ * POST /auth/login, /auth/login/local, /auth/password/request, /auth/password/reset (seed 003).
+ * As in Directus, only the local provider has a POST login route: any other /auth/login/:provider
+ * is ROUTE_NOT_FOUND (the final 404 handler), never a credential check. GET /auth and the SSO
+ * routes of external providers are auth-bearer's (the proxy routes them there).
  */
 export function authRoutes(deps: {
   login: LoginFlow;
   reset: PasswordReset;
   cookies: CookieSettings;
   clock: Clock;
-  providers: readonly AuthProviderInfo[];
+  clientIp: ClientIp;
 }): Router {
   const r = Router();
 
-  // Directus lists the configured SSO providers, not the built-in local one (seed 003's example).
-  r.get('/auth', (_req, res) => {
-    res.json({ data: deps.providers.map((p) => ({ name: p.name, driver: p.driver, ...(p.icon ? { icon: p.icon } : {}) })) });
-  });
-
   const login = async (req: Request, res: Response) => {
     const body = bodyOf(req);
-    const mode = parseMode(body.mode);
+    const mode = parseAuthMode(body.mode);
     const { session } = await deps.login.login(
-      { email: body.email, password: body.password, otp: body.otp, ip: ipOf(req) },
+      { email: body.email, password: body.password, otp: body.otp, ip: deps.clientIp(req) },
       userAgentOf(req),
     );
     sendAuthResult(res, mode, session, deps.cookies, deps.clock.now());

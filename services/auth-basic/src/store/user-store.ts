@@ -1,9 +1,11 @@
-import { GatehouseError, type KeyValueStore } from '@gatehouse/shared';
-import type { UserRecord } from '../domain/user.js';
+import { GatehouseError, sha256, type KeyValueStore } from '@gatehouse/shared';
+import type { ExternalIdentity, UserRecord } from '../domain/user.js';
 
 const userKey = (id: string) => `basic:user:${id}`;
 const emailKey = (email: string) => `basic:user-email:${email}`;
 const ALL = 'basic:users';
+/** External ids are the provider's strings (any length, any characters): keyed by their digest. */
+const identityKey = (i: ExternalIdentity) => `basic:identity:${i.provider}:${sha256(i.external_id)}`;
 
 /**
  * The user directory on the KeyValueStore (Redis or memory): the record as JSON, a unique
@@ -55,8 +57,37 @@ export class UserStore {
     throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `user ${id} kept changing`, retryAfter: 1 });
   }
 
+  /** The account an external identity is linked to. */
+  async getByIdentity(identity: ExternalIdentity): Promise<UserRecord | null> {
+    const id = await this.kv.get(identityKey(identity));
+    return id ? this.get(id) : null;
+  }
+
+  /**
+   * Links an external identity to an account: the index entry is claimed first (SET NX), so one
+   * identity never belongs to two accounts; CONFLICT when another account holds it or the account
+   * already has another identity of that provider. Linking the same identity again is a no-op.
+   */
+  async linkIdentity(userId: string, identity: ExternalIdentity): Promise<UserRecord> {
+    const key = identityKey(identity);
+    if (!(await this.kv.set(key, userId, { onlyIfAbsent: true })) && (await this.kv.get(key)) !== userId)
+      throw new GatehouseError('CONFLICT', { detail: `identity of ${identity.provider} already linked to another account` });
+    try {
+      return await this.update(userId, (u) => {
+        const mine = (u.identities ?? []).find((i) => i.provider === identity.provider);
+        if (mine && mine.external_id !== identity.external_id)
+          throw new GatehouseError('CONFLICT', { detail: `account already linked to another ${identity.provider} identity` });
+        return mine ? u : { ...u, identities: [...(u.identities ?? []), identity] };
+      });
+    } catch (err) {
+      await this.kv.compareAndSet(key, userId, null);
+      throw err;
+    }
+  }
+
   async delete(u: UserRecord): Promise<void> {
     await this.kv.del(userKey(u.id));
+    for (const i of u.identities ?? []) await this.kv.compareAndSet(identityKey(i), u.id, null);
     await this.kv.compareAndSet(emailKey(u.email), u.id, null);
     await this.kv.zRemove(ALL, [u.id]);
   }

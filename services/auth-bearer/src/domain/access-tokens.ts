@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { ACCESS_TOKEN_TYP, nowSeconds, type AccessTokenClaims, type Clock } from '@gatehouse/shared';
-import type { KeyRing } from '../keys/key-ring.js';
+import { nowSeconds, type Clock } from '@gatehouse/shared/clock';
+import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '@gatehouse/shared/jwt';
+import type { SigningKeys } from './ports.js';
 
 /** What goes into an access token besides the registered claims. */
 export interface AccessTokenSubject {
@@ -27,7 +28,9 @@ export interface MintedAccessToken {
 
 /** Signs RFC 9068 access tokens (typ at+jwt) with the key ring's active key. */
 export class AccessTokenIssuer {
-  constructor(private readonly opts: { keys: KeyRing; clock: Clock; issuer: string; audience: string; defaultTtlMs: number }) {}
+  constructor(
+    private readonly opts: { keys: Pick<SigningKeys, 'active'>; clock: Clock; issuer: string; audience: string; defaultTtlMs: number },
+  ) {}
 
   async mint(s: AccessTokenSubject, o: { ttlMs?: number; audience?: string } = {}): Promise<MintedAccessToken> {
     const key = await this.opts.keys.active();

@@ -1,5 +1,5 @@
-import { Router, type Request, type RequestHandler } from 'express';
-import { GatehouseError, isDelegatedCredential, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
+import { Router, type Request } from 'express';
+import { GatehouseError, isDelegatedCredential, noStore, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { SessionRecord } from '../store/session-store.js';
 
@@ -8,12 +8,6 @@ export const SESSIONS_PATH = '/auth/sessions';
 
 /** Session ids are UUIDs; anything else is not looked up (and answers as an unknown id does). */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  next();
-};
 
 /**
  * The verified caller, refused (403) when it authenticated with an app token or API key, or when

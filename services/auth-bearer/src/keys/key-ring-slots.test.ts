@@ -1,5 +1,5 @@
 import { sameHashSlot } from '@gatehouse/shared';
-import { KEY_RING_KEYS } from './key-ring.js';
+import { KEY_RING_KEYS } from './key-records.js';
 
 describe('key ring keys on a Redis Cluster', () => {
   it('keeps the active kid, the kid set and every key in one hash slot (the ring is read as one snapshot)', () => {

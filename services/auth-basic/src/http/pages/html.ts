@@ -1,33 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
+import { html, renderHtml, trusted, type SafeHtml } from '@gatehouse/shared';
 
-const RAW = Symbol('html');
-/** Markup that is already safe: made by `html` (its values escaped) or by `trusted` (constants). */
-export interface SafeHtml {
-  readonly [RAW]: string;
-}
-type Value = string | number | SafeHtml | readonly SafeHtml[];
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function render(v: Value): string {
-  if (typeof v === 'string') return escapeHtml(v);
-  if (typeof v === 'number') return String(v);
-  if (Array.isArray(v)) return (v as readonly SafeHtml[]).map((x) => x[RAW]).join('');
-  return (v as SafeHtml)[RAW];
-}
-
-/** A template whose every interpolated value is HTML-escaped unless it is already SafeHtml. */
-export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtml {
-  return { [RAW]: strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]!) : ''), '') };
-}
-
-/** A constant of this code base (a script, a style sheet), used as is. Never request data. */
-export function trusted(constant: string): SafeHtml {
-  return { [RAW]: constant };
-}
+export { escapeHtml, html, trusted, type SafeHtml } from '@gatehouse/shared';
 
 const STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}
@@ -97,25 +72,22 @@ export function sendPage(res: Response, page: { title: string; body: SafeHtml; s
     'Cross-Origin-Opener-Policy': 'same-origin',
   });
   const doc = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${page.title} · Gatehouse</title>
-        <style nonce="${nonce}">
-          ${trusted(STYLE)}
-        </style>
-      </head>
-      <body>
-        <main>
-          ${page.body}
-          <noscript><p class="status error">This page needs JavaScript.</p></noscript>
-        </main>
-        <script nonce="${nonce}">
-          ${trusted(`(() => {\n'use strict';${CLIENT_HELPERS}${page.script}})();`)};
-        </script>
-      </body>
-    </html> `;
-  res.send(doc[RAW]);
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${page.title} · Gatehouse</title>
+<style nonce="${nonce}">${trusted(STYLE)}</style>
+</head>
+<body>
+<main>
+${page.body}
+<noscript><p class="status error">This page needs JavaScript.</p></noscript>
+</main>
+<script nonce="${nonce}">${trusted(`(() => {\n'use strict';${CLIENT_HELPERS}${page.script}})();`)}</script>
+</body>
+</html>
+`;
+  res.send(renderHtml(doc));
 }

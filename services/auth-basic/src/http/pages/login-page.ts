@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { safeRedirect } from '../../domain/safe-redirect.js';
+import { safeRedirect } from '@gatehouse/shared';
 import { html, sendPage } from './html.js';
 
 /** Path of the page; the proxy sends browsers here (PROXY_LOGIN_URL) with `?redirect=<original path>`. */
@@ -57,25 +57,25 @@ export function loginPage(): Router {
       title: 'Sign in',
       script: SCRIPT,
       body: html`<h1>Sign in</h1>
-        <form id="login" method="post" data-redirect="${redirect}">
-          <label for="email">E-mail</label>
-          <input id="email" name="email" type="email" autocomplete="username" required autofocus />
-          <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
-          <label for="otp">One-time code <span class="hint">(only if two-factor authentication is on)</span></label>
-          <input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="64" />
-          <button type="submit" disabled>Sign in</button>
-          <p id="login-status" class="status" role="alert"></p>
-        </form>
-        <details>
-          <summary>Forgot your password?</summary>
-          <form id="forgot" method="post">
-            <label for="forgot-email">E-mail</label>
-            <input id="forgot-email" name="email" type="email" autocomplete="email" required />
-            <button type="submit" disabled>Send a reset link</button>
-            <p id="forgot-status" class="status" role="alert"></p>
-          </form>
-        </details>`,
+<form id="login" method="post" data-redirect="${redirect}">
+<label for="email">E-mail</label>
+<input id="email" name="email" type="email" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="otp">One-time code <span class="hint">(only if two-factor authentication is on)</span></label>
+<input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="64">
+<button type="submit" disabled>Sign in</button>
+<p id="login-status" class="status" role="alert"></p>
+</form>
+<details>
+<summary>Forgot your password?</summary>
+<form id="forgot" method="post">
+<label for="forgot-email">E-mail</label>
+<input id="forgot-email" name="email" type="email" autocomplete="email" required>
+<button type="submit" disabled>Send a reset link</button>
+<p id="forgot-status" class="status" role="alert"></p>
+</form>
+</details>`,
     });
   });
   return r;

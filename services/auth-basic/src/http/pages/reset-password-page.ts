@@ -60,40 +60,23 @@ export function resetPasswordPage(opts: { path: string; minLength: number; maxLe
 
 function form(token: string, opts: { minLength: number; maxLength: number }): SafeHtml {
   return html`<h1>Choose a new password</h1>
-    <form id="reset" method="post">
-      <input type="hidden" name="token" value="${token}" />
-      <label for="password">New password <span class="hint">(${opts.minLength} to ${opts.maxLength} characters)</span></label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        minlength="${opts.minLength}"
-        maxlength="${opts.maxLength}"
-        required
-        autofocus
-      />
-      <label for="confirm">Repeat the new password</label>
-      <input
-        id="confirm"
-        name="confirm"
-        type="password"
-        autocomplete="new-password"
-        minlength="${opts.minLength}"
-        maxlength="${opts.maxLength}"
-        required
-      />
-      <button type="submit" disabled>Change password</button>
-      <p id="reset-status" class="status" role="alert"></p>
-    </form>
-    <div id="done" hidden>
-      <p class="status ok" role="status">Your password has been changed, and every other session of your account has been signed out.</p>
-      <p><a href="${LOGIN_PAGE_PATH}">Sign in</a></p>
-    </div>`;
+<form id="reset" method="post">
+<input type="hidden" name="token" value="${token}">
+<label for="password">New password <span class="hint">(${opts.minLength} to ${opts.maxLength} characters)</span></label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="${opts.minLength}" maxlength="${opts.maxLength}" required autofocus>
+<label for="confirm">Repeat the new password</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="${opts.minLength}" maxlength="${opts.maxLength}" required>
+<button type="submit" disabled>Change password</button>
+<p id="reset-status" class="status" role="alert"></p>
+</form>
+<div id="done" hidden>
+<p class="status ok" role="status">Your password has been changed, and every other session of your account has been signed out.</p>
+<p><a href="${LOGIN_PAGE_PATH}">Sign in</a></p>
+</div>`;
 }
 
 function incomplete(): SafeHtml {
   return html`<h1>Reset your password</h1>
-    <p class="status error" role="alert">This reset link is incomplete. Open the link from the e-mail again, or ask for a new one.</p>
-    <p><a href="${LOGIN_PAGE_PATH}">Go to the sign-in page</a></p>`;
+<p class="status error" role="alert">This reset link is incomplete. Open the link from the e-mail again, or ask for a new one.</p>
+<p><a href="${LOGIN_PAGE_PATH}">Go to the sign-in page</a></p>`;
 }

@@ -41,7 +41,7 @@ const REVOKING: Record<UserStatus, UserChangeReason | null> = { active: null, su
  * new password) publishes `gatehouse.user.changed` (auth-bearer, auth-app revoke) and calls
  * TokenService.RevokeUser directly so it takes effect at once, not at the event's arrival.
  */
-export class UserDirectory {
+export class UserAdministration {
   constructor(
     private readonly deps: {
       users: UserStore;

@@ -1,4 +1,4 @@
-import { DEFAULT_REDIRECT, safeRedirect } from './safe-redirect.js';
+import { DEFAULT_REDIRECT, loginRedirectTarget, safeRedirect } from './safe-redirect.js';
 
 describe('safeRedirect', () => {
   it.each([
@@ -52,5 +52,33 @@ describe('safeRedirect', () => {
     ['an overlong value', '/' + 'a'.repeat(2048)],
   ])('refuses %s', (_name, input) => {
     expect(safeRedirect(input)).toBe(DEFAULT_REDIRECT);
+  });
+});
+
+describe('loginRedirectTarget (SSO redirect: relative path or allow list, else the fallback)', () => {
+  const FALLBACK = 'https://gh.example.com';
+  const allow = ['https://app.example.com/after-login'];
+  it.each(['/apps/files?x=1', '/'])('keeps the relative path %s', (p) => {
+    expect(loginRedirectTarget(p, allow, FALLBACK)).toBe(p);
+  });
+  it('keeps an allow-listed absolute URL (query may differ)', () => {
+    expect(loginRedirectTarget('https://app.example.com/after-login?tab=2', allow, FALLBACK)).toBe(
+      'https://app.example.com/after-login?tab=2',
+    );
+  });
+  it.each([
+    ['protocol-relative', '//evil.example'],
+    ['backslash-escaped forward slash bypass attempt', '/\\evil.example'],
+    ['scheme without slashes', 'https:evil.example'],
+    ['credentials before the host', 'https://app@evil.example'],
+    ['percent-encoded slashes', '%2F%2Fevil.example'],
+    ['encoded slashes after one', '/%2F%2Fevil.example'],
+    ['javascript: URL', 'javascript:alert(1)'],
+    ['an allow-listed host with another path', 'https://app.example.com/other'],
+    ['userinfo that looks like the allowed host', 'https://app.example.com@evil.example/after-login'],
+    ['missing', undefined],
+    ['not a string', ['/a']],
+  ])('falls back on %s', (_name, input) => {
+    expect(loginRedirectTarget(input, allow, FALLBACK)).toBe(FALLBACK);
   });
 });

@@ -51,7 +51,7 @@ async function userIdOf(tokens: AppTokens, ref: UserKey): Promise<string> {
  * gatehouse.v1.AppTokenService. Authenticate is the proxy's; Create, List and Delete are the
  * CLI's (an internal, operator-only API: no identity header, the caller is trusted to name users).
  */
-export function appTokenService(tokens: AppTokens): AsyncHandlers<AppTokenHandlers> {
+export function appTokenServiceHandlers(tokens: AppTokens): AsyncHandlers<AppTokenHandlers> {
   return {
     Authenticate: async (req) => {
       const { user, record } = await tokens.authenticate(req.username, req.token);

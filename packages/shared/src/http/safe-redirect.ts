@@ -46,3 +46,47 @@ export function safeRedirect(input: unknown): string {
   }
   return DEFAULT_REDIRECT; // encoded more deeply than any honest path
 }
+
+/** An absolute http(s) URL without credentials, else undefined: '//evil', '/\evil' and relative paths never parse here. */
+function parseAbsolute(raw: string): URL | undefined {
+  if (!/^https?:\/\/[^/\\]/i.test(raw)) return undefined;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    if (u.username !== '' || u.password !== '') return undefined;
+    return u;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The URL when it equals an allow-list entry or has the same origin and path as one (query and
+ * fragment may differ); otherwise undefined, for every URL when the list is empty. Only absolute
+ * http(s) URLs without credentials qualify (`https://app@evil.example` never does).
+ */
+export function allowListedUrl(requested: unknown, allowList: readonly string[]): URL | undefined {
+  if (typeof requested !== 'string' || requested.length > MAX_LENGTH) return undefined;
+  const url = parseAbsolute(requested);
+  if (!url) return undefined;
+  for (const entry of allowList) {
+    if (entry === requested) return url;
+    const allowed = parseAbsolute(entry);
+    if (allowed && allowed.origin === url.origin && allowed.pathname === url.pathname) return url;
+  }
+  return undefined;
+}
+
+/**
+ * Where to send a browser after a sign-in: a same-origin relative path (see safeRedirect), or an
+ * allow-listed absolute URL, else `fallback`. Never a protocol-relative, backslashed, `javascript:`,
+ * credential-carrying or doubly-encoded target.
+ */
+export function loginRedirectTarget(requested: unknown, allowList: readonly string[], fallback: string): string {
+  if (typeof requested !== 'string' || requested === '') return fallback;
+  if (requested.startsWith('/')) {
+    const safe = safeRedirect(requested);
+    return safe === requested ? safe : fallback;
+  }
+  return allowListedUrl(requested, allowList)?.href ?? fallback;
+}

@@ -1,4 +1,4 @@
-import type { DirectoryUser, UserDirectory, UserKey } from '@gatehouse/shared';
+import type { DirectoryUser, UserDirectory, UserKey } from '../users/user-directory.js';
 
 /**
  * An in-process stand-in for auth-basic's UserService (the cross-service e2e runs the real one).
@@ -8,8 +8,10 @@ export class MemoryUserDirectory implements UserDirectory {
   readonly users = new Map<string, DirectoryUser>();
   lookups = 0;
 
-  add(user: Partial<DirectoryUser> & { id: string; email: string }): DirectoryUser {
-    const u: DirectoryUser = { name: user.email.split('@')[0]!, roles: [], groups: [], status: 'active', ...user };
+  /** Adds an active user; the e-mail defaults to `<id>@example.test`, the name to the e-mail's local part. */
+  add(user: Partial<DirectoryUser> & { id: string }): DirectoryUser {
+    const email = user.email ?? `${user.id}@example.test`;
+    const u: DirectoryUser = { name: email.split('@')[0]!, roles: [], groups: [], status: 'active', ...user, email };
     this.users.set(u.id, u);
     return u;
   }

@@ -1,0 +1,35 @@
+import { env } from '../config.js';
+import { deriveKey } from '../crypto.js';
+
+/**
+ * The built-in OpenID Provider (auth-bearer, oidc-provider) as the other services see it: where it
+ * lives, its first-party clients, and the switch. auth-basic (GetOIDCInfo), the proxy (which
+ * accepts its access tokens) and auth-apikey (its client) read the same values.
+ */
+export const builtinIdpEnv = {
+  /** Serve the built-in OpenID Provider at PUBLIC_URL/oidc (auth-bearer); false: /oidc is 404. */
+  AUTH_OIDC_BUILTIN: env.bool(true),
+};
+
+/** Where auth-bearer mounts the provider, under PUBLIC_URL. */
+export const BUILTIN_IDP_PATH = '/oidc';
+/** The confidential client the Neosync AuthService signs CLIs in through (issue 12). */
+export const CLI_CLIENT_ID = 'gatehouse-cli';
+/** auth-apikey's confidential client (issue 13). */
+export const APIKEY_CLIENT_ID = 'gatehouse-apikey';
+/** auth-apikey's redirect URI under PUBLIC_URL. */
+export const APIKEY_CALLBACK_PATH = '/apikey/oauthcallback';
+
+/** The built-in provider's issuer: PUBLIC_URL/oidc. */
+export function builtinIdpIssuer(publicUrl: string): string {
+  return publicUrl.replace(/\/+$/, '') + BUILTIN_IDP_PATH;
+}
+
+/**
+ * A first-party client's secret when none is configured: derived from GATEHOUSE_SECRET, so
+ * auth-bearer and auth-apikey agree without another shared variable, and nobody without the
+ * master secret can compute it. 256 bits, base64url.
+ */
+export function builtinClientSecret(gatehouseSecret: string, clientId: string): string {
+  return deriveKey(gatehouseSecret, `oidc-client:${clientId}`).toString('base64url');
+}
