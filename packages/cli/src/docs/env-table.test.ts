@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { env } from '@gatehouse/shared';
+import { PROVIDER_SETTINGS, env } from '@gatehouse/shared';
 import { END, START, commentsOf, renderEnvTables, replaceBlock, shapeOf } from './env-table.js';
 
 describe('docs/operations.md environment tables', () => {
@@ -24,9 +24,26 @@ describe('docs/operations.md environment tables', () => {
       'BCRYPT_COST',
       'AUTH_APP_MAX_EXPIRY',
       'SESSION_REFRESH_GRACE_PERIOD',
+      'AUTH_OIDC_BUILTIN',
+      'AUTH_OIDC_CLIENTS',
+      'AUTH_PROVIDERS',
+      'AUTH_BEARER_SSO_STATE_TTL',
     ])
       expect(block).toContain(`| \`${name}\` |`);
     expect(block.startsWith(START) && block.endsWith(END)).toBe(true);
+  });
+
+  it('documents the dynamic per-provider variables once, as AUTH_<NAME>_<SETTING>, with who reads each and what it means', () => {
+    const rows = renderEnvTables(process.cwd())
+      .split('\n')
+      .filter((l) => l.startsWith('| `AUTH_<NAME>_'));
+    expect(rows).toHaveLength(PROVIDER_SETTINGS.length);
+    const row = (setting: string) => rows.find((r) => r.startsWith(`| \`AUTH_<NAME>_${setting}\` |`))!.split(' | ');
+    expect(row('DRIVER').slice(1, 4)).toEqual(['auth-bearer, proxy', '**required**', 'openid, oauth2']);
+    expect(row('AUDIENCE')[1]).toBe('proxy');
+    expect(row('MODE').slice(1, 3)).toEqual(['auth-bearer', '`session`']);
+    // Every setting has its meaning (a schema comment); none is left blank.
+    expect(rows.filter((r) => r.endsWith('|  |'))).toEqual([]);
   });
 
   it('reads defaults and accepted values from the schema', () => {

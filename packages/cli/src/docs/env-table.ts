@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commonEnv } from '@gatehouse/shared';
+import { PROVIDER_SETTING_SCHEMAS, PROVIDER_SETTINGS, PROVIDER_SETTINGS_READ, commonEnv, type ProviderUse } from '@gatehouse/shared';
 import { CONFIG_SCHEMAS, RUNTIME_ENV, SERVICE_NAMES, type ServiceName } from '../services.js';
 
 /**
@@ -77,13 +77,21 @@ export function commentsOf(source: string): Map<string, string> {
   return out;
 }
 
-const SOURCES: Record<ServiceName | 'common', string> = {
-  common: 'packages/shared/src/config-common.ts',
-  proxy: 'services/proxy/src/config.ts',
-  'auth-bearer': 'services/auth-bearer/src/config.ts',
-  'auth-basic': 'services/auth-basic/src/config.ts',
-  'auth-app': 'services/auth-app/src/config.ts',
-};
+/** Where the variables are declared: the services' schemas and the pieces of the kernel they spread in. */
+const SOURCES = [
+  'packages/shared/src/config-common.ts',
+  'packages/shared/src/oidc/builtin-idp.ts',
+  'packages/shared/src/providers/provider-env.ts',
+  'services/proxy/src/config.ts',
+  'services/auth-bearer/src/config.ts',
+  'services/auth-bearer/src/idp/idp-config.ts',
+  'services/auth-basic/src/config.ts',
+  'services/auth-app/src/config.ts',
+];
+/** The per-provider settings (AUTH_<NAME>_<SETTING>) are commented in their own schema. */
+const PROVIDER_SOURCE = 'packages/shared/src/providers/provider-env.ts';
+/** Which service reads a provider setting, by its use (provider-env.ts). */
+const PROVIDER_READERS: Record<ProviderUse, ServiceName> = { sso: 'auth-bearer', 'access-tokens': 'proxy' };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (s: string) => (s === '' ? '(empty)' : `\`${s}\``);
@@ -103,7 +111,7 @@ function table(rows: Array<{ name: string; shape: Shape; meaning: string; readBy
 /** The generated block (markers included), from the schemas and the sources under `root`. */
 export function renderEnvTables(root: string): string {
   const comments = new Map<string, string>();
-  for (const file of Object.values(SOURCES))
+  for (const file of SOURCES)
     for (const [k, v] of commentsOf(readFileSync(join(root, file), 'utf8'))) if (!comments.has(k)) comments.set(k, v);
   const shapes = (name: ServiceName) => (CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, unknown> }).shape;
   const common = Object.keys(commonEnv).sort();
@@ -136,6 +144,7 @@ export function renderEnvTables(root: string): string {
       '',
     );
   }
+  out.push(...providerTable(root), '');
   out.push('### `gatehouse server` (the all-in-one runtime)', '');
   out.push(
     table(
@@ -149,6 +158,37 @@ export function renderEnvTables(root: string): string {
   );
   out.push('<!-- prettier-ignore-end -->', END);
   return out.join('\n');
+}
+
+/**
+ * The dynamic variables of external providers: one row per setting, named for a provider `<NAME>`
+ * (each name in AUTH_PROVIDERS, upper-cased), read by auth-bearer (sign-in) and/or the proxy
+ * (trusted access tokens).
+ */
+function providerTable(root: string): string[] {
+  const comments = commentsOf(readFileSync(join(root, PROVIDER_SOURCE), 'utf8'));
+  const readers = (setting: (typeof PROVIDER_SETTINGS)[number]) =>
+    (Object.keys(PROVIDER_READERS) as ProviderUse[])
+      .filter((use) => PROVIDER_SETTINGS_READ[use].includes(setting))
+      .map((use) => PROVIDER_READERS[use])
+      .join(', ');
+  return [
+    '### External providers: `AUTH_<NAME>_*`, for each name in `AUTH_PROVIDERS`',
+    '',
+    'Names are lower-case letters and digits (`keycloak`); its variables upper-case them',
+    '(`AUTH_KEYCLOAK_ISSUER_URL`). Every variable may come from a file (`_FILE`). An unknown',
+    '`AUTH_<NAME>_*` variable of a listed provider is refused at start.',
+    '',
+    table(
+      PROVIDER_SETTINGS.map((setting) => ({
+        name: `AUTH_<NAME>_${setting}`,
+        shape: shapeOf(PROVIDER_SETTING_SCHEMAS[setting]),
+        meaning: comments.get(setting) ?? '',
+        readBy: readers(setting),
+      })),
+      true,
+    ),
+  ];
 }
 
 /** `text` with its generated block replaced by `block` (throws when the markers are missing). */
