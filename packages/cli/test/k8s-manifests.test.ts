@@ -8,6 +8,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { PROVIDER_SETTINGS_READ, providerVariable, readProviders, type ProviderUse } from '@gatehouse/shared';
 import { CONFIG_SCHEMAS, RUNTIME_ENV, SERVICE_NAMES, type ServiceName } from '../src/services.js';
 
 // deploy/k8s: a Kustomize base and the overlays all-in-one and distributed. Every object is checked
@@ -72,7 +73,23 @@ const SECRET_KEYS = [
   'smtp-url',
   'service-accounts.json',
   'resource-clients.json',
+  'oidc-clients.json',
+  'oidc-cli-client-secret',
+  'oidc-apikey-client-secret',
 ];
+/** Secrets a container reads whole (`envFrom`), each optional: the keys are variable names the operator picks. */
+const ENV_SECRETS = ['gatehouse-provider-secrets'];
+/** What each service reads of the providers' dynamic AUTH_<NAME>_* variables (as docker-compose's test). */
+const PROVIDER_USE: Partial<Record<ServiceName, ProviderUse>> = { 'auth-bearer': 'sso', proxy: 'access-tokens' };
+const providerNames = (vars: Map<string, string | undefined>) =>
+  (vars.get('AUTH_PROVIDERS') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+const providerKeys = (name: ServiceName, vars: Map<string, string | undefined>) => {
+  const use = PROVIDER_USE[name];
+  return use ? providerNames(vars).flatMap((p) => PROVIDER_SETTINGS_READ[use].map((s) => providerVariable(p, s))) : [];
+};
 /** Callers of each service's internal ports (docs/architecture.md, who calls whom). */
 const CALLERS: Record<Exclude<ServiceName, 'proxy'>, { http: string[]; grpc: string[] }> = {
   'auth-bearer': { http: ['auth-basic', 'proxy'], grpc: ['auth-basic', 'proxy'] },
@@ -95,10 +112,17 @@ const find = (objs: Obj[], kind: string, name: string) => objs.find((o) => o.kin
 const port = (addr: string) => Number(addr.slice(addr.lastIndexOf(':') + 1));
 
 /** Every variable a Deployment's container gets: ConfigMap keys through envFrom, then env. */
-function containerEnv(objs: Obj[], c: any): { vars: Map<string, string | undefined>; problems: string[] } {
+function containerEnv(objs: Obj[], c: any): { vars: Map<string, string | undefined>; problems: string[]; envSecrets: string[] } {
   const vars = new Map<string, string | undefined>();
   const problems: string[] = [];
+  const envSecrets: string[] = [];
   for (const from of c.envFrom ?? []) {
+    if (from.secretRef) {
+      if (!ENV_SECRETS.includes(from.secretRef.name) || from.secretRef.optional !== true)
+        problems.push(`envFrom reads an undocumented or required secret ${from.secretRef.name}`);
+      envSecrets.push(from.secretRef.name);
+      continue;
+    }
     const cm = find(objs, 'ConfigMap', from.configMapRef?.name);
     if (!cm) {
       if (!from.configMapRef?.optional) problems.push(`envFrom names a missing ConfigMap ${from.configMapRef?.name}`);
@@ -112,7 +136,7 @@ function containerEnv(objs: Obj[], c: any): { vars: Map<string, string | undefin
       problems.push(`${e.name} reads an undocumented secret ${ref.name}/${ref.key}`);
     vars.set(e.name, e.value);
   }
-  return { vars, problems };
+  return { vars, problems, envSecrets };
 }
 
 describe.each(['distributed', 'all-in-one'])('deploy/k8s overlay %s', (overlay) => {
@@ -168,8 +192,12 @@ describe.each(['distributed', 'all-in-one'])('deploy/k8s overlay %s', (overlay) 
     for (const d of objs.filter((o) => o.kind === 'Deployment')) {
       const c = d.spec.template.spec.containers[0];
       const names: ServiceName[] = c.args[0] === 'server' ? [...SERVICE_NAMES] : [c.args[0]];
-      const known = new Set([...names.flatMap(schemaKeys), ...(c.args[0] === 'server' ? Object.keys(RUNTIME_ENV) : [])]);
       const { vars, problems: p } = containerEnv(objs, c);
+      const known = new Set([
+        ...names.flatMap(schemaKeys),
+        ...names.flatMap((n) => providerKeys(n, vars)),
+        ...(c.args[0] === 'server' ? Object.keys(RUNTIME_ENV) : []),
+      ]);
       problems.push(...p.map((x) => `${d.metadata.name}: ${x}`));
       const set = new Set([...vars.keys()].map((k) => (k.endsWith('_FILE') && known.has(k.slice(0, -5)) ? k.slice(0, -5) : k)));
       for (const k of set) if (!known.has(k)) problems.push(`${d.metadata.name}: ${k} is read by no service`);
@@ -191,6 +219,57 @@ describe.each(['distributed', 'all-in-one'])('deploy/k8s overlay %s', (overlay) 
       for (const i of items) if (!SECRET_KEYS.includes(i)) problems.push(`${d.metadata.name}: mounts an undocumented secret key ${i}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('gives auth-bearer, auth-basic and the proxy one switch for the built-in IdP (AUTH_OIDC_BUILTIN, on)', () => {
+    const readers = objs.filter((o) => o.kind === 'Deployment' && o.spec.template.spec.containers[0].args[0] !== 'auth-app');
+    const switches = readers.map((d) => {
+      const c = d.spec.template.spec.containers[0];
+      const from = (c.envFrom ?? []).filter(
+        (f: any) => find(objs, 'ConfigMap', f.configMapRef?.name)?.data?.AUTH_OIDC_BUILTIN !== undefined,
+      );
+      return [d.metadata.name, from.map((f: any) => f.configMapRef.name), c.env?.some((e: any) => e.name === 'AUTH_OIDC_BUILTIN') ?? false];
+    });
+    expect(switches).toEqual(readers.map((d) => [d.metadata.name, ['gatehouse-oidc'], false]));
+    expect(find(objs, 'ConfigMap', 'gatehouse-oidc')!.data.AUTH_OIDC_BUILTIN).toBe('true');
+  });
+
+  it('gives a provider added to gatehouse-providers to auth-bearer and the proxy alike, configured well enough to start', () => {
+    // The shipped list is empty; an operator adds a provider to the one ConfigMap and its secret to the Secret.
+    const withProvider = objs.map((o) =>
+      o.kind === 'ConfigMap' && o.metadata.name === 'gatehouse-providers'
+        ? {
+            ...o,
+            data: {
+              AUTH_PROVIDERS: 'keycloak',
+              AUTH_KEYCLOAK_DRIVER: 'openid',
+              AUTH_KEYCLOAK_ISSUER_URL: 'https://keycloak.example.com/realms/gatehouse',
+              AUTH_KEYCLOAK_CLIENT_ID: 'gatehouse',
+              AUTH_KEYCLOAK_TRUST_ACCESS_TOKENS: 'true',
+              AUTH_KEYCLOAK_AUDIENCE: 'gatehouse-api',
+            },
+          }
+        : o,
+    );
+    expect(find(objs, 'ConfigMap', 'gatehouse-providers')!.data).toEqual({ AUTH_PROVIDERS: '' });
+    const seen: Array<[string, string[], string[]]> = [];
+    for (const d of withProvider.filter((o) => o.kind === 'Deployment')) {
+      const c = d.spec.template.spec.containers[0];
+      const names: ServiceName[] = c.args[0] === 'server' ? [...SERVICE_NAMES] : [c.args[0]];
+      const { vars, envSecrets } = containerEnv(withProvider, c);
+      for (const n of names) {
+        const use = PROVIDER_USE[n];
+        if (!use) continue;
+        const problems: string[] = [];
+        const env = Object.fromEntries([...vars].filter(([, v]) => v !== undefined)) as Record<string, string>;
+        const providers = readProviders(env, use, problems);
+        // auth-bearer signs in with the client secret from gatehouse-provider-secrets (envFrom).
+        seen.push([`${d.metadata.name}/${n}`, providers.map((p) => p.name), use === 'sso' ? envSecrets : []]);
+        expect(problems).toEqual([]);
+      }
+    }
+    const expected = overlay === 'all-in-one' ? ['gatehouse/auth-bearer', 'gatehouse/proxy'] : ['auth-bearer/auth-bearer', 'proxy/proxy'];
+    expect(seen).toEqual(expected.map((who) => [who, ['keycloak'], who.endsWith('auth-bearer') ? ['gatehouse-provider-secrets'] : []]));
   });
 
   it('points every Service at pods and ports that exist', () => {
@@ -229,6 +308,29 @@ describe('deploy/k8s distributed overlay: the scaled-out form', () => {
       const svc = find(objs, 'Service', host?.[1] ?? '');
       expect([name, svc?.spec.clusterIP, svc?.spec.ports[0].port]).toEqual([name, 'None', Number(host?.[2])]);
     }
+  });
+
+  it('lets services that check each other for readiness start together (no wait on a peer only readiness would publish)', () => {
+    // Each gRPC caller checks its callees in /readyz (grpc.health.v1 over the headless Service). A
+    // headless Service that lists only ready pods makes that check wait for the callee's readiness;
+    // a cycle of such waits (auth-bearer ⇄ auth-basic) never becomes ready at a first start.
+    const waits = new Map<string, string[]>();
+    for (const [callee, c] of Object.entries(CALLERS)) {
+      const svc = find(objs, 'Service', `${callee}-grpc`)!;
+      if (svc.spec.publishNotReadyAddresses === true) continue;
+      for (const caller of c.grpc) waits.set(caller, [...(waits.get(caller) ?? []), callee]);
+    }
+    const cycle = (from: string, path: string[]): string[] | undefined => {
+      if (path.includes(from)) return [...path, from];
+      for (const next of waits.get(from) ?? []) {
+        const found = cycle(next, [...path, from]);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    expect(SERVICE_NAMES.map((n) => cycle(n, [])).filter(Boolean)).toEqual([]);
+    // The cycle the check exists for.
+    expect(CALLERS['auth-bearer'].grpc.includes('auth-basic') && CALLERS['auth-basic'].grpc.includes('auth-bearer')).toBe(true);
   });
 
   // A NetworkPolicy allows a connection when it selects the pod and one of its rules admits the
