@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
-import { createLogger } from '@gatehouse/shared';
-import { startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import * as oidc from 'openid-client';
+import { CLI_CLIENT_ID, createLogger } from '@gatehouse/shared';
+import { TestBrowser, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { startAllInOne, type RunningRuntime } from '../src/index.js';
 import { onFreePorts, waitFor } from './helpers.js';
 
@@ -115,6 +116,8 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
       startAllInOne(
         {
           ...addrs,
+          // The built-in IdP's pages and form actions live under PUBLIC_URL/oidc.
+          PUBLIC_URL: `http://${addrs.PROXY_HTTP_ADDR}`,
           REDIS_URL: redis.url,
           NATS_URL: nats.url,
           GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
@@ -136,6 +139,33 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
     await rt?.stop();
     await Promise.all([redis?.stop(), nats?.stop()]);
   });
+
+  /** auth-basic's gatehouse_logins_total for one outcome. */
+  const loginsWith = async (outcome: string): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${rt.ports['auth-basic']!.debug}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('gatehouse_logins_total{') && l.includes(`outcome="${outcome}"`));
+    return line ? Number(line.split(' ')[1]) : 0;
+  };
+
+  /** An authorization at the built-in IdP (gatehouse-cli, PKCE), then the sign-in form posted; its status. */
+  const idpSignIn = async (email: string, password: string): Promise<number> => {
+    const browser = new TestBrowser();
+    const auth = new URL(`http://${addrs.PROXY_HTTP_ADDR}/oidc/auth`);
+    auth.search = new URLSearchParams({
+      client_id: CLI_CLIENT_ID,
+      redirect_uri: 'http://127.0.0.1:9/api/auth/callback',
+      response_type: 'code',
+      scope: 'openid',
+      state: oidc.randomState(),
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    }).toString();
+    const page = await browser.follow(auth, await browser.request(auth));
+    const action = /action="([^"]*\/login)"/.exec(await page.res!.text())?.[1];
+    expect(action).toBeDefined();
+    const login = new URL(action!.replace(/&#47;/g, '/'), page.url);
+    return (await browser.request(login, { form: { email, password, otp: '' } })).status;
+  };
 
   it('exports every metric they name, with the labels they match on', async () => {
     const base = `http://${addrs.PROXY_HTTP_ADDR}`;
@@ -159,6 +189,10 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
     ).data;
     expect((await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${t2.access_token}` } })).status).toBe(200);
     expect((await post('/auth/logout', { refresh_token: t2.refresh_token })).status).toBe(204);
+    // A wrong password at the built-in IdP's sign-in form is a failed login like the others.
+    const failedBefore = await loginsWith('INVALID_CREDENTIALS');
+    expect(await idpSignIn('admin@example.com', 'wrong password 2')).toBe(401);
+    expect(await loginsWith('INVALID_CREDENTIALS')).toBe(failedBefore + 1);
 
     const scrape = async () =>
       exposition(

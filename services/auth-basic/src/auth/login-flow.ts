@@ -25,8 +25,8 @@ export class LoginFlow {
   ) {}
 
   login(a: PasswordAttempt, userAgent: string): Promise<{ session: IssuedSession; user: UserRecord }> {
-    return stall(this.deps.stallMs, async () => {
-      try {
+    return stall(this.deps.stallMs, () =>
+      this.counted(async () => {
         const { user, amr } = await this.deps.authenticator.authenticate(a);
         const session = await this.deps.issuer.openSession({
           principal: principalOf(user, amr, 'bearer'),
@@ -35,20 +35,28 @@ export class LoginFlow {
           ip: a.ip,
           userAgent,
         });
-        this.deps.onOutcome?.('success');
         return { session, user };
-      } catch (err) {
-        this.deps.onOutcome?.(err instanceof GatehouseError ? err.code : 'INTERNAL');
-        throw err;
-      }
-    });
+      }),
+    );
   }
 
   /**
    * The same check as login (limiter, bcrypt pool, TOTP, padded to LOGIN_STALL_TIME) without a
-   * session: for the built-in IdP, whose own grant opens the Gatehouse session.
+   * session: for the built-in IdP, whose own grant opens the Gatehouse session. Counted like a
+   * login, so password guessing at the IdP's form shows in the same series and alerts.
    */
   check(a: PasswordAttempt): Promise<{ user: UserRecord; amr: string[] }> {
-    return stall(this.deps.stallMs, () => this.deps.authenticator.authenticate(a));
+    return stall(this.deps.stallMs, () => this.counted(() => this.deps.authenticator.authenticate(a)));
+  }
+
+  private async counted<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      const result = await attempt();
+      this.deps.onOutcome?.('success');
+      return result;
+    } catch (err) {
+      this.deps.onOutcome?.(err instanceof GatehouseError ? err.code : 'INTERNAL');
+      throw err;
+    }
   }
 }

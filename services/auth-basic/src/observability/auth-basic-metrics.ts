@@ -3,7 +3,7 @@ import type { Metrics } from '@gatehouse/shared';
 import type { HashPool } from '../passwords/hash-pool.js';
 
 /**
- * auth-basic's own series: password logins by outcome (`success` or the error code, e.g.
+ * auth-basic's own series: password logins (the built-in IdP's form included) by outcome (`success` or the error code, e.g.
  * INVALID_CREDENTIALS, INVALID_OTP, REQUESTS_EXCEEDED) and the bcrypt pool's load (jobs waiting
  * for a thread, threads busy, threads), read at scrape time.
  */
@@ -11,7 +11,7 @@ export function authBasicMetrics(metrics: Metrics, pool: HashPool): { login(outc
   const registers = [metrics.registry];
   const logins = new Counter({
     name: 'gatehouse_logins_total',
-    help: 'Password logins (REST, GraphQL, LoginService) by outcome: success or the error code',
+    help: "Password logins (REST, GraphQL, LoginService, the built-in IdP's sign-in form) by outcome: success or the error code",
     labelNames: ['outcome'],
     registers,
   });
