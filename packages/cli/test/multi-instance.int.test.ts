@@ -2,8 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTokenClient, createUserClient, type HttpListener } from '@gatehouse/shared';
-import { spawnRedisCluster, startNats, type SpawnedRedisCluster, type SpawnedServer } from '@gatehouse/shared/testing';
+import * as oidc from 'openid-client';
+import { CLI_CLIENT_ID, builtinClientSecret, createTokenClient, createUserClient, type HttpListener } from '@gatehouse/shared';
+import { TestBrowser, spawnRedisCluster, startNats, type SpawnedRedisCluster, type SpawnedServer } from '@gatehouse/shared/testing';
 import { startWhoami } from '../src/whoami/whoami-server.js';
 import { waitFor } from './helpers.js';
 import { allReady, freePorts, spawnService, type ServiceProcess } from './support/service-process.js';
@@ -21,6 +22,7 @@ describe('several instances of each service (separate processes, Redis Cluster, 
   let proxies: ServiceProcess[];
   let all: ServiceProcess[];
   const password = 'a long enough password 1';
+  const secret = 'm'.repeat(40);
   let userId = '';
 
   const post = (base: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -58,7 +60,7 @@ describe('several instances of each service (separate processes, Redis Cluster, 
     ]);
     const bearerGrpc = `ipv4:127.0.0.1:${b1.grpc},127.0.0.1:${b2.grpc}`;
     const common = {
-      GATEHOUSE_SECRET: 'm'.repeat(40),
+      GATEHOUSE_SECRET: secret,
       PUBLIC_URL: `http://127.0.0.1:${p1.http}`,
       REDIS_URL: redis.url,
       NATS_URL: nats.url,
@@ -96,7 +98,7 @@ describe('several instances of each service (separate processes, Redis Cluster, 
       ),
     );
     all = [...bearers, basic, app, ...proxies];
-    await allReady(all, 45_000);
+    await allReady(all, 75_000);
     const users = createUserClient(`127.0.0.1:${basicPorts.grpc}`, { deadlineMs: 5000 });
     try {
       userId = (await users.CreateUser({ email: 'ada@example.com', name: 'Ada', password, roles: ['user'], groups: [], provider: 'local' }))
@@ -104,7 +106,7 @@ describe('several instances of each service (separate processes, Redis Cluster, 
     } finally {
       users.close();
     }
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all((all ?? []).map((s) => s.stop('SIGKILL')));
@@ -258,5 +260,72 @@ describe('several instances of each service (separate processes, Redis Cluster, 
     expect(load.counts.refresh - before.refresh).toBeGreaterThan(10);
     expect(load.counts.login - before.login).toBeGreaterThan(3);
     expect(load.counts.cookie - before.cookie).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('finishes a built-in IdP sign-in on the other auth-bearer, through the other proxy, than the one it began on', async () => {
+    // Only bearers[1] runs now (bearers[0] was stopped above): the sign-in begins there, through proxy a.
+    expect([bearers[0]!.exited(), bearers[1]!.exited()]).toEqual([true, false]);
+    const browser = new TestBrowser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const redirect = 'http://127.0.0.1:9/api/auth/callback';
+    const state = oidc.randomState();
+    const auth = new URL(`${a()}/oidc/auth`);
+    auth.search = new URLSearchParams({
+      client_id: CLI_CLIENT_ID,
+      redirect_uri: redirect,
+      response_type: 'code',
+      scope: 'openid email',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const actionOf = async (res: Response | undefined, kind: string) =>
+      new URL(/action="([^"]*)"/.exec((await res!.text()).split(`/${kind}"`)[0]! + `/${kind}"`)![1]!.replace(/&#47;/g, '/'), a());
+    const loginPage = await browser.follow(auth, await browser.request(auth));
+    const login = await actionOf(loginPage.res, 'login');
+    const posted = await browser.request(login, { form: { email: 'ada@example.com', password, otp: '' } });
+    expect(posted.status).toBe(303);
+
+    // The instance that began it goes and the other comes back: the rest can only be served there,
+    // from the interaction, session and grant it finds in the Redis Cluster.
+    await bearers[0]!.restart();
+    await allReady([bearers[0]!]);
+    expect(await bearers[1]!.stop('SIGTERM')).toBe(0);
+    // From here on through proxy b (`via`: the browser keeps the issuer origin's cookies).
+    let res: Response = posted;
+    let url = login;
+    const follow = async (stop: (u: URL) => boolean) => {
+      for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
+        url = new URL(res.headers.get('location')!, url);
+        if (stop(url)) return;
+        await res.arrayBuffer();
+        res = await browser.request(url, { via: b() });
+      }
+    };
+    await follow(() => false);
+    const consent = await actionOf(res, 'consent');
+    res = await browser.request(consent, { form: {}, via: b() });
+    url = consent;
+    await follow((u) => u.href.startsWith(redirect));
+    expect(url.searchParams.get('state')).toBe(state);
+    const code = url.searchParams.get('code');
+    expect(code).toBeTruthy();
+    const tokenRes = await fetch(`${b()}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: code!,
+        redirect_uri: redirect,
+        code_verifier: verifier,
+        client_id: CLI_CLIENT_ID,
+        client_secret: builtinClientSecret(secret, CLI_CLIENT_ID),
+      }).toString(),
+    });
+    const tokens = (await tokenRes.json()) as { access_token: string; id_token: string };
+    expect(tokenRes.status).toBe(200);
+    const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: `${a()}/oidc`, sub: userId });
+    for (const base of [a(), b()]) expect(await whoamiStatus(base, bearer(tokens.access_token))).toBe(200);
   }, 60_000);
 });
