@@ -137,6 +137,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
         users,
         credentials: userDirectory.credentials(config.AUTH_OIDC_LOGIN_DEADLINE),
         trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
+        events,
         logger,
       })
     : undefined;

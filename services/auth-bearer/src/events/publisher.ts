@@ -12,6 +12,9 @@ import {
 } from '@gatehouse/shared';
 import type { SessionEvents, SessionRecord } from '../domain/ports.js';
 
+/** The audit action of a replayed refresh token (auth-bearer's sessions and the built-in IdP's grants): alerted on. */
+export const REFRESH_TOKEN_REUSE = 'session.refresh_token_reuse';
+
 /**
  * Writes revocations where a starting proxy finds them (sorted sets scored by expiry, pruned on
  * write) and announces them on NATS. The store is the source of truth: a failed publish is logged,
@@ -71,6 +74,6 @@ export class EventPublisher implements SessionEvents {
   /** Logged (security signal) and audited; only a prefix of the digest leaves the service. */
   async refreshTokenReused(session: SessionRecord, tokenDigest: string): Promise<void> {
     this.opts.logger.warn({ sid: session.id, user_id: session.user_id }, 'refresh token reuse: session revoked');
-    await this.audit('session.refresh_token_reuse', session.user_id, session.id, { token_digest: tokenDigest.slice(0, 8) });
+    await this.audit(REFRESH_TOKEN_REUSE, session.user_id, session.id, { token_digest: tokenDigest.slice(0, 8) });
   }
 }
