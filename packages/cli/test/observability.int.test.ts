@@ -112,6 +112,9 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
 
   beforeAll(async () => {
     [redis, nats] = await Promise.all([startRedis(), startNats()]);
+    // One data directory for every attempt: a retry after a port clash keeps the secret generated
+    // there, so it can unseal the signing key the first attempt already stored in Redis.
+    const dataDir = mkdtempSync(join(tmpdir(), 'gh-'));
     ({ addrs, value: rt } = await onFreePorts((addrs) =>
       startAllInOne(
         {
@@ -129,7 +132,7 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
           SESSION_REFRESH_GRACE_PERIOD: '0s',
           LOG_LEVEL: 'silent',
         },
-        { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
+        { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir },
       ),
     ));
     await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200);
