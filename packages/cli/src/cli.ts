@@ -1,4 +1,5 @@
 import { GatehouseError } from '@gatehouse/shared';
+import { apiKeysCommand } from './commands/apikeys.js';
 import { authAppCommand } from './commands/auth-app.js';
 import { keysCommand } from './commands/keys.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -15,7 +16,8 @@ export const USAGE = `gatehouse: authentication services
   gatehouse keys rotate                 new active signing key (auth-bearer)
   gatehouse users create|list|disable|delete|set-password
   gatehouse sessions list|revoke|revoke-all
-  gatehouse auth-app create|list|delete`;
+  gatehouse auth-app create|list|delete
+  gatehouse apikeys create|list|delete|exchange   API keys, through the proxy (--token or GATEHOUSE_TOKEN)`;
 
 /**
  * server: the all-in-one runtime (main.ts handles its signals); service: one service, whose
@@ -42,6 +44,7 @@ export function parseCommand(
   if (first === 'users') return { kind: 'once', run: () => usersCommand([second ?? '', ...rest], env, out) };
   if (first === 'sessions') return { kind: 'once', run: () => sessionsCommand([second ?? '', ...rest], env, out) };
   if (first === 'auth-app' && second !== 'server') return { kind: 'once', run: () => authAppCommand([second ?? '', ...rest], env, out) };
+  if (first === 'apikeys') return { kind: 'once', run: () => apiKeysCommand([second ?? '', ...rest], env, out) };
   throw new Error(USAGE);
 }
 

@@ -95,12 +95,14 @@ const CALLERS: Record<Exclude<ServiceName, 'proxy'>, { http: string[]; grpc: str
   'auth-bearer': { http: ['auth-basic', 'proxy'], grpc: ['auth-basic', 'proxy'] },
   'auth-basic': { http: ['proxy'], grpc: ['auth-app', 'auth-bearer', 'proxy'] },
   'auth-app': { http: ['proxy'], grpc: ['proxy'] },
+  'auth-apikey': { http: ['proxy'], grpc: ['proxy'] },
 };
 const PREFIX: Record<ServiceName, string> = {
   proxy: 'PROXY',
   'auth-bearer': 'AUTH_BEARER',
   'auth-basic': 'AUTH_BASIC',
   'auth-app': 'AUTH_APP',
+  'auth-apikey': 'AUTH_APIKEY',
 };
 const schemaKeys = (name: ServiceName) => Object.keys((CONFIG_SCHEMAS[name] as unknown as { shape: Record<string, unknown> }).shape);
 const requiredKeys = (name: ServiceName) =>

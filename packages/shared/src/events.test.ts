@@ -1,7 +1,7 @@
 import { MemoryBus } from './bus/memory-bus.js';
 import { MemoryStore } from './store/memory-store.js';
 import { FakeClock } from './testing/fake-clock.js';
-import { REVOCATION_KEYS, SUBJECTS, announceRevocation, parseEvent, publishEvent, rememberRevocation } from './events.js';
+import { REVOCATION_KEYS, SUBJECTS, announceRevocation, parseEvent, publishEvent, rememberRevocation, subscribeEvent } from './events.js';
 
 describe('event contracts', () => {
   const env = { id: 'e-1', at: 1 };
@@ -19,6 +19,16 @@ describe('event contracts', () => {
       SUBJECTS.revokedApiKey,
       { ...env, key_id: 'k', user_id: 'u', exp: 5 },
     ],
+    [
+      'an API-key revocation whose generation is not a whole number',
+      SUBJECTS.revokedApiKey,
+      { ...env, token_id: 'k', user_id: 'u', exp: 5, generation: '2' },
+    ],
+    [
+      'an API-key revocation with a negative generation',
+      SUBJECTS.revokedApiKey,
+      { ...env, token_id: 'k', user_id: 'u', exp: 5, generation: -1 },
+    ],
     ['a session revocation without sid', SUBJECTS.revokedSession, { ...env, user_id: 'u', exp: 5 }],
     ['a user revocation whose not_before is a string', SUBJECTS.revokedUser, { ...env, user_id: 'u', not_before: 'now', exp: 5 }],
     ['a user change with a reason nobody handles', SUBJECTS.userChanged, { ...env, user_id: 'u', reason: 'renamed' }],
@@ -27,6 +37,13 @@ describe('event contracts', () => {
     ['a subject outside the table', 'gatehouse.revoked.everything', { ...env }],
   ])('refuses %s', (_what, subject, payload) => {
     expect(parseEvent(subject, payload)).toBeUndefined();
+  });
+
+  it("reads an API-key revocation's generation, and its absence as every generation", () => {
+    const one = parseEvent(SUBJECTS.revokedApiKey, { ...env, token_id: 'k', user_id: 'u', exp: 5, generation: 3 });
+    expect(one?.subject === 'gatehouse.revoked.apikey' && one.payload.generation).toBe(3);
+    const all = parseEvent(SUBJECTS.revokedApiKey, { ...env, token_id: 'k', user_id: 'u', exp: 5 });
+    expect(all?.subject === 'gatehouse.revoked.apikey' && all.payload.generation).toBeUndefined();
   });
 
   it('keeps extra fields (audit details) without requiring them', () => {
@@ -48,6 +65,18 @@ describe('event contracts', () => {
       { subject: 'gatehouse.revoked.user', payload: sent },
       { subject: 'gatehouse.revoked.user', payload: again },
     ]);
+  });
+
+  it('hands a subscriber the typed payload and drops, with a warning, one outside the contract', async () => {
+    const bus = new MemoryBus();
+    const warned: string[] = [];
+    const got: Array<{ user_id: string; reason: string }> = [];
+    subscribeEvent(bus, SUBJECTS.userChanged, { warn: (_f, msg) => void warned.push(msg) }, (e) => void got.push(e));
+    await bus.publish(SUBJECTS.userChanged, { ...env, user_id: 'u', reason: 'renamed' });
+    await bus.publish(SUBJECTS.userChanged, { ...env, user_id: 'u', reason: 'deleted' });
+    await bus.flush();
+    expect(got).toEqual([expect.objectContaining({ user_id: 'u', reason: 'deleted' })]);
+    expect(warned).toEqual(['ignoring an event outside the contract']);
   });
 
   it('remembers a revocation and prunes the entries already past their expiry', async () => {

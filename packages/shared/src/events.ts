@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EventBus } from './bus/bus.js';
+import type { EventBus, Subscription } from './bus/bus.js';
 import type { Clock } from './clock.js';
 import type { KeyValueStore } from './store/store.js';
 
@@ -15,7 +15,7 @@ export const SUBJECTS = {
   revokedUser: 'gatehouse.revoked.user',
   /** { token_id, user_id } an app token was deleted or expired. */
   revokedAppToken: 'gatehouse.revoked.apptoken',
-  /** { token_id, user_id, exp } an API key was revoked. */
+  /** { token_id, user_id, exp, generation? } an API key was deleted, refreshed or disabled: tokens minted from it are void. */
   revokedApiKey: 'gatehouse.revoked.apikey',
   /** All revocations (proxy subscription). */
   revokedAll: 'gatehouse.revoked.*',
@@ -52,6 +52,14 @@ export interface RevokedCredentialEvent extends BaseEvent {
   exp: number;
 }
 
+export interface RevokedApiKeyEvent extends RevokedCredentialEvent {
+  /**
+   * What was minted from this generation of the key or an earlier one is void (a refreshed key keeps
+   * its id). Absent: every generation (a deleted key).
+   */
+  generation?: number;
+}
+
 export type UserChangeReason = 'disabled' | 'deleted' | 'password_changed' | 'suspended' | 'updated';
 
 export interface UserChangedEvent extends BaseEvent {
@@ -70,12 +78,17 @@ export interface AuditEvent extends BaseEvent {
   [k: string]: unknown;
 }
 
+/** Where a service's rules record who did what (`gatehouse.audit`; bus/audit-publisher.ts). */
+export interface AuditSink {
+  record(event: { action: string; actor: string; subject: string; [k: string]: unknown }): Promise<void>;
+}
+
 /** Every subject with its payload: the one contract publishers and subscribers are typed by. */
 export interface EventPayloads {
   'gatehouse.revoked.session': RevokedSessionEvent;
   'gatehouse.revoked.user': RevokedUserEvent;
   'gatehouse.revoked.apptoken': RevokedCredentialEvent;
-  'gatehouse.revoked.apikey': RevokedCredentialEvent;
+  'gatehouse.revoked.apikey': RevokedApiKeyEvent;
   'gatehouse.keys.rotated': KeysRotatedEvent;
   'gatehouse.user.changed': UserChangedEvent;
   'gatehouse.audit': AuditEvent;
@@ -107,7 +120,7 @@ const PAYLOAD_SCHEMAS: { [S in EventSubject]: z.ZodType<EventPayloads[S]> } = {
   'gatehouse.revoked.session': z.looseObject({ ...base, sid: text, user_id: text, exp: ms }),
   'gatehouse.revoked.user': z.looseObject({ ...base, user_id: text, not_before: ms, exp: ms }),
   'gatehouse.revoked.apptoken': credential,
-  'gatehouse.revoked.apikey': credential,
+  'gatehouse.revoked.apikey': credential.extend({ generation: z.number().int().nonnegative().optional() }),
   'gatehouse.keys.rotated': z.looseObject({ ...base, kid: text }),
   'gatehouse.user.changed': z.looseObject({ ...base, user_id: text, reason: z.enum(USER_CHANGE_REASONS) }),
   'gatehouse.audit': z.looseObject({ ...base, action: z.string(), actor: z.string(), subject: z.string() }),
@@ -144,6 +157,23 @@ export async function publishEvent<S extends EventSubject>(
 }
 
 /**
+ * Subscribes to one subject through its contract: the handler gets the typed payload; one that does
+ * not fit is logged and dropped (a subscriber never guesses fields).
+ */
+export function subscribeEvent<S extends EventSubject>(
+  bus: EventBus,
+  subject: S,
+  logger: { warn(fields: object, msg: string): void },
+  handle: (payload: EventPayloads[S]) => void | Promise<void>,
+): Subscription {
+  return bus.subscribe(subject, (payload, received) => {
+    const event = parseEvent(received, payload);
+    if (event?.subject !== subject) return void logger.warn({ subject: received }, 'ignoring an event outside the contract');
+    return handle(event.payload as EventPayloads[S]);
+  });
+}
+
+/**
  * Adds a member to a revocation list (REVOCATION_KEYS: a sorted set scored by the entry's expiry)
  * and prunes entries already past theirs, so the list a starting proxy loads stays small.
  */
@@ -155,8 +185,9 @@ export async function rememberRevocation(store: KeyValueStore, key: string, memb
 /**
  * Redis key prefixes (under the store's own `gh:` prefix). Revocation lists are sorted sets
  * scored by expiry (epoch ms), pruned on write, so a starting proxy loads them in one call each.
- * Members: `sessions` → sid; `users` → `<user_id>:<not_before_ms>`; `apptokens` / `apikeys` →
- * the credential id.
+ * Members: `sessions` → sid; `users` → `<user_id>:<not_before_ms>`; `apptokens` → the credential id;
+ * `apikeys` → `<key id>:<generation>` (tokens minted from that generation or an earlier one) or the
+ * bare key id (every generation).
  */
 export const REVOCATION_KEYS = {
   sessions: 'revoked:sessions',

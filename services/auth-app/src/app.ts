@@ -1,7 +1,11 @@
 import {
+  APP_TOKEN_REVOCATIONS,
+  AuditPublisher,
+  CredentialRevocationPublisher,
   ServiceHost,
   deriveKey,
   userDirectoryFor,
+  type AppTokenServiceHandlers,
   type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
@@ -9,10 +13,8 @@ import {
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
-import { AuditPublisher } from './events/audit-publisher.js';
-import { RevocationPublisher } from './events/revocation-publisher.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { appTokenServiceHandlers, type AppTokenHandlers } from './grpc/app-token-service.js';
+import { appTokenServiceHandlers } from './grpc/app-token-service.js';
 import { tokensRouter } from './http/tokens-routes.js';
 import { KvTokenRepository } from './store/kv-token-repository.js';
 import { CachedUserDirectory } from './users/cached-user-directory.js';
@@ -37,8 +39,13 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
     {
       tokens: new KvTokenRepository(store, clock, config.AUTH_APP_MAX_EXPIRY),
       users: directory,
-      revocations: new RevocationPublisher(store, bus, clock, config.AUTH_APP_REVOCATION_RETENTION, logger),
-      audit: new AuditPublisher(bus, clock, logger),
+      // The retention must exceed the proxy's cache of app-token successes.
+      revocations: new CredentialRevocationPublisher(
+        { store, bus, clock, logger },
+        APP_TOKEN_REVOCATIONS,
+        config.AUTH_APP_REVOCATION_RETENTION,
+      ),
+      audit: new AuditPublisher(bus, clock, logger, 'auth-app'),
       clock,
     },
     {
@@ -53,7 +60,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides):
 
   const { verifyIdentity } = host;
   host.http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
-  host.grpc.add<AppTokenHandlers>(host.protos.gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
+  host.grpc.add<AppTokenServiceHandlers>(host.protos.gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
 
   return {
     tokens,

@@ -129,6 +129,36 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
     expect(Number(res.expires_at_ms) - app.clock.now()).toBeLessThanOrEqual(15 * 60_000 + 1000);
   });
 
+  it('mints a token from an API key with the api_key_id and api_key_gen claims, and only well-formed ones', async () => {
+    const keyId = '0b9d2f8e-3c4a-4e5f-9a1b-2c3d4e5f6a7b';
+    const res = await app.grpc.MintAccessToken({
+      principal: { ...principal('u-apikey'), amr: ['apikey'] },
+      scopes: ['read'],
+      audience: '',
+      ttl_seconds: 600,
+      api_key_id: keyId,
+      api_key_generation: 3,
+    });
+    const claims = JSON.parse(Buffer.from(res.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: 'u-apikey', amr: ['apikey'], scope: 'read', api_key_id: keyId, api_key_gen: 3 });
+    expect(claims).not.toHaveProperty('sid');
+    const plain = JSON.parse(Buffer.from((await mint()).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('api_key_id');
+    const bad = (api_key_id: string, api_key_generation: number) =>
+      codeOf(
+        app.grpc.MintAccessToken({
+          principal: principal('u-apikey'),
+          scopes: [],
+          audience: '',
+          ttl_seconds: 60,
+          api_key_id,
+          api_key_generation,
+        }),
+      );
+    expect(await bad('not-a-uuid', 1)).toBe('INVALID_PAYLOAD');
+    expect(await bad(keyId, 0)).toBe('INVALID_PAYLOAD');
+  });
+
   it('signs with a PEM key from AUTH_BEARER_SIGNING_KEY_FILE and refuses rotation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bearer-key-'));
     const file = join(dir, 'key.pem');

@@ -30,6 +30,7 @@ import {
 } from '@gatehouse/shared';
 import { AuthCache } from './auth/auth-cache.js';
 import type { Authenticator } from './auth/authenticator.js';
+import { createApiKeyRefusal } from './auth/api-key-refusal.js';
 import { createAppTokenAuthenticator } from './auth/app-token-authenticator.js';
 import { createBasicAuthenticator } from './auth/basic-authenticator.js';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
@@ -94,6 +95,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
     'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
     'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
+    'auth-apikey': config.AUTH_APIKEY_HTTP_ENDPOINT,
     whoami: config.WHOAMI_HTTP_ENDPOINT,
   };
   // Upstreams with several instances: routes name the first, the pools connect to any live one.
@@ -120,8 +122,10 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   const caches = [tokenCache, basicCache, sessionCache];
 
   const trusted = config.providers.filter((p) => p.trustAccessTokens);
-  // With trusted providers, a Bearer token of another issuer goes on to their authenticators.
+  // A raw API key is refused before anything tries to verify it; then Bearer JWTs. With trusted
+  // providers, a Bearer token of another issuer goes on to their authenticators.
   const chain: Authenticator[] = [
+    createApiKeyRefusal(),
     createBearerAuthenticator({ verify, cache: tokenCache, clock, ...(trusted.length > 0 ? { issuers: [config.PUBLIC_URL] } : {}) }),
   ];
   /** The auth services this proxy calls: /readyz needs each to answer grpc.health.v1. */

@@ -74,7 +74,9 @@ export const configSchema = z.object({
   AUTH_BASIC_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9220'),
   AUTH_APP_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9230'),
   WHOAMI_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9250'),
-  /** auth-apikey's gRPC address (a later issue); its services are routed when it is set. */
+  /** auth-apikey's HTTP base URL: GET /apikey/oauthcallback (the end of a key's authorization at the IdP). */
+  AUTH_APIKEY_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9240'),
+  /** auth-apikey's gRPC address; apikeys.ApiKeyService is routed when it is set. */
   AUTH_APIKEY_GRPC_ENDPOINT: z.string().optional(),
   /** Override of the JWKS the proxy verifies access tokens with (default: auth-bearer's). */
   PROXY_ACCESS_TOKEN_JWKS_URL: z.string().url().optional(),

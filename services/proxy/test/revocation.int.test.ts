@@ -115,6 +115,35 @@ describe('proxy revocation with real Redis and NATS', () => {
     await eventually(async () => (await status(p, token)) === 401, 2000);
   });
 
+  it('refuses tokens minted from a revoked API key up to the revoked generation, at once and after a restart', async () => {
+    const p = await proxy();
+    const keyId = randomUUID();
+    const gen1 = await mintToken(jwks.key, { sub: 'user-key', claims: { amr: ['apikey'], api_key_id: keyId, api_key_gen: 1 } });
+    expect(await status(p, gen1)).toBe(200);
+    // auth-apikey refreshed the key: generation 1 is void, generation 2 (minted after re-authorization) is not.
+    await writer.zAdd(REVOCATION_KEYS.apiKeys, `${keyId}:1`, Date.now() + 60_000);
+    await publisher.publish(SUBJECTS.revokedApiKey, {
+      id: randomUUID(),
+      at: Date.now(),
+      token_id: keyId,
+      user_id: 'user-key',
+      exp: Date.now() + 60_000,
+      generation: 1,
+    });
+    await publisher.flush();
+    await eventually(async () => (await status(p, gen1)) === 401, 2000);
+    const gen2 = await mintToken(jwks.key, { sub: 'user-key', claims: { amr: ['apikey'], api_key_id: keyId, api_key_gen: 2 } });
+    expect(await status(p, gen2)).toBe(200);
+
+    // A proxy that starts later loads the same state from Redis; a bare id (a deleted key) voids every generation.
+    const deleted = randomUUID();
+    await writer.zAdd(REVOCATION_KEYS.apiKeys, deleted, Date.now() + 60_000);
+    const late = await proxy();
+    expect(await status(late, gen1)).toBe(401);
+    expect(await status(late, gen2)).toBe(200);
+    expect(await status(late, await mintToken(jwks.key, { claims: { api_key_id: deleted, api_key_gen: 7 } }))).toBe(401);
+  });
+
   it('refetches the JWKS at once on gatehouse.keys.rotated', async () => {
     const { testKeyPair } = await import('@gatehouse/shared/testing');
     const p = await proxy();

@@ -39,7 +39,7 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
     opts.logger ? opts.logger.child({ component: name }) : createLogger({ service: name, level, destination });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const names = resolveRunSet(rawEnv);
-  const env = withDerivedEndpoints(rawEnv);
+  const env = withDerivedEndpoints(rawEnv, names);
   env.GATEHOUSE_SECRET = ensureSecret(env, opts.dataDir ?? env.GATEHOUSE_DATA_DIR ?? '.gatehouse', logger);
   delete env.GATEHOUSE_SECRET_FILE;
 

@@ -12,3 +12,6 @@ export type { TokenServiceHandlers } from '../gen/gatehouse/v1/TokenService.js';
 export type { UserServiceHandlers } from '../gen/gatehouse/v1/UserService.js';
 export type { AppTokenServiceHandlers } from '../gen/gatehouse/v1/AppTokenService.js';
 export type { LoginServiceHandlers } from '../gen/login/v1/LoginService.js';
+export type { ApiKeyServiceHandlers } from '../gen/apikeys/ApiKeyService.js';
+export type { APIKey, APIKey__Output } from '../gen/apikeys/APIKey.js';
+export type { KeyStatus__Output } from '../gen/apikeys/KeyStatus.js';

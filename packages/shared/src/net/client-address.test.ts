@@ -107,7 +107,17 @@ describe('isLoopbackHost', () => {
   it.each(['localhost', 'LOCALHOST', '127.0.0.1', '127.8.9.10', '[::1]', '::1'])('is true for %s', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
-  it.each(['example.com', 'localhost.example.com', '128.0.0.1', '10.0.0.1', '[::2]', '0.0.0.0', ''])('is false for %s', (host) => {
+  it.each([
+    'example.com',
+    'localhost.example.com',
+    'app.localhost',
+    '127.0.0.1.evil.example',
+    '128.0.0.1',
+    '10.0.0.1',
+    '[::2]',
+    '0.0.0.0',
+    '',
+  ])('is false for %s', (host) => {
     expect(isLoopbackHost(host)).toBe(false);
   });
 });

@@ -3,15 +3,8 @@ import type { AppTokens } from '../domain/app-tokens.js';
 import { LABEL_CLI, LABEL_IMPERSONATION } from '../domain/label.js';
 import type { AppTokenRecord } from '../domain/ports.js';
 
-/**
- * The generated handlers' named methods. The generated interface extends grpc-js's
- * UntypedServiceImplementation, whose string index signature AsyncHandlers maps to `never`, which
- * would reject every method; dropping the index keeps all named methods (a new RPC is a type error here).
- */
-export type AppTokenHandlers = { [K in keyof AppTokenServiceHandlers as string extends K ? never : K]: AppTokenServiceHandlers[K] };
-
 /** The `oneof user { user_id, user_name }` that CreateAppToken, ListAppTokens and DeleteAppToken share. */
-type UserOneof = Parameters<AsyncHandlers<AppTokenHandlers>['ListAppTokens']>[0];
+type UserOneof = Parameters<AsyncHandlers<AppTokenServiceHandlers>['ListAppTokens']>[0];
 
 /** The CLI's default expiry (seed 004: "Default is 72h"). The HTTP API has none: expiry is required there. */
 export const CLI_DEFAULT_EXPIRY = '72h';
@@ -51,7 +44,7 @@ async function userIdOf(tokens: AppTokens, ref: UserKey): Promise<string> {
  * gatehouse.v1.AppTokenService. Authenticate is the proxy's; Create, List and Delete are the
  * CLI's (an internal, operator-only API: no identity header, the caller is trusted to name users).
  */
-export function appTokenServiceHandlers(tokens: AppTokens): AsyncHandlers<AppTokenHandlers> {
+export function appTokenServiceHandlers(tokens: AppTokens): AsyncHandlers<AppTokenServiceHandlers> {
   return {
     Authenticate: async (req) => {
       const { user, record } = await tokens.authenticate(req.username, req.token);

@@ -1,6 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import {
   GatehouseError,
+  grpcClientAddress,
   type AsyncHandlers,
   type AccessTokenVerifier,
   type LoginServiceHandlers,
@@ -8,7 +9,6 @@ import {
 } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import { clientIpOf } from './client-ip.js';
 
 type Handlers = AsyncHandlers<LoginServiceHandlers>;
 /** login.v1.LoginResponse (RefreshTokenResponse has the same fields). */
@@ -52,7 +52,7 @@ export function loginServiceHandlers(deps: {
   return {
     Login: async (r, ctx) => {
       const { session } = await deps.login.login(
-        { email: r.email, password: r.password, ip: clientIpOf(ctx, deps.trustedPeers) },
+        { email: r.email, password: r.password, ip: grpcClientAddress(ctx, deps.trustedPeers) },
         ua(ctx.metadata),
       );
       return reply(session, deps.tokenIssuer);
@@ -60,7 +60,10 @@ export function loginServiceHandlers(deps: {
     RefreshToken: async (r, ctx) => {
       if (!r.refresh_token || r.refresh_token.length > 512)
         throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
-      return reply(await deps.issuer.refresh(r.refresh_token, clientIpOf(ctx, deps.trustedPeers), ua(ctx.metadata)), deps.tokenIssuer);
+      return reply(
+        await deps.issuer.refresh(r.refresh_token, grpcClientAddress(ctx, deps.trustedPeers), ua(ctx.metadata)),
+        deps.tokenIssuer,
+      );
     },
     GetOIDCInfo: async () => {
       if (!deps.oidc)

@@ -1,11 +1,10 @@
-import { GatehouseError, type AsyncHandlers, type TrustedPeers, type UserServiceHandlers } from '@gatehouse/shared';
+import { GatehouseError, grpcClientAddress, type AsyncHandlers, type TrustedPeers, type UserServiceHandlers } from '@gatehouse/shared';
 import type { ExternalSignIn } from '../auth/external-sign-in.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf, type LoginFlow } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
 import type { UserAdministration } from '../auth/user-administration.js';
 import { toPublicUser } from '../domain/user.js';
-import { clientIpOf } from './client-ip.js';
 
 type Handlers = AsyncHandlers<UserServiceHandlers>;
 type GetUserRequest = Parameters<Handlers['GetUser']>[0];
@@ -64,7 +63,7 @@ export function userServiceHandlers(deps: {
     SetPassword: async (r) => toPublicUser(await directory.setPassword(r.id, r.password)),
     /** HTTP Basic for the proxy: no TOTP field, so TOTP users get INVALID_OTP. Only failures are padded: Basic is per request. */
     Authenticate: async (r, ctx) => {
-      const ip = r.ip || clientIpOf(ctx, deps.trustedPeers);
+      const ip = r.ip || grpcClientAddress(ctx, deps.trustedPeers);
       const started = performance.now();
       try {
         const { user, amr } = await deps.authenticator.authenticate({ email: r.email, password: r.password, ip });
@@ -78,7 +77,7 @@ export function userServiceHandlers(deps: {
     GetUserByIdentity: async (r) => toPublicUser(await deps.externalSignIn.findByIdentity(r.provider, r.external_id)),
     /** The built-in IdP's login form: the whole login flow (limiter, stall, TOTP), no session. */
     CheckCredentials: async (r, ctx) => {
-      const ip = r.ip || clientIpOf(ctx, deps.trustedPeers);
+      const ip = r.ip || grpcClientAddress(ctx, deps.trustedPeers);
       const { user, amr } = await deps.login.check({ email: r.email, password: r.password, otp: r.otp || undefined, ip });
       return { user: toPublicUser(user), amr };
     },

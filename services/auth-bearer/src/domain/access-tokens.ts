@@ -17,6 +17,8 @@ export interface AccessTokenSubject {
   name?: string | undefined;
   /** RFC 8693 actor. */
   actor?: string | undefined;
+  /** The API key (and its generation) a session-less token is minted from: claims `api_key_id`, `api_key_gen`. */
+  apiKey?: { id: string; generation: number } | undefined;
 }
 
 export interface MintedAccessToken {
@@ -54,6 +56,7 @@ export class AccessTokenIssuer {
       ...(s.email ? { email: s.email } : {}),
       ...(s.name ? { name: s.name } : {}),
       ...(s.actor ? { act: { sub: s.actor } } : {}),
+      ...(s.apiKey ? { api_key_id: s.apiKey.id, api_key_gen: s.apiKey.generation } : {}),
     };
     const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP }).sign(key.privateKey);
     return { token, jti, expiresAtMs: exp * 1000, claims };

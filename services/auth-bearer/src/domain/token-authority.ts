@@ -10,6 +10,9 @@ import { isPlausibleToken } from './refresh-token-format.js';
 import type { OpenSessionInput, SessionService } from './sessions.js';
 import { revokedByUserNotBefore } from './user-not-before.js';
 
+/** The id of an API key (auth-apikey): a UUID, lower case. */
+const API_KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A session's tokens as the use cases answer them; transports map it (gRPC TokenSet, Directus JSON). */
 export interface TokenSet {
   access_token: string;
@@ -145,9 +148,20 @@ export class TokenAuthority {
     return claims;
   }
 
-  /** Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. */
-  async mintAccessToken(p: MintPrincipal, scopes: string[], audience: string | undefined, ttlSeconds: number): Promise<MintedAccessToken> {
+  /**
+   * Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. `apiKey` names
+   * the key (UUID) and generation a token is minted from, so the proxy can revoke by key.
+   */
+  async mintAccessToken(
+    p: MintPrincipal,
+    scopes: string[],
+    audience: string | undefined,
+    ttlSeconds: number,
+    apiKey?: { id: string; generation: number },
+  ): Promise<MintedAccessToken> {
     if (!p.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'principal.user_id is required.' });
+    if (apiKey && (!API_KEY_ID.test(apiKey.id) || !Number.isSafeInteger(apiKey.generation) || apiKey.generation < 1))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: 'api_key_id must be a UUID and api_key_generation a positive integer.' });
     const max = this.deps.opts.mintMaxTtlMs;
     const ttlMs = ttlSeconds > 0 ? Math.min(ttlSeconds * 1000, max) : Math.min(max, 15 * 60_000);
     return this.deps.issuer.mint(
@@ -161,6 +175,7 @@ export class TokenAuthority {
         email: p.email,
         name: p.name,
         actor: p.actor,
+        apiKey,
       },
       { ttlMs, audience: this.audienceOf(audience) },
     );

@@ -101,6 +101,7 @@ export function tokenServiceHandlers(deps: { authority: TokenAuthority; sessions
         req.scopes.length ? req.scopes : (p?.scopes ?? []),
         req.audience,
         Number(req.ttl_seconds),
+        req.api_key_id ? { id: req.api_key_id, generation: Number(req.api_key_generation) } : undefined,
       );
       return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
     },

@@ -52,15 +52,31 @@ describe('the proxy revocation state', () => {
     t.revocation.stop();
   });
 
-  it('revokes app tokens and API keys by token_id, and drops an event naming key_id (no event declares it)', async () => {
+  it('revokes app tokens by token_id, and drops an event naming key_id (no event declares it)', async () => {
     const t = setup();
     await t.revocation.start();
     const exp = t.clock.now() + 60_000;
-    t.revocation.apply(SUBJECTS.revokedApiKey, { id: 'e-1', at: t.clock.now(), key_id: 'k-1', user_id: 'u-1', exp });
-    expect(await t.revocation.check(principal('', 'u-1', 'k-1'))).toBeNull();
+    t.revocation.apply(SUBJECTS.revokedAppToken, { id: 'e-1', at: t.clock.now(), key_id: 't-1', user_id: 'u-1', exp });
+    expect(await t.revocation.check(principal('', 'u-1', 't-1'))).toBeNull();
     expect(t.warnings).toEqual(['ignoring an event outside the contract']);
-    t.revocation.apply(SUBJECTS.revokedApiKey, { id: 'e-2', at: t.clock.now(), token_id: 'k-1', user_id: 'u-1', exp });
-    expect(await t.revocation.check(principal('', 'u-1', 'k-1'))).toBe('credential revoked');
+    t.revocation.apply(SUBJECTS.revokedAppToken, { id: 'e-2', at: t.clock.now(), token_id: 't-1', user_id: 'u-1', exp });
+    expect(await t.revocation.check(principal('', 'u-1', 't-1'))).toBe('credential revoked');
+    t.revocation.stop();
+  });
+
+  it("revokes the tokens minted from an API key up to the event's generation, and every generation without one", async () => {
+    const t = setup();
+    await t.revocation.start();
+    const exp = t.clock.now() + 60_000;
+    const minted = (id: string, generation: number): AuthPrincipal => ({ ...principal('', 'u-1'), apiKey: { id, generation } });
+    await publishEvent(t.bus, t.clock, SUBJECTS.revokedApiKey, { token_id: 'k-1', user_id: 'u-1', exp, generation: 1 });
+    await t.bus.flush();
+    expect(await t.revocation.check(minted('k-1', 1))).toBe('api key revoked');
+    expect(await t.revocation.check(minted('k-1', 2))).toBeNull();
+    expect(t.evicted.some((m) => m(minted('k-1', 1))) && !t.evicted.some((m) => m(minted('k-1', 2)))).toBe(true);
+    await publishEvent(t.bus, t.clock, SUBJECTS.revokedApiKey, { token_id: 'k-1', user_id: 'u-1', exp });
+    await t.bus.flush();
+    expect(await t.revocation.check(minted('k-1', 2))).toBe('api key revoked');
     t.revocation.stop();
   });
 

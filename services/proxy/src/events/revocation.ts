@@ -140,7 +140,14 @@ export class Revocation {
       ),
     );
     for (const m of sessions!) out.addSession(m.member, m.score);
-    for (const m of [...apps!, ...keys!]) out.addToken(m.member, m.score);
+    for (const m of apps!) out.addToken(m.member, m.score);
+    for (const m of keys!) {
+      // Member `key_id:generation` (tokens minted from that generation or an earlier one); a bare id: every generation.
+      const i = m.member.lastIndexOf(':');
+      const gen = i > 0 ? Number(m.member.slice(i + 1)) : NaN;
+      if (Number.isSafeInteger(gen)) out.addApiKey(m.member.slice(0, i), gen, m.score);
+      else out.addApiKey(m.member, Number.POSITIVE_INFINITY, m.score);
+    }
     for (const m of users!) {
       // Member `user_id:not_before_ms`; a bare user id means "issued before the entry's start".
       const i = m.member.lastIndexOf(':');
@@ -172,11 +179,17 @@ export class Revocation {
         this.o.onRevoked((p) => p.identity.sub === user && p.identity.auth_method !== 'bearer');
         break;
       }
-      case SUBJECTS.revokedAppToken:
-      case SUBJECTS.revokedApiKey: {
+      case SUBJECTS.revokedAppToken: {
         const { token_id: id, exp } = event.payload;
         this.set.addToken(id, exp);
         this.o.onRevoked((p) => p.identity.token_id === id);
+        break;
+      }
+      case SUBJECTS.revokedApiKey: {
+        // Tokens minted from the key up to `generation` (a refresh keeps the id), or from any generation.
+        const { token_id: id, exp, generation = Number.POSITIVE_INFINITY } = event.payload;
+        this.set.addApiKey(id, generation, exp);
+        this.o.onRevoked((p) => p.apiKey?.id === id && p.apiKey.generation <= generation);
         break;
       }
       default:

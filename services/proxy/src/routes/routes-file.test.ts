@@ -4,7 +4,13 @@ import { providerRoutes } from './provider-routes.js';
 import { loadRoutesFile, parseRoutes } from './routes-file.js';
 import { codeOf } from '@gatehouse/shared/testing';
 
-const endpoints = { 'auth-bearer': 'http://b:1', 'auth-basic': 'http://c:1', 'auth-app': 'http://a:1', whoami: 'http://w:1' };
+const endpoints = {
+  'auth-bearer': 'http://b:1',
+  'auth-basic': 'http://c:1',
+  'auth-app': 'http://a:1',
+  'auth-apikey': 'http://k:1',
+  whoami: 'http://w:1',
+};
 
 describe('the shipped routes file', () => {
   const routes = loadRoutesFile(DEFAULT_ROUTES_FILE, endpoints);
@@ -22,6 +28,7 @@ describe('the shipped routes file', () => {
     ['GET', '/users/me', 'http://c:1/', false],
     ['GET', '/users', 'http://c:1/', false],
     ['POST', '/auth-app/tokens', 'http://a:1/', false],
+    ['GET', '/apikey/oauthcallback', 'http://k:1/', true],
     ['GET', '/whoami', 'http://w:1/', false],
   ])('%s %s goes to %s (public %s)', (method, path, upstream, isPublic) => {
     const r = matchRoute(routes, method, path);
@@ -45,6 +52,11 @@ describe('the shipped routes file', () => {
     expect(matchRoute(routes, 'GET', '/auth-app/x').upstreamName).toBe('auth-app');
     expect(codeOf(() => matchRoute(routes, 'GET', '/authx'))).toBe('ROUTE_NOT_FOUND');
     expect(codeOf(() => matchRoute(routes, 'POST', '/auth'))).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('routes only GET /apikey/oauthcallback to auth-apikey, nothing else under /apikey', () => {
+    expect(codeOf(() => matchRoute(routes, 'POST', '/apikey/oauthcallback'))).toBe('METHOD_NOT_ALLOWED');
+    expect(codeOf(() => matchRoute(routes, 'GET', '/apikey/oauthcallback/x'))).toBe('ROUTE_NOT_FOUND');
   });
 });
 
