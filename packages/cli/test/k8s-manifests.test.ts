@@ -76,6 +76,7 @@ const SECRET_KEYS = [
   'oidc-clients.json',
   'oidc-cli-client-secret',
   'oidc-apikey-client-secret',
+  'apikey-oidc-client-secret',
 ];
 /** Secrets a container reads whole (`envFrom`), each optional: the keys are variable names the operator picks. */
 const ENV_SECRETS = ['gatehouse-provider-secrets'];
@@ -92,8 +93,8 @@ const providerKeys = (name: ServiceName, vars: Map<string, string | undefined>) 
 };
 /** Callers of each service's internal ports (docs/architecture.md, who calls whom). */
 const CALLERS: Record<Exclude<ServiceName, 'proxy'>, { http: string[]; grpc: string[] }> = {
-  'auth-bearer': { http: ['auth-basic', 'proxy'], grpc: ['auth-basic', 'proxy'] },
-  'auth-basic': { http: ['proxy'], grpc: ['auth-app', 'auth-bearer', 'proxy'] },
+  'auth-bearer': { http: ['auth-basic', 'proxy'], grpc: ['auth-apikey', 'auth-basic', 'proxy'] },
+  'auth-basic': { http: ['proxy'], grpc: ['auth-apikey', 'auth-app', 'auth-bearer', 'proxy'] },
   'auth-app': { http: ['proxy'], grpc: ['proxy'] },
   'auth-apikey': { http: ['proxy'], grpc: ['proxy'] },
 };
@@ -224,7 +225,12 @@ describe.each(['distributed', 'all-in-one'])('deploy/k8s overlay %s', (overlay) 
   });
 
   it('gives auth-bearer, auth-basic and the proxy one switch for the built-in IdP (AUTH_OIDC_BUILTIN, on)', () => {
-    const readers = objs.filter((o) => o.kind === 'Deployment' && o.spec.template.spec.containers[0].args[0] !== 'auth-app');
+    // Every Deployment running a service whose schema has the switch (auth-app and auth-apikey have none).
+    const readers = objs.filter((o) => {
+      const args = o.kind === 'Deployment' ? o.spec.template.spec.containers[0].args : undefined;
+      return args && (args[0] === 'server' || schemaKeys(args[0] as ServiceName).includes('AUTH_OIDC_BUILTIN'));
+    });
+    expect(readers.length).toBe(overlay === 'all-in-one' ? 1 : 3);
     const switches = readers.map((d) => {
       const c = d.spec.template.spec.containers[0];
       const from = (c.envFrom ?? []).filter(
@@ -303,7 +309,11 @@ describe('deploy/k8s distributed overlay: the scaled-out form', () => {
   });
 
   it('reaches every gRPC service through a headless Service (calls balanced over all pods)', () => {
-    const endpoints = find(objs, 'ConfigMap', 'gatehouse-endpoints')!.data as Record<string, string>;
+    // gatehouse-endpoints for the services everyone calls; gatehouse-auth-apikey for the one only the proxy calls.
+    const endpoints = Object.assign(
+      {},
+      ...['gatehouse-endpoints', 'gatehouse-auth-apikey'].map((n) => find(objs, 'ConfigMap', n)!.data as Record<string, string>),
+    ) as Record<string, string>;
     for (const name of SERVICE_NAMES.filter((n) => n !== 'proxy')) {
       const target = endpoints[`${PREFIX[name]}_GRPC_ENDPOINT`]!;
       const host = /^([a-z0-9-]+):(\d+)$/.exec(target);

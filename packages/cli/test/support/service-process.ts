@@ -6,7 +6,13 @@ import { freePort } from '@gatehouse/shared/testing';
 // several instances of a service or kill one.
 const MAIN = resolve(process.cwd(), 'packages/cli/dist/src/main.js');
 
-const PREFIX = { proxy: 'PROXY', 'auth-bearer': 'AUTH_BEARER', 'auth-basic': 'AUTH_BASIC', 'auth-app': 'AUTH_APP' } as const;
+const PREFIX = {
+  proxy: 'PROXY',
+  'auth-bearer': 'AUTH_BEARER',
+  'auth-basic': 'AUTH_BASIC',
+  'auth-app': 'AUTH_APP',
+  'auth-apikey': 'AUTH_APIKEY',
+} as const;
 export type ServiceName = keyof typeof PREFIX;
 
 export interface Ports {
