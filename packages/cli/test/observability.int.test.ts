@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
 import * as oidc from 'openid-client';
-import { CLI_CLIENT_ID, createLogger } from '@gatehouse/shared';
+import { CLI_CLIENT_ID, createApiKeyClient, createLogger } from '@gatehouse/shared';
 import { TestBrowser, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { startAllInOne, type RunningRuntime } from '../src/index.js';
 import { onFreePorts, waitFor } from './helpers.js';
@@ -123,7 +123,7 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
           PUBLIC_URL: `http://${addrs.PROXY_HTTP_ADDR}`,
           REDIS_URL: redis.url,
           NATS_URL: nats.url,
-          GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
+          GATEHOUSE_ADD_RUN_SERVICES: 'auth-app,auth-apikey',
           PROXY_ENABLE_APP_AUTH: 'true',
           GATEHOUSE_ADMIN_PASSWORD: adminPassword,
           LOGIN_STALL_TIME: '10ms',
@@ -196,6 +196,19 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
     const failedBefore = await loginsWith('INVALID_CREDENTIALS');
     expect(await idpSignIn('admin@example.com', 'wrong password 2')).toBe(401);
     expect(await loginsWith('INVALID_CREDENTIALS')).toBe(failedBefore + 1);
+    // An API key exchange (a key that does not exist) through the proxy's gRPC entry, for the auth-apikey panel.
+    const apikeys = createApiKeyClient(addrs.PROXY_GRPC_ADDR!, { deadlineMs: 5000 });
+    try {
+      await expect(apikeys.ExchangeKeyForToken({ apiKey: `ghk_${'0'.repeat(32)}_${'x'.repeat(43)}` })).rejects.toBeDefined();
+    } finally {
+      apikeys.close();
+    }
+    const apikeyMetrics = await (await fetch(`http://127.0.0.1:${rt.ports['auth-apikey']!.debug}/metrics`)).text();
+    const exchanges = apikeyMetrics
+      .split('\n')
+      .filter((l) => l.startsWith('gatehouse_grpc_server_handled_total{') && l.includes('grpc_method="ExchangeKeyForToken"'));
+    expect(exchanges.length).toBeGreaterThan(0);
+    expect(exchanges.every((l) => l.includes('service="auth-apikey"'))).toBe(true);
 
     const scrape = async () =>
       exposition(
@@ -228,5 +241,16 @@ describe('metrics named by the dashboard and the alert rules, against the runnin
     expect([...samples.keys()]).toEqual(
       expect.arrayContaining(['gatehouse_store_up', 'gatehouse_bus_up', 'gatehouse_password_hash_queue_depth']),
     );
+    // Every service, auth-apikey included, reports its Redis and NATS connections (the panels and alerts group by service).
+    const up = await Promise.all(
+      Object.entries(rt.ports)
+        .filter(([name]) => name !== 'whoami')
+        .map(async ([name, p]) => {
+          const text = await (await fetch(`http://127.0.0.1:${p.debug}/metrics`)).text();
+          return [name, /^gatehouse_store_up\{[^}]*\} 1$/m.test(text), /^gatehouse_bus_up\{[^}]*\} 1$/m.test(text)];
+        }),
+    );
+    expect(up.map(([name]) => name).sort()).toEqual(['auth-apikey', 'auth-app', 'auth-basic', 'auth-bearer', 'proxy']);
+    expect(up.filter(([, store, bus]) => !store || !bus)).toEqual([]);
   });
 });
