@@ -56,10 +56,11 @@ describe('docs/operations.md environment tables', () => {
   });
 
   it('takes the meaning from the comment above a variable', () => {
-    const src = `/** Not about a variable. */\nconst x = 1;\n/**\n * - Z_MAX (5): the most.\n */\n  /** Where it listens.\n   * Second line. */\n  X_ADDR: env.addr('a:1'),\n  Y: z.string(),`;
+    const src = `/** Not about a variable. */\nconst x = 1;\n/**\n * - Z_MAX (5): the most.\n * - W_TTL (1m): how long,\n *   at most.\n * - V (1) and U (2) share one line\n *   that names no single variable.\n */\n  /** Where it listens.\n   * Second line. */\n  X_ADDR: env.addr('a:1'),\n  Y: z.string(),`;
     expect([...commentsOf(src)]).toEqual([
       ['X_ADDR', 'Where it listens. Second line.'],
       ['Z_MAX', 'the most.'],
+      ['W_TTL', 'how long, at most.'],
     ]);
   });
 });

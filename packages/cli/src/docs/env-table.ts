@@ -73,7 +73,23 @@ export function commentsOf(source: string): Map<string, string> {
       .filter(Boolean)
       .join(' ');
   for (const m of source.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n\s*([A-Z][A-Z0-9_]+):/g)) out.set(m[2]!, flatten(m[1]!));
-  for (const m of source.matchAll(/^\s*\*\s*- ([A-Z][A-Z0-9_]+) \([^)]*\): (.+)$/gm)) if (!out.has(m[1]!)) out.set(m[1]!, m[2]!.trim());
+  // A list item runs on over the comment's following lines until the next item or the comment's end.
+  for (const block of source.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\//g)) {
+    let item: { name: string; text: string[] } | undefined;
+    const done = () => {
+      if (item && !out.has(item.name)) out.set(item.name, item.text.join(' '));
+      item = undefined;
+    };
+    for (const line of block[1]!.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim())) {
+      const m = /^- ([A-Z][A-Z0-9_]+) \([^)]*\): (.+)$/.exec(line);
+      if (m) {
+        done();
+        item = { name: m[1]!, text: [m[2]!.trim()] };
+      } else if (!line || line.startsWith('- ')) done();
+      else item?.text.push(line);
+    }
+    done();
+  }
   return out;
 }
 
@@ -87,6 +103,7 @@ const SOURCES = [
   'services/auth-bearer/src/idp/idp-config.ts',
   'services/auth-basic/src/config.ts',
   'services/auth-app/src/config.ts',
+  'services/auth-apikey/src/config.ts',
 ];
 /** The per-provider settings (AUTH_<NAME>_<SETTING>) are commented in their own schema. */
 const PROVIDER_SOURCE = 'packages/shared/src/providers/provider-env.ts';
