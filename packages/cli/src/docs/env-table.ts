@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { PROVIDER_SETTING_SCHEMAS, PROVIDER_SETTINGS, PROVIDER_SETTINGS_READ, commonEnv, type ProviderUse } from '@gatehouse/shared';
 import { CONFIG_SCHEMAS, RUNTIME_ENV, SERVICE_NAMES, type ServiceName } from '../services.js';
 
@@ -174,7 +174,12 @@ export function renderEnvTables(root: string): string {
     ),
   );
   out.push('<!-- prettier-ignore-end -->', END);
-  return out.join('\n');
+  // Defaults that are files of the checkout (PROXY_ROUTES_FILE) are shown relative to the repository,
+  // so the table does not depend on where the repository was cloned.
+  return out
+    .join('\n')
+    .split(`${resolve(root)}${sep}`)
+    .join('');
 }
 
 /**
