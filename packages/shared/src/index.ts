@@ -41,3 +41,4 @@ export * from './oidc/discovery.js';
 export * from './users/identity-directory.js';
 export * from './oidc/builtin-idp.js';
 export * from './http/html.js';
+export * from './net/index.js';
