@@ -48,6 +48,7 @@ import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { BackchannelLogout } from './sso/backchannel-logout.js';
 import { ProviderClients } from './sso/provider-clients.js';
+import { ProviderSignIn } from './sso/provider-sign-in.js';
 import { SsoLogin } from './sso/sso-login.js';
 import { SsoSessionIndex } from './sso/sso-session-index.js';
 import { SsoStateSealer } from './sso/sso-state.js';
@@ -141,20 +142,28 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   });
   const cookies = cookieSettingsFrom(config);
   const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
-  const ssoLogin = new SsoLogin({
-    providers: config.providers,
-    clients: new ProviderClients({ timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT, retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER }),
-    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+  const providerClients = new ProviderClients({
+    timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
+    retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER,
+  });
+  const providerSignIn = new ProviderSignIn({
     identities: identities ?? {
       signIn: () => Promise.reject(new GatehouseError('INVALID_PROVIDER')),
       findByIdentity: () => Promise.resolve(null),
     },
     authority,
     index: ssoIndex,
+    logger,
+    secret: config.GATEHOUSE_SECRET,
+  });
+  const ssoLogin = new SsoLogin({
+    providers: config.providers,
+    clients: providerClients,
+    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+    signIn: providerSignIn,
     store,
     clock,
     logger,
-    secret: config.GATEHOUSE_SECRET,
     opts: { publicUrl: config.PUBLIC_URL, stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL },
   });
   const backchannel = new BackchannelLogout({
