@@ -27,6 +27,9 @@ import {
   type ServiceDeps,
   type Subscription,
   type TokenServiceHandlers,
+  type AuthServiceHandlers,
+  parseTrustedPeers,
+  splitAddr,
   type UserDirectory,
   type CredentialChecker,
   BUILTIN_IDP_PATH,
@@ -44,6 +47,9 @@ import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { createCliLogin } from './cli/create-cli-login.js';
+import { listenerBase } from './cli/local-issuer-fetch.js';
+import { authServiceImpl } from './grpc/auth-service.js';
 import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { BackchannelLogout } from './sso/backchannel-logout.js';
@@ -217,6 +223,23 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
 
   const grpc = new GrpcServer({ logger, metrics, tls });
   grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
+  // The CLI login (seed 000's mgmt.v1alpha1.AuthService): the built-in IdP, reached on our own HTTP
+  // listener, or AUTH_CLI_PROVIDER; client addresses from the proxy's x-forwarded-for when trusted.
+  const cliLogin = createCliLogin(config, {
+    store,
+    clock,
+    logger,
+    authority,
+    sessions,
+    users,
+    providerClients,
+    signIn: providerSignIn,
+    localHttp: () => listenerBase(splitAddr(config.AUTH_BEARER_HTTP_ADDR)[0], httpListener?.port ?? 0),
+  });
+  grpc.add<AuthServiceHandlers>(
+    loadProtos().mgmt.v1alpha1.AuthService.service,
+    authServiceImpl({ login: cliLogin, trusted: parseTrustedPeers(trustProxySetting(config) || 'false') }),
+  );
 
   let httpListener: HttpListener | undefined;
   let debug: DebugServer | undefined;
