@@ -52,6 +52,8 @@ function amrOf(claims: oidc.IDToken): string[] {
  */
 export class BuiltinCliIssuer implements CliIssuer {
   readonly issuer: string;
+  /** Its ID tokens carry the user id: nothing more is needed to find the account. */
+  readonly scopes: readonly string[] = [];
 
   constructor(
     private readonly deps: {

@@ -76,7 +76,7 @@ export class CliLogin {
     const issuer = this.need();
     const redirectUri = checkCliRedirectUri(req.redirect_uri, this.deps.opts.redirectAllowList);
     const state = checkState(req.state);
-    const scopes = checkScope(req.scope);
+    const scopes = [...new Set([...checkScope(req.scope), ...issuer.scopes])];
     const challenge = checkCodeChallenge(req.code_challenge);
     const config = await issuer.configuration().catch((err: unknown) => {
       throw idpError(err, issuer.issuer, this.deps.logger);
@@ -119,12 +119,11 @@ export class CliLogin {
       throw ge;
     }
     const granted = tokens.scope === undefined ? undefined : tokens.scope.split(' ').filter(Boolean);
-    const set = await issuer.openSession(config, tokens, {
-      client_id: CLI_CLIENT_ID,
-      scopes: granted ?? [],
-      ip: client.ip,
-      user_agent: client.user_agent,
-    });
+    const set = await issuer
+      .openSession(config, tokens, { client_id: CLI_CLIENT_ID, scopes: granted ?? [], ip: client.ip, user_agent: client.user_agent })
+      .catch((err: unknown) => {
+        throw idpError(err, issuer.issuer, this.deps.logger);
+      });
     // A replay that came while this exchange ran: RFC 6749 §4.1.2, tokens issued for the code are revoked.
     if (!(await this.deps.store.compareAndSet(key, PENDING, set.session_id, { ttlMs: CODE_MEMORY_MS }))) {
       await this.deps.sessions.revokeSession(set.session_id, 'cli_code_replayed');

@@ -16,6 +16,8 @@ export type IdpTokens = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseH
 export interface CliIssuer {
   /** GetCliIssuer's issuer_url; also the `iss` of its authorization responses. */
   readonly issuer: string;
+  /** Scopes every authorization request there carries besides the CLI's (a provider's AUTH_<NAME>_SCOPE: what its identity mapping needs). */
+  readonly scopes: readonly string[];
   /** openid-client's configuration of the CLI's client there (discovered on first use, then kept). */
   configuration(): Promise<oidc.Configuration>;
   /** The Gatehouse session of the person the IdP's token response names. */

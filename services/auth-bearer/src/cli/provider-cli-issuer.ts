@@ -12,6 +12,7 @@ import type { CliIssuer, IdpTokens } from './ports.js';
  */
 export class ProviderCliIssuer implements CliIssuer {
   readonly issuer: string;
+  readonly scopes: readonly string[];
 
   constructor(
     private readonly provider: ProviderConfig,
@@ -19,6 +20,8 @@ export class ProviderCliIssuer implements CliIssuer {
     private readonly signIn: ProviderSignIn,
   ) {
     this.issuer = provider.issuer!;
+    // The provider's scopes (AUTH_<NAME>_SCOPE, default openid profile email): the identity mapping needs the e-mail.
+    this.scopes = provider.scope;
   }
 
   configuration(): Promise<oidc.Configuration> {
