@@ -77,7 +77,8 @@ export async function loginCommand(
       const res = await client.LoginCli({ code: hit.code, redirect_uri: listener.redirectUri, code_verifier: verifier });
       const t = res.access_token!;
       await writeStoredLogin(env, withTokens({ version: 1, server: target.server, grpc_server: target.grpcServer, issuer }, t, Date.now()));
-      const who = decodeJwt(t.id_token ?? t.access_token);
+      // Gatehouse's own access token names the account it signed in (the IdP's ID token may lack the e-mail).
+      const who = decodeJwt(t.access_token);
       const name = typeof who.email === 'string' ? who.email : String(who.sub);
       hit.finish(callbackPage(200, 'Signed in', `Signed in to Gatehouse as ${name}. You may close this window.`));
       out(`Signed in as ${name}.${t.refresh_token ? '' : ' (No refresh token: you will sign in again when the token expires.)'}`);
