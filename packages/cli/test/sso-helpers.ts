@@ -54,6 +54,8 @@ export async function startSsoStack(opts: {
   accounts: Parameters<typeof startOidcProvider>[0]['accounts'];
   providers: string[];
   env: (issuer: string, base: string) => Record<string, string>;
+  /** Also a native client's loopback redirect (any port, RFC 8252), for the CLI login through this IdP. */
+  cliLoopback?: boolean;
 }): Promise<SsoStack> {
   const [redis, nats] = await Promise.all([startRedis(), startNats()]);
   const addrs = await freeAddrs();
@@ -63,7 +65,11 @@ export async function startSsoStack(opts: {
       {
         client_id: 'gatehouse',
         client_secret: CLIENT_SECRET,
-        redirect_uris: opts.providers.map((p) => `${base}/auth/login/${p}/callback`),
+        redirect_uris: [
+          ...opts.providers.map((p) => `${base}/auth/login/${p}/callback`),
+          ...(opts.cliLoopback ? ['http://127.0.0.1/api/auth/callback'] : []),
+        ],
+        ...(opts.cliLoopback ? { application_type: 'native' as const } : {}),
         backchannel_logout_uri: `${base}/auth/login/${opts.providers[0]}/backchannel-logout`,
         backchannel_logout_session_required: true,
         grant_types: ['authorization_code', 'refresh_token'],
