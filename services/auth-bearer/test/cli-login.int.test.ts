@@ -348,6 +348,14 @@ describe('AuthService (seed 000) on auth-bearer with the built-in IdP', () => {
       );
       expect(new URL(url).searchParams.get('redirect_uri')).toBe(uri);
     }
+    // The built-in IdP registers the allow-listed URI for gatehouse-cli too: its sign-in starts.
+    const { url } = await auth.GetAuthorizeUrl(
+      { state: 's', redirect_uri: 'https://cli.example.test/done', scope: 'openid', code_challenge: '' },
+      from('198.51.100.10'),
+    );
+    const res = await new TestBrowser().request(url, { via: base });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/\/oidc\/interaction\//);
   });
 
   it('refuses a missing state, a scope without openid and a malformed PKCE challenge', async () => {
