@@ -224,10 +224,17 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
       expect(existsSync(file())).toBe(false);
     });
 
+    it('a new login ends the session of the one it replaces', async () => {
+      expect((await loginWith(env, [], signInAtBuiltinIdp)).result.code).toBe(0);
+      const first = stored().access_token as string;
+      expect((await loginWith(env, [], signInAtBuiltinIdp)).result.code).toBe(0);
+      expect(stored().access_token).not.toBe(first);
+      await waitFor(async () => (await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${first}` } })).status === 401, 5_000);
+    });
+
     it('logout ends the session at the server and deletes the stored login', async () => {
-      const { result } = await loginWith(env, [], signInAtBuiltinIdp);
-      expect(result.code).toBe(0);
       const token = stored().access_token as string;
+      expect((await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       const out = await gatehouse(['logout'], env).done;
       expect(out).toMatchObject({ code: 0, stdout: expect.stringMatching(/Signed out of/) });
       expect(existsSync(file())).toBe(false);

@@ -7,7 +7,8 @@ import { callbackPage } from '../login/callback-page.js';
 import { listenForCallback, FIRST_CALLBACK_PORT } from '../login/loopback-callback.js';
 import { openBrowser } from '../login/open-browser.js';
 import { authClientFor, serverTarget } from '../login/server-target.js';
-import { writeStoredLogin } from '../login/stored-login.js';
+import { endSession } from '../login/end-session.js';
+import { readStoredLogin, writeStoredLogin } from '../login/stored-login.js';
 
 const USAGE = `usage: gatehouse login [--server=URL] [--grpc-server=HOST:PORT] [--no-browser]
   Signs you in through the browser and keeps the tokens in $GATEHOUSE_CONFIG_DIR
@@ -54,6 +55,8 @@ export async function loginCommand(
   });
   if (values.help) return out(USAGE);
   const target = serverTarget({ server: values.server, grpcServer: values['grpc-server'] }, env);
+  // A damaged file must not keep anyone from signing in again: the new login replaces it.
+  const previous = await readStoredLogin(env).catch(() => null);
   const client = authClientFor(target);
   const listener = await listenForCallback(deps.firstPort ?? FIRST_CALLBACK_PORT);
   try {
@@ -81,6 +84,8 @@ export async function loginCommand(
       const who = decodeJwt(t.access_token);
       const name = typeof who.email === 'string' ? who.email : String(who.sub);
       hit.finish(callbackPage(200, 'Signed in', `Signed in to Gatehouse as ${name}. You may close this window.`));
+      // The login this one replaces: its session would otherwise stay open with nobody holding it.
+      if (previous) await endSession(previous);
       out(`Signed in as ${name}.${t.refresh_token ? '' : ' (No refresh token: you will sign in again when the token expires.)'}`);
     } catch (err) {
       const why = isGatehouseError(err) ? err.message : 'see the terminal';
