@@ -76,6 +76,8 @@ function gatehouse(args: string[], env: Record<string, string>): Cli {
 }
 
 const mode = (p: string) => statSync(p).mode & 0o777;
+/** Each test starts the CLI in child processes (about 1.5 s each) and drives Chromium: slow on a loaded machine. */
+const SLOW = 90_000;
 
 describeWithBrowser('gatehouse login in headless Chromium', () => {
   let browser: Browser;
@@ -184,65 +186,85 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
       }
     }
 
-    it('signs in through the browser, stores the tokens 0600 in a 0700 folder, and whoami answers as that user', async () => {
-      const { result } = await loginWith(env, [], signInAtBuiltinIdp);
-      expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.stdout).toMatch(/Sign in at http:\/\/127\.0\.0\.1:\d+\/oidc in your browser/);
-      expect(result.stdout).toMatch(/Signed in as ada@example.com\./);
-      expect(mode(folder())).toBe(0o700);
-      expect(mode(file())).toBe(0o600);
-      expect(stored()).toMatchObject({ server: base, issuer: `${base}/oidc`, refresh_token: expect.any(String) });
+    it(
+      'signs in through the browser, stores the tokens 0600 in a 0700 folder, and whoami answers as that user',
+      async () => {
+        const { result } = await loginWith(env, [], signInAtBuiltinIdp);
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(result.stdout).toMatch(/Sign in at http:\/\/127\.0\.0\.1:\d+\/oidc in your browser/);
+        expect(result.stdout).toMatch(/Signed in as ada@example.com\./);
+        expect(mode(folder())).toBe(0o700);
+        expect(mode(file())).toBe(0o600);
+        expect(stored()).toMatchObject({ server: base, issuer: `${base}/oidc`, refresh_token: expect.any(String) });
 
-      const who = await gatehouse(['whoami'], env).done;
-      expect(who).toMatchObject({ code: 0, stderr: '' });
-      expect(who.stdout).toMatch(/^ada@example.com \(Ada Lovelace\)$/m);
-      expect(who.stdout).toContain(`user id:  ${userId}`);
-      expect(who.stdout).toMatch(/signed in with: pwd \(bearer\)/);
-    });
+        const who = await gatehouse(['whoami'], env).done;
+        expect(who).toMatchObject({ code: 0, stderr: '' });
+        expect(who.stdout).toMatch(/^ada@example.com \(Ada Lovelace\)$/m);
+        expect(who.stdout).toContain(`user id:  ${userId}`);
+        expect(who.stdout).toMatch(/signed in with: pwd \(bearer\)/);
+      },
+      SLOW,
+    );
 
-    it('refreshes the stored token before it expires (and keeps the rotated refresh token)', async () => {
-      const before = stored();
-      writeFileSync(file(), JSON.stringify({ ...before, expires_at: Date.now() + 20_000 }), { mode: 0o600 });
-      const who = await gatehouse(['whoami'], env).done;
-      expect(who.code).toBe(0);
-      const after = stored();
-      expect(after.access_token).not.toBe(before.access_token);
-      expect(after.refresh_token).not.toBe(before.refresh_token);
-      expect(after.expires_at).toBeGreaterThan(Date.now() + 60_000);
-      expect(decodeJwt(after.access_token as string).sid).toBe(decodeJwt(before.access_token as string).sid);
-    });
+    it(
+      'refreshes the stored token before it expires (and keeps the rotated refresh token)',
+      async () => {
+        const before = stored();
+        writeFileSync(file(), JSON.stringify({ ...before, expires_at: Date.now() + 20_000 }), { mode: 0o600 });
+        const who = await gatehouse(['whoami'], env).done;
+        expect(who.code).toBe(0);
+        const after = stored();
+        expect(after.access_token).not.toBe(before.access_token);
+        expect(after.refresh_token).not.toBe(before.refresh_token);
+        expect(after.expires_at).toBeGreaterThan(Date.now() + 60_000);
+        expect(decodeJwt(after.access_token as string).sid).toBe(decodeJwt(before.access_token as string).sid);
+      },
+      SLOW,
+    );
 
-    it('says clearly that the user must sign in again when the session was ended elsewhere', async () => {
-      const sid = decodeJwt(stored().access_token as string).sid as string;
-      const tokens = createTokenClient(addrs.AUTH_BEARER_GRPC_ADDR!);
-      await tokens.RevokeSession({ session_id: sid, reason: 'test' });
-      tokens.close();
-      writeFileSync(file(), JSON.stringify({ ...stored(), expires_at: Date.now() + 1000 }), { mode: 0o600 });
-      const who = await gatehouse(['whoami'], env).done;
-      expect(who.code).not.toBe(0);
-      expect(who.stderr).toMatch(/your login has ended .*run `gatehouse login` to sign in again/);
-      expect(existsSync(file())).toBe(false);
-    });
+    it(
+      'says clearly that the user must sign in again when the session was ended elsewhere',
+      async () => {
+        const sid = decodeJwt(stored().access_token as string).sid as string;
+        const tokens = createTokenClient(addrs.AUTH_BEARER_GRPC_ADDR!);
+        await tokens.RevokeSession({ session_id: sid, reason: 'test' });
+        tokens.close();
+        writeFileSync(file(), JSON.stringify({ ...stored(), expires_at: Date.now() + 1000 }), { mode: 0o600 });
+        const who = await gatehouse(['whoami'], env).done;
+        expect(who.code).not.toBe(0);
+        expect(who.stderr).toMatch(/your login has ended .*run `gatehouse login` to sign in again/);
+        expect(existsSync(file())).toBe(false);
+      },
+      SLOW,
+    );
 
-    it('a new login ends the session of the one it replaces', async () => {
-      expect((await loginWith(env, [], signInAtBuiltinIdp)).result.code).toBe(0);
-      const first = stored().access_token as string;
-      expect((await loginWith(env, [], signInAtBuiltinIdp)).result.code).toBe(0);
-      expect(stored().access_token).not.toBe(first);
-      await waitFor(async () => (await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${first}` } })).status === 401, 5_000);
-    });
+    it(
+      'a new login ends the session of the one it replaces',
+      async () => {
+        expect((await loginWith(env, [], signInAtBuiltinIdp)).result.code).toBe(0);
+        const first = stored().access_token as string;
+        expect((await loginWith(env, [], signInAtBuiltinIdp)).result.code).toBe(0);
+        expect(stored().access_token).not.toBe(first);
+        await waitFor(async () => (await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${first}` } })).status === 401, 5_000);
+      },
+      SLOW,
+    );
 
-    it('logout ends the session at the server and deletes the stored login', async () => {
-      const token = stored().access_token as string;
-      expect((await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-      const out = await gatehouse(['logout'], env).done;
-      expect(out).toMatchObject({ code: 0, stdout: expect.stringMatching(/Signed out of/) });
-      expect(existsSync(file())).toBe(false);
-      await waitFor(async () => (await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } })).status === 401, 5_000);
-      const who = await gatehouse(['whoami'], env).done;
-      expect(who.code).not.toBe(0);
-      expect(who.stderr).toMatch(/not signed in: run `gatehouse login` first/);
-    });
+    it(
+      'logout ends the session at the server and deletes the stored login',
+      async () => {
+        const token = stored().access_token as string;
+        expect((await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+        const out = await gatehouse(['logout'], env).done;
+        expect(out).toMatchObject({ code: 0, stdout: expect.stringMatching(/Signed out of/) });
+        expect(existsSync(file())).toBe(false);
+        await waitFor(async () => (await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } })).status === 401, 5_000);
+        const who = await gatehouse(['whoami'], env).done;
+        expect(who.code).not.toBe(0);
+        expect(who.stderr).toMatch(/not signed in: run `gatehouse login` first/);
+      },
+      SLOW,
+    );
   });
 
   describe('with an external oidc-provider (AUTH_CLI_PROVIDER)', () => {
@@ -271,35 +293,39 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
       await s?.stop();
     });
 
-    it('signs in at the external IdP through the browser, and whoami answers as the mapped account', async () => {
-      const server = [`--server=${s.base}`, `--grpc-server=${s.addrs.PROXY_GRPC_ADDR}`];
-      const { result } = await loginWith(env, server, async (url) => {
-        expect(new URL(url).origin).toBe(s.idp.issuer);
-        const page = await browser.newPage();
-        try {
-          await page.goto(url);
-          await page.fill('input[name="login"]', 'grace');
-          await page.fill('input[name="password"]', 'any password');
-          await Promise.all([page.waitForURL((u) => u.pathname.includes('/interaction/')), page.click('button[type="submit"]')]);
-          // offline_access: the consent prompt (oidc-provider's development page).
-          await page.click('button[type="submit"]');
-          await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/api\/auth\/callback\?/);
-          await expect(page.innerText('body')).resolves.toMatch(/Signed in to Gatehouse as grace@example.com/);
-        } finally {
-          await page.close();
-        }
-      });
-      expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.stdout).toContain(`Sign in at ${s.idp.issuer} in your browser`);
-      expect(mode(env.GATEHOUSE_CONFIG_DIR!)).toBe(0o700);
-      const who = await gatehouse(['whoami', '--json'], env).done;
-      expect(who.code).toBe(0);
-      expect(JSON.parse(who.stdout)).toMatchObject({
-        email: 'grace@example.com',
-        name: 'Grace Hopper',
-        amr: ['oidc'],
-        auth_method: 'bearer',
-      });
-    });
+    it(
+      'signs in at the external IdP through the browser, and whoami answers as the mapped account',
+      async () => {
+        const server = [`--server=${s.base}`, `--grpc-server=${s.addrs.PROXY_GRPC_ADDR}`];
+        const { result } = await loginWith(env, server, async (url) => {
+          expect(new URL(url).origin).toBe(s.idp.issuer);
+          const page = await browser.newPage();
+          try {
+            await page.goto(url);
+            await page.fill('input[name="login"]', 'grace');
+            await page.fill('input[name="password"]', 'any password');
+            await Promise.all([page.waitForURL((u) => u.pathname.includes('/interaction/')), page.click('button[type="submit"]')]);
+            // offline_access: the consent prompt (oidc-provider's development page).
+            await page.click('button[type="submit"]');
+            await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/api\/auth\/callback\?/);
+            await expect(page.innerText('body')).resolves.toMatch(/Signed in to Gatehouse as grace@example.com/);
+          } finally {
+            await page.close();
+          }
+        });
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(result.stdout).toContain(`Sign in at ${s.idp.issuer} in your browser`);
+        expect(mode(env.GATEHOUSE_CONFIG_DIR!)).toBe(0o700);
+        const who = await gatehouse(['whoami', '--json'], env).done;
+        expect(who.code).toBe(0);
+        expect(JSON.parse(who.stdout)).toMatchObject({
+          email: 'grace@example.com',
+          name: 'Grace Hopper',
+          amr: ['oidc'],
+          auth_method: 'bearer',
+        });
+      },
+      SLOW,
+    );
   });
 });
