@@ -35,21 +35,21 @@ import {
   BUILTIN_IDP_PATH,
   grpcCredentialChecker,
 } from '@gatehouse/shared';
+import { createCliLogin } from './cli/create-cli-login.js';
+import { listenerBase } from './cli/local-issuer-fetch.js';
 import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
+import { authServiceImpl } from './grpc/auth-service.js';
 import { tokenServiceImpl } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
-import { createCliLogin } from './cli/create-cli-login.js';
-import { listenerBase } from './cli/local-issuer-fetch.js';
-import { authServiceImpl } from './grpc/auth-service.js';
 import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { BackchannelLogout } from './sso/backchannel-logout.js';
