@@ -1,4 +1,5 @@
 import { GatehouseError } from '@gatehouse/shared';
+import { apiKeysCommand } from './commands/apikeys.js';
 import { authAppCommand } from './commands/auth-app.js';
 import { keysCommand } from './commands/keys.js';
 import { loginCommand } from './commands/login.js';
@@ -19,6 +20,7 @@ export const USAGE = `gatehouse: authentication services
   gatehouse users create|list|disable|delete|set-password
   gatehouse sessions list|revoke|revoke-all
   gatehouse auth-app create|list|delete
+  gatehouse apikeys create|list|delete|exchange   API keys, through the proxy (--token or GATEHOUSE_TOKEN)
   gatehouse login [--server=URL] [--no-browser]   sign in through the browser (tokens kept for later commands)
   gatehouse whoami                      the identity the proxy sees for your login
   gatehouse logout                      end the login's session and delete its tokens`;
@@ -33,14 +35,22 @@ export type Command =
   | { kind: 'once'; run: () => Promise<void> };
 
 /** Parses argv into what to do; main.ts does the side effects (signals, exit codes). */
-export function parseCommand(argv: string[], env: Record<string, string | undefined>, out: (s: string) => void): Command {
+export function parseCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (s: string) => void,
+  /** stdoutIsTty: human-readable logs for `server` (main.ts knows the terminal). */
+  io: { stdoutIsTty?: boolean } = {},
+): Command {
   const [first, second, ...rest] = argv;
-  if (first === 'server' && second === undefined) return { kind: 'server', start: () => startAllInOne(env) };
+  if (first === 'server' && second === undefined)
+    return { kind: 'server', start: () => startAllInOne(env, { prettyLogs: io.stdoutIsTty === true }) };
   if (first && isServiceName(first) && second === 'server') return { kind: 'service', run: () => runSingleService(first, env) };
   if (first === 'keys') return { kind: 'once', run: () => keysCommand([second ?? '', ...rest], env, out) };
   if (first === 'users') return { kind: 'once', run: () => usersCommand([second ?? '', ...rest], env, out) };
   if (first === 'sessions') return { kind: 'once', run: () => sessionsCommand([second ?? '', ...rest], env, out) };
   if (first === 'auth-app' && second !== 'server') return { kind: 'once', run: () => authAppCommand([second ?? '', ...rest], env, out) };
+  if (first === 'apikeys') return { kind: 'once', run: () => apiKeysCommand([second ?? '', ...rest], env, out) };
   const args = argv.slice(1);
   if (first === 'login') return { kind: 'once', run: () => loginCommand(args, env, out) };
   if (first === 'whoami') return { kind: 'once', run: () => whoamiCommand(args, env, out) };

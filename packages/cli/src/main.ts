@@ -24,7 +24,7 @@ function drainOnSignals(runtime: RunningRuntime): void {
 }
 
 try {
-  const cmd = parseCommand(process.argv.slice(2), process.env, out);
+  const cmd = parseCommand(process.argv.slice(2), process.env, out, { stdoutIsTty: process.stdout.isTTY === true });
   if (cmd.kind === 'once') {
     await cmd.run();
     process.exit(0);

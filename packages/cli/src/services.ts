@@ -1,4 +1,5 @@
 import * as authApp from '@gatehouse/auth-app';
+import * as authApiKey from '@gatehouse/auth-apikey';
 import * as authBasic from '@gatehouse/auth-basic';
 import * as authBearer from '@gatehouse/auth-bearer';
 import * as proxy from '@gatehouse/proxy';
@@ -11,27 +12,28 @@ export interface ServiceModule {
   createApp(config: unknown, deps: ServiceDeps): ServiceApp;
 }
 
-export const SERVICE_NAMES = ['auth-bearer', 'auth-basic', 'auth-app', 'proxy'] as const;
+export const SERVICE_NAMES = ['auth-bearer', 'auth-basic', 'auth-app', 'auth-apikey', 'proxy'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** A service package's two entry points, typed by its own Config. */
+interface ServicePackage<C> {
+  loadConfig(env: Env): C;
+  createApp(config: C, deps: ServiceDeps): ServiceApp;
+}
+
+const service = <C>(name: ServiceName, pkg: ServicePackage<C>): ServiceModule => ({
+  name,
+  loadConfig: (e) => pkg.loadConfig(e),
+  createApp: (c, d) => pkg.createApp(c as C, d),
+});
 
 /** Started in this order (proxy last: it needs the others' JWKS and revocation lists). */
 export const SERVICES: Record<ServiceName, ServiceModule> = {
-  'auth-bearer': {
-    name: 'auth-bearer',
-    loadConfig: (e) => authBearer.loadConfig(e),
-    createApp: (c, d) => authBearer.createApp(c as authBearer.Config, d),
-  },
-  'auth-basic': {
-    name: 'auth-basic',
-    loadConfig: (e) => authBasic.loadConfig(e),
-    createApp: (c, d) => authBasic.createApp(c as authBasic.Config, d),
-  },
-  'auth-app': {
-    name: 'auth-app',
-    loadConfig: (e) => authApp.loadConfig(e),
-    createApp: (c, d) => authApp.createApp(c as authApp.Config, d),
-  },
-  proxy: { name: 'proxy', loadConfig: (e) => proxy.loadConfig(e), createApp: (c, d) => proxy.createApp(c as proxy.Config, d) },
+  'auth-bearer': service('auth-bearer', authBearer),
+  'auth-basic': service('auth-basic', authBasic),
+  'auth-app': service('auth-app', authApp),
+  'auth-apikey': service('auth-apikey', authApiKey),
+  proxy: service('proxy', proxy),
 };
 
 /** Config schemas, for the docker-compose consistency test and `gatehouse env`. */
@@ -39,6 +41,7 @@ export const CONFIG_SCHEMAS = {
   'auth-bearer': authBearer.configSchema,
   'auth-basic': authBasic.configSchema,
   'auth-app': authApp.configSchema,
+  'auth-apikey': authApiKey.configSchema,
   proxy: proxy.configSchema,
 };
 

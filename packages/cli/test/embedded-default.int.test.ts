@@ -50,6 +50,16 @@ describe('gatehouse server (embedded default, real process)', () => {
     expect(stdout.match(/in-memory store\/bus/g)?.length).toBe(1);
   });
 
+  it('ends its start-up with the banner: proxy and debug URLs, the admin, store and bus, the next command', async () => {
+    await waitFor(async () => stdout.includes('Next, sign in'), 10_000);
+    expect(stdout).toContain(`proxy            http://${addrs.PROXY_HTTP_ADDR}`);
+    expect(stdout).toContain(`debug            http://${addrs.PROXY_DEBUG_ADDR}  (/healthz /readyz /metrics)`);
+    expect(stdout).toContain('bootstrap admin  admin@example.com  (password from GATEHOUSE_ADMIN_PASSWORD)');
+    expect(stdout).toMatch(/backed by +memory store, memory bus/);
+    expect(stdout).toContain(`curl -s http://${addrs.PROXY_HTTP_ADDR}/whoami`);
+    expect(stdout).not.toContain(password);
+  });
+
   it('lets the bootstrap admin log in through the proxy and see itself at /whoami', async () => {
     const login = await fetch(`http://${addrs.PROXY_HTTP_ADDR}/auth/login`, {
       method: 'POST',

@@ -1,39 +1,29 @@
-import { freePort } from '@gatehouse/shared/testing';
+import { eventually, freePort } from '@gatehouse/shared/testing';
+import { DEFAULT_ADDRS } from '../src/runtime/endpoints.js';
 
 /** Every listen address of the all-in-one runtime on a free loopback port. */
 export async function freeAddrs(): Promise<Record<string, string>> {
-  const names = [
-    'PROXY_HTTP_ADDR',
-    'PROXY_GRPC_ADDR',
-    'PROXY_DEBUG_ADDR',
-    'AUTH_BEARER_HTTP_ADDR',
-    'AUTH_BEARER_GRPC_ADDR',
-    'AUTH_BEARER_DEBUG_ADDR',
-    'AUTH_BASIC_HTTP_ADDR',
-    'AUTH_BASIC_GRPC_ADDR',
-    'AUTH_BASIC_DEBUG_ADDR',
-    'AUTH_APP_HTTP_ADDR',
-    'AUTH_APP_GRPC_ADDR',
-    'AUTH_APP_DEBUG_ADDR',
-    'WHOAMI_HTTP_ADDR',
-  ];
+  const names = Object.keys(DEFAULT_ADDRS);
   const out: Record<string, string> = {};
   for (const n of names) out[n] = `127.0.0.1:${await freePort()}`;
   return out;
 }
 
+/** `eventually` that also rides out failures (a server still starting): the last one is in the timeout's message. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
   let last: Error | undefined;
-  for (;;) {
+  const attempt = async () => {
     try {
-      const v = await fn();
-      if (v) return v;
+      return await fn();
     } catch (err) {
       last = err instanceof Error ? err : new Error(String(err));
+      return undefined;
     }
-    if (Date.now() > end) throw new Error(`timed out${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, stepMs));
+  };
+  try {
+    return (await eventually(attempt, timeoutMs, stepMs)) as T;
+  } catch {
+    throw new Error(`timed out${last ? `: ${last.message}` : ''}`);
   }
 }
 

@@ -23,6 +23,8 @@ const SERVICES = [
   { name: 'auth-bearer', prefix: 'AUTH_BEARER', probe: '/.well-known/jwks.json', peer: 'auth-basic' },
   { name: 'auth-basic', prefix: 'AUTH_BASIC', probe: '/admin/login', peer: 'auth-bearer' },
   { name: 'auth-app', prefix: 'AUTH_APP', probe: undefined, peer: 'auth-basic' },
+  // Its other peer (auth-basic) is pointed at a dead port too, so no default port is ever dialled.
+  { name: 'auth-apikey', prefix: 'AUTH_APIKEY', probe: undefined, peer: 'auth-bearer', alsoDead: 'auth-basic' },
   { name: 'proxy', prefix: 'PROXY', probe: '/.well-known/gatehouse/jwks.json', peer: 'auth-bearer' },
 ] as const;
 
@@ -48,9 +50,11 @@ describe('gatehouse <service> server', () => {
 
   it.each(SERVICES)(
     'runs $name alone against Redis and NATS: serving, not ready without $peer, exits 0 on SIGTERM',
-    async ({ name, prefix, probe, peer }) => {
+    async ({ name, prefix, probe, peer, ...rest }) => {
       const [http, grpc, debug, deadPeer] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
       const peerEndpoint = `${peer.replace('-', '_').toUpperCase()}_GRPC_ENDPOINT`;
+      const alsoDead =
+        'alsoDead' in rest ? { [`${rest.alsoDead.replace('-', '_').toUpperCase()}_GRPC_ENDPOINT`]: `127.0.0.1:${deadPeer}` } : {};
       const child = spawn(process.execPath, [MAIN, name, 'server'], {
         env: {
           PATH: process.env.PATH,
@@ -61,6 +65,7 @@ describe('gatehouse <service> server', () => {
           [`${prefix}_GRPC_ADDR`]: `127.0.0.1:${grpc}`,
           [`${prefix}_DEBUG_ADDR`]: `127.0.0.1:${debug}`,
           [peerEndpoint]: `127.0.0.1:${deadPeer}`,
+          ...alsoDead,
           LOG_LEVEL: 'silent',
         },
         stdio: ['ignore', 'ignore', 'pipe'],

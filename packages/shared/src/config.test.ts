@@ -94,8 +94,9 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('SVC_TTL'))).toBe(true);
   });
 
-  it('reports a file without read permission', () => {
-    if (process.getuid?.() === 0) return; // root reads anything; the ENOENT case above covers the path
+  // Root reads anything, so as root this case is skipped (reported as such, not passed): the
+  // ENOENT case above covers the path.
+  (process.getuid?.() === 0 ? it.skip : it)('reports a file without read permission', () => {
     const f = join(dir, 'locked');
     writeFileSync(f, SECRET);
     chmodSync(f, 0o000);
@@ -146,6 +147,15 @@ describe('env field helpers', () => {
   it('list splits on commas and drops blanks', () => {
     expect(one(env.list(), ' a ,b,, c ')).toEqual(['a', 'b', 'c']);
     expect(one(env.list(), undefined)).toEqual([]);
+  });
+
+  it('jsonArray parses a JSON array of items, [] when unset, and names bad JSON and bad entries', () => {
+    const item = z.object({ id: z.string().min(1) });
+    expect(one(env.jsonArray(item), '[{"id":"a"}]')).toEqual([{ id: 'a' }]);
+    expect(one(env.jsonArray(item), undefined)).toEqual([]);
+    expect(problemsOf(() => one(env.jsonArray(item), '[{"id":"a"'))[0]).toMatch(/^V: not valid JSON/);
+    expect(problemsOf(() => one(env.jsonArray(item), '[{"id":""}]'))[0]).toMatch(/^V\.0\.id: /);
+    expect(problemsOf(() => one(env.jsonArray(item), '{"id":"a"}'))).toHaveLength(1);
   });
 
   it('addr accepts host:port, :port and [ipv6]:port, rejects ports above 65535', () => {

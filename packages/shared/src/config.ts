@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { parseTrustedPeers } from './net/trusted-peers.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -127,4 +128,37 @@ export const env = {
           .filter(Boolean),
       ),
   url: () => z.string().url(),
+  /** A JSON array of `item` (default `[]`): bad JSON and every bad entry are reported with the variable. */
+  jsonArray: <T extends z.ZodType>(item: T) =>
+    z
+      .string()
+      .default('[]')
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(item)),
+  /**
+   * A trusted-peer list (net/trusted-peers.ts): comma-separated IPs, CIDRs, `loopback`,
+   * `linklocal`, `uniquelocal`; `false` trusts nobody. Empty counts as unset (the default).
+   */
+  trustedPeers: (def: string) =>
+    z
+      .string()
+      .default(def)
+      .transform((v, ctx) => {
+        try {
+          return parseTrustedPeers(v);
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${(err as Error).message}; expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)`,
+          });
+          return z.NEVER;
+        }
+      }),
 };

@@ -21,6 +21,7 @@ describe('error codes', () => {
   it('uses the statuses clients rely on for the common codes', () => {
     const expectations: Array<[ErrorCode, number, GrpcStatus]> = [
       ['INVALID_CREDENTIALS', 401, GrpcStatus.UNAUTHENTICATED],
+      ['API_KEY_NOT_ACCEPTED', 401, GrpcStatus.UNAUTHENTICATED],
       ['TOKEN_EXPIRED', 401, GrpcStatus.UNAUTHENTICATED],
       ['FORBIDDEN', 403, GrpcStatus.PERMISSION_DENIED],
       ['INVALID_PAYLOAD', 400, GrpcStatus.INVALID_ARGUMENT],

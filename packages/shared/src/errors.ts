@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GRPC_STATUS as GrpcStatus } from './grpc-status.js';
 
 /**
  * Every error code Gatehouse emits, with its one HTTP status and one gRPC status.
@@ -7,6 +7,12 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 export const ERROR_CODES = {
   INVALID_CREDENTIALS: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Invalid user credentials.' },
   INVALID_TOKEN: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Invalid token.' },
+  /** A raw API key presented as a credential: it confers no access until exchanged for an access token. */
+  API_KEY_NOT_ACCEPTED: {
+    http: 401,
+    grpc: GrpcStatus.UNAUTHENTICATED,
+    message: 'An API key is not an access token: exchange it first (apikeys.ApiKeyService/ExchangeKeyForToken).',
+  },
   TOKEN_EXPIRED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Token expired.' },
   INVALID_OTP: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Invalid user OTP.' },
   UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'Authentication required.' },

@@ -1,28 +1,8 @@
-import { MemoryBus, MemoryStore, createAppTokenClient, createLogger, type KeyValueStore } from '@gatehouse/shared';
-import { FakeClock } from '@gatehouse/shared/testing';
-import { Writable } from 'node:stream';
-import { codeOf } from '../test/support/code-of.js';
+import { MemoryBus, MemoryStore, createAppTokenClient, type KeyValueStore } from '@gatehouse/shared';
+import { FakeClock, capturedLogger } from '@gatehouse/shared/testing';
+import { codeOf } from '@gatehouse/shared/testing';
 import { startHarness } from '../test/support/harness.js';
 import { call, errorCode } from '../test/support/http.js';
-
-/** A trace-level logger whose every line is kept, to search the whole output for planted secrets. */
-function capturedLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  const logger = createLogger({ service: 'auth-app', level: 'trace', destination });
-  const records = () =>
-    lines
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { logger, text: () => lines.join(''), records };
-}
 
 /** A memory store that can be told to fail, to drive the 500 path (the one that logs the error). */
 function failableStore(inner: KeyValueStore): { store: KeyValueStore; fail: (on: boolean) => void } {
@@ -42,7 +22,7 @@ function failableStore(inner: KeyValueStore): { store: KeyValueStore; fail: (on:
 
 describe('auth-app logging', () => {
   it('never writes a token (or its digest) to the log, even at trace level', async () => {
-    const log = capturedLogger();
+    const log = capturedLogger('auth-app');
     const clock = new FakeClock(Date.now());
     const store = new MemoryStore(clock);
     const bus = new MemoryBus();
@@ -64,7 +44,7 @@ describe('auth-app logging', () => {
   });
 
   it('never logs the URL or query of DELETE /auth-app/tokens?token=<the token itself>, whatever the outcome', async () => {
-    const log = capturedLogger();
+    const log = capturedLogger('auth-app');
     const clock = new FakeClock(Date.now());
     const memory = new MemoryStore(clock);
     const { store, fail } = failableStore(memory);

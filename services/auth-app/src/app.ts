@@ -1,46 +1,26 @@
 import {
-  busCheck,
-  grpcPeerCheck,
-  storeCheck,
-  GrpcServer,
-  Metrics,
-  RemoteKeySource,
-  createHttpApp,
-  createIdentityVerifier,
-  createUserClient,
+  APP_TOKEN_REVOCATIONS,
+  AuditPublisher,
+  CredentialRevocationPublisher,
+  ServiceHost,
   deriveKey,
-  errorMiddleware,
-  grpcTlsFrom,
-  grpcUserDirectory,
-  listenHttp,
-  loadProtos,
-  notFoundHandler,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
-  type KeySource,
+  userDirectoryFor,
+  type AppTokenServiceHandlers,
+  type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
-  type Subscription,
-  type UserDirectory,
+  type UserDirectoryOverrides,
 } from '@gatehouse/shared';
 import type { Config } from './config.js';
 import { AppTokens } from './domain/app-tokens.js';
-import { AuditPublisher } from './events/audit-publisher.js';
-import { RevocationPublisher } from './events/revocation-publisher.js';
 import { subscribeUserChanged } from './events/user-changed-subscriber.js';
-import { appTokenService, type AppTokenHandlers } from './grpc/app-token-grpc.js';
+import { appTokenServiceHandlers } from './grpc/app-token-service.js';
 import { tokensRouter } from './http/tokens-routes.js';
 import { KvTokenRepository } from './store/kv-token-repository.js';
 import { CachedUserDirectory } from './users/cached-user-directory.js';
 
-export interface AppOverrides {
-  /** The proxy's identity-header keys (default: GATEHOUSE_IDENTITY_JWKS_URL). */
-  identityKeys?: KeySource;
-  /** The user directory (default: auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT). */
-  userDirectory?: UserDirectory;
-  metrics?: Metrics;
-}
+/** What tests (and the all-in-one runtime) may replace; the user directory defaults to auth-basic's UserService at AUTH_BASIC_GRPC_ENDPOINT. */
+export type AuthAppOverrides = HostOverrides & Pick<UserDirectoryOverrides, 'userDirectory'>;
 
 export interface AuthApp extends ServiceApp {
   /** The domain, for in-process callers (all-in-one runtime, tests). */
@@ -48,26 +28,24 @@ export interface AuthApp extends ServiceApp {
 }
 
 /** Composition root: wires store, bus, directory and transports. Reads no environment. */
-export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthApp {
+export function createApp(config: Config, deps: ServiceDeps & AuthAppOverrides): AuthApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-app');
-  const userClient = deps.userDirectory
-    ? undefined
-    : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls: grpcTlsFrom(config), deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const peer = userClient ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, grpcTlsFrom(config)) : undefined;
-  const directory = new CachedUserDirectory(
-    deps.userDirectory ?? grpcUserDirectory(userClient!),
-    clock,
-    config.AUTH_APP_USER_CACHE_TTL,
-    config.AUTH_APP_USER_CACHE_SIZE,
-  );
+  const host = ServiceHost.for('auth-app', 'AUTH_APP', config, deps);
+  const { tls } = host;
+  const users = userDirectoryFor(config, tls, deps);
+  const directory = new CachedUserDirectory(users.directory, clock, config.AUTH_APP_USER_CACHE_TTL, config.AUTH_APP_USER_CACHE_SIZE);
 
   const tokens = new AppTokens(
     {
       tokens: new KvTokenRepository(store, clock, config.AUTH_APP_MAX_EXPIRY),
       users: directory,
-      revocations: new RevocationPublisher(store, bus, clock, config.AUTH_APP_REVOCATION_RETENTION, logger),
-      audit: new AuditPublisher(bus, clock, logger),
+      // The retention must exceed the proxy's cache of app-token successes.
+      revocations: new CredentialRevocationPublisher(
+        { store, bus, clock, logger },
+        APP_TOKEN_REVOCATIONS,
+        config.AUTH_APP_REVOCATION_RETENTION,
+      ),
+      audit: new AuditPublisher(bus, clock, logger, 'auth-app'),
       clock,
     },
     {
@@ -80,48 +58,26 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     },
   );
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
-  const http = createHttpApp({ logger, metrics });
-  http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
-  http.use(notFoundHandler());
-  http.use(errorMiddleware(logger));
-
-  const grpc = new GrpcServer({ logger, metrics, tls: grpcTlsFrom(config) });
-  grpc.add<AppTokenHandlers>(loadProtos().gatehouse.v1.AppTokenService.service, appTokenService(tokens));
-
-  let listener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
-  let subscription: Subscription | undefined;
+  const { verifyIdentity } = host;
+  host.http.use(tokensRouter({ tokens, verifyIdentity, impersonationEnabled: config.AUTH_APP_ENABLE_IMPERSONATION }));
+  host.grpc.add<AppTokenServiceHandlers>(host.protos.gatehouse.v1.AppTokenService.service, appTokenServiceHandlers(tokens));
 
   return {
     tokens,
-    async start() {
-      subscription = subscribeUserChanged(
-        bus,
-        tokens,
-        { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) },
-        logger,
-      );
-      listener = await listenHttp(http, config.AUTH_APP_HTTP_ADDR);
-      const grpcPort = await grpc.listen(config.AUTH_APP_GRPC_ADDR);
-      debug = await startDebugServer({
-        addr: config.AUTH_APP_DEBUG_ADDR,
-        metrics,
-        // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
-      });
-      logger.info({ http: listener.port, grpc: grpcPort, debug: debug.port }, 'auth-app started');
-      return { http: listener.port, grpc: grpcPort, debug: debug.port };
-    },
-    async stop() {
-      subscription?.unsubscribe();
-      await Promise.all([listener?.close(), grpc.stop()]);
-      await debug?.close();
-      userClient?.close();
-      peer?.close();
-    },
+    ...host.app({
+      store,
+      bus,
+      // Ready when Redis, NATS (user events) and the service it calls (auth-basic, for users) answer.
+      checks: users.checks,
+      beforeListen: async () => [
+        subscribeUserChanged(
+          bus,
+          tokens,
+          { revokeOnPasswordChange: config.AUTH_APP_REVOKE_ON_PASSWORD_CHANGE, invalidateUser: (id) => directory.invalidate(id) },
+          logger,
+        ),
+      ],
+      afterClose: () => users.close(),
+    }),
   };
 }

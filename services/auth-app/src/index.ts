@@ -1,2 +1,2 @@
-export { createApp, type AppOverrides, type AuthApp } from './app.js';
+export { createApp, type AuthAppOverrides, type AuthApp } from './app.js';
 export { configSchema, loadConfig, type Config } from './config.js';

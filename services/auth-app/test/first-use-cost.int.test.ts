@@ -1,7 +1,7 @@
-import { NatsBus, RedisStore, createAppTokenClient, type AppTokenClient } from '@gatehouse/shared';
-import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import { type NatsBus, type RedisStore, createAppTokenClient, type AppTokenClient } from '@gatehouse/shared';
+import { FakeClock, startBackends, type TestBackends } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
-import { MemoryUserDirectory } from './support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 
 /**
  * owncloud/ocis#11697: oCIS bcrypt-compared a presented token with every token of the user, so a
@@ -17,8 +17,7 @@ import { MemoryUserDirectory } from './support/memory-user-directory.js';
 const SAMPLES = 60;
 const MANY = 1000;
 
-let redis: SpawnedServer;
-let nats: SpawnedServer;
+let backends: TestBackends;
 let store: RedisStore;
 let bus: NatsBus;
 let h: Harness;
@@ -26,10 +25,8 @@ let grpc: AppTokenClient;
 const users = new MemoryUserDirectory();
 
 beforeAll(async () => {
-  [redis, nats] = await Promise.all([startRedis(), startNats()]);
-  store = new RedisStore({ url: redis.url });
-  await store.ready();
-  bus = await NatsBus.connect({ url: nats.url });
+  backends = await startBackends();
+  ({ store, bus } = backends);
   // No directory cache: every first use pays the same (in-process) directory lookup.
   h = await startHarness({ store, bus, clock: new FakeClock(Date.now()), users, env: { AUTH_APP_USER_CACHE_TTL: '0' } });
   grpc = createAppTokenClient(h.grpcAddr);
@@ -38,9 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   grpc?.close();
   await h?.stop();
-  await bus?.close();
-  await store?.close();
-  await Promise.all([redis?.stop(), nats?.stop()]);
+  await backends?.stop();
 });
 
 const median = (xs: number[]): number => {

@@ -1,10 +1,10 @@
-import { NatsBus, RedisStore } from '@gatehouse/shared';
-import { FakeClock, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { codeOf } from './support/code-of.js';
+import { type NatsBus, type RedisStore } from '@gatehouse/shared';
+import { FakeClock, startBackends, type TestBackends } from '@gatehouse/shared/testing';
+import { codeOf } from '@gatehouse/shared/testing';
 import { startHarness, type Harness } from './support/harness.js';
 import { call, errorCode, type HttpResult } from './support/http.js';
-import { MemoryUserDirectory } from './support/memory-user-directory.js';
-import { slotKey, tokenKey } from '../src/store/kv-token-repository.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
+import { TOKEN_KEYS } from '../src/store/kv-token-repository.js';
 
 /**
  * AUTH_APP_MAX_TOKENS_PER_USER under concurrency, against a real redis-server: a check-then-insert
@@ -15,8 +15,7 @@ const MAX = 5;
 const BURST = 20;
 const H = 3_600_000;
 
-let redis: SpawnedServer;
-let nats: SpawnedServer;
+let backends: TestBackends;
 let store: RedisStore;
 let bus: NatsBus;
 let h: Harness;
@@ -24,18 +23,14 @@ const clock = new FakeClock(Date.now());
 const users = new MemoryUserDirectory();
 
 beforeAll(async () => {
-  [redis, nats] = await Promise.all([startRedis(), startNats()]);
-  store = new RedisStore({ url: redis.url });
-  await store.ready();
-  bus = await NatsBus.connect({ url: nats.url });
+  backends = await startBackends();
+  ({ store, bus } = backends);
   h = await startHarness({ store, bus, clock, users, env: { AUTH_APP_MAX_TOKENS_PER_USER: String(MAX) } });
 }, 30_000);
 
 afterAll(async () => {
   await h?.stop();
-  await bus?.close();
-  await store?.close();
-  await Promise.all([redis?.stop(), nats?.stop()]);
+  await backends?.stop();
 });
 
 async function burst(userId: string, n: number, expiry = '72h'): Promise<{ created: string[]; codes: Array<string | undefined> }> {
@@ -48,7 +43,7 @@ async function burst(userId: string, n: number, expiry = '72h'): Promise<{ creat
 }
 
 async function heldSlots(userId: string): Promise<string[]> {
-  const held = await store.mget(Array.from({ length: MAX }, (_, n) => slotKey(userId, n)));
+  const held = await store.mget(Array.from({ length: MAX }, (_, n) => TOKEN_KEYS.slot(userId, n)));
   return held.filter((id): id is string => id !== null).sort();
 }
 
@@ -89,7 +84,7 @@ it('frees the slots of expired tokens (before the store TTL) and of purged ones'
   expect(short.created).toHaveLength(MAX);
   expect((await burst('u-exp', 1)).codes).toEqual(['CONFLICT']);
   clock.advance(H); // all five expired by the service clock; Redis still holds records and slots (real TTL 1h)
-  expect(await store.get(tokenKey(short.created[0]!))).not.toBeNull();
+  expect(await store.get(TOKEN_KEYS.record(short.created[0]!))).not.toBeNull();
   const next = await burst('u-exp', BURST);
   expect(next.created).toHaveLength(MAX);
   expect(next.codes).toEqual(Array(BURST - MAX).fill('CONFLICT'));
@@ -103,7 +98,7 @@ it('frees the slots of expired tokens (before the store TTL) and of purged ones'
   expect(await heldSlots('u-purge')).toEqual([id]);
   clock.advance(60_000);
   expect(await codeOf(h.app.tokens.authenticate('u-purge@example.org', token))).toBe('TOKEN_EXPIRED');
-  expect(await store.get(tokenKey(id))).toBeNull();
+  expect(await store.get(TOKEN_KEYS.record(id))).toBeNull();
   expect(await heldSlots('u-purge')).toEqual([]);
 });
 
@@ -111,7 +106,7 @@ it('heals a slot left behind by a crash between deleting a token and freeing its
   users.add({ id: 'u-crash', email: 'u-crash@example.org' });
   const { created } = await burst('u-crash', MAX);
   expect(created).toHaveLength(MAX);
-  await store.del(tokenKey(created[0]!)); // the record is gone, its slot still names it
+  await store.del(TOKEN_KEYS.record(created[0]!)); // the record is gone, its slot still names it
   expect(await heldSlots('u-crash')).toContain(created[0]!);
   const again = await burst('u-crash', BURST);
   expect(again.created).toHaveLength(1);

@@ -1,29 +1,19 @@
 import {
-  busCheck,
-  grpcPeerCheck,
-  storeCheck,
-  GrpcServer,
-  Metrics,
   RemoteKeySource,
+  ServiceHost,
   cookieSettingsFrom,
   createAccessTokenVerifier,
-  createHttpApp,
-  createIdentityVerifier,
-  errorMiddleware,
-  grpcTlsFrom,
-  listenHttp,
-  loadProtos,
-  notFoundHandler,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
+  grpcPeerCheck,
+  requestClientAddress,
   type KeySource,
   type KeyValueStore,
+  type HostOverrides,
   type LoginServiceHandlers,
   type ServiceApp,
   type ServiceDeps,
   type UserServiceHandlers,
 } from '@gatehouse/shared';
+import type { Request } from 'express';
 import type { Config } from './config.js';
 import { ExternalSignIn } from './auth/external-sign-in.js';
 import { oidcInfo } from './grpc/oidc-info.js';
@@ -32,7 +22,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
 import { PasswordReset } from './auth/password-reset.js';
 import { TotpService } from './auth/totp-service.js';
-import { UserDirectory } from './auth/user-directory.js';
+import { UserAdministration } from './auth/user-administration.js';
 import { defaultPolicy } from './domain/password-policy.js';
 import { createUserEventPublisher } from './events/user-events.js';
 import { loginServiceHandlers } from './grpc/login-service.js';
@@ -51,18 +41,15 @@ import { StoreFailureCounters } from './store/failure-counters.js';
 import { ResetThrottle, ResetTokenStore, TotpStore } from './store/token-store.js';
 import { UserStore } from './store/user-store.js';
 
-/** What tests (and the all-in-one runtime) may replace. */
-export interface AppOverrides {
+/** What tests (and the all-in-one runtime) may replace, besides the metrics and identity keys of every hosted service. */
+export interface AuthBasicOverrides extends HostOverrides {
   /** auth-bearer's TokenService; default: gRPC to AUTH_BEARER_GRPC_ENDPOINT. */
   sessionIssuer?: SessionIssuer;
-  /** Keys of the proxy's identity header; default: GATEHOUSE_IDENTITY_JWKS_URL. */
-  identityKeys?: KeySource;
   /** auth-bearer's access-token keys (LoginService.Logout); default: AUTH_BEARER_HTTP_ENDPOINT/.well-known/jwks.json. */
   accessTokenKeys?: KeySource;
   mailer?: Mailer;
   /** Store of the login limiter's counters; default: the service store. */
   limiterStore?: KeyValueStore;
-  metrics?: Metrics;
   /** Called for every bcrypt comparison (login, TOTP password checks, dummy checks). */
   onPasswordCompare?: () => void;
 }
@@ -72,11 +59,12 @@ export interface AuthBasicApp extends ServiceApp {
   drainMail(): Promise<void>;
 }
 
-export function createApp(config: Config, deps: ServiceDeps & AppOverrides): AuthBasicApp {
+export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides): AuthBasicApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-basic');
-  const tls = grpcTlsFrom(config);
-  const trustProxy = config.AUTH_BASIC_TRUST_PROXY !== '' && config.AUTH_BASIC_TRUST_PROXY !== 'false';
+  const host = ServiceHost.for('auth-basic', 'AUTH_BASIC', config, deps);
+  const { tls } = host;
+  const trustedPeers = config.AUTH_BASIC_TRUST_PROXY;
+  const clientIp = (req: Request): string => requestClientAddress(req, trustedPeers);
 
   const pool = new HashPool({ size: config.AUTH_BASIC_HASH_WORKERS, queueMax: config.AUTH_BASIC_HASH_QUEUE_MAX });
   const hasher = new PasswordHasher(pool, config.GATEHOUSE_SECRET, config.BCRYPT_COST, deps.onPasswordCompare);
@@ -106,7 +94,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   );
   const publish = createUserEventPublisher(bus, clock, logger);
 
-  const directory = new UserDirectory({ users, hasher, policy, issuer, publish, clock, logger });
+  const directory = new UserAdministration({ users, hasher, policy, issuer, publish, clock, logger });
   const totp = new TotpService(
     {
       users,
@@ -134,10 +122,7 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
     },
   );
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
+  const { verifyIdentity } = host;
   const verifyAccessToken = createAccessTokenVerifier({
     issuer: config.PUBLIC_URL,
     audience: config.ACCESS_TOKEN_AUDIENCE,
@@ -146,23 +131,19 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
   });
   const cookies = cookieSettingsFrom(config);
 
-  const http = createHttpApp({ logger, metrics });
-  http.set('trust proxy', trustProxy ? config.AUTH_BASIC_TRUST_PROXY : false);
+  const { http, grpc } = host;
   // GET /auth (the providers) is auth-bearer's, with the SSO routes.
-  http.use(authRoutes({ login, reset, cookies, clock }));
-  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, logger }));
-  http.use(usersRoutes({ directory, totp, verifyIdentity, pageMax: config.USERS_PAGE_MAX }));
+  http.use(authRoutes({ login, reset, cookies, clock, clientIp }));
+  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, clientIp, logger }));
+  http.use(usersRoutes({ directory, totp, verifyIdentity, clientIp, pageMax: config.USERS_PAGE_MAX }));
   // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
   http.use(loginPage());
   http.use(
     resetPasswordPage({ path: config.PASSWORD_RESET_PATH, minLength: config.PASSWORD_MIN_LENGTH, maxLength: config.PASSWORD_MAX_LENGTH }),
   );
-  http.use(notFoundHandler());
-  http.use(errorMiddleware(logger));
 
-  const protos = loadProtos();
-  const grpcServer = new GrpcServer({ logger, metrics, tls });
-  grpcServer.add<UserServiceHandlers>(
+  const { protos } = host;
+  grpc.add<UserServiceHandlers>(
     protos.gatehouse.v1.UserService.service,
     userServiceHandlers({
       directory,
@@ -171,45 +152,35 @@ export function createApp(config: Config, deps: ServiceDeps & AppOverrides): Aut
       login,
       pageMax: config.USERS_PAGE_MAX,
       stallMs: config.LOGIN_STALL_TIME,
-      trustProxy,
+      trustedPeers,
     }),
   );
-  grpcServer.add<LoginServiceHandlers>(
+  grpc.add<LoginServiceHandlers>(
     protos.login.v1.LoginService.service,
     loginServiceHandlers({
       login,
       issuer,
       verifyAccessToken,
       tokenIssuer: config.PUBLIC_URL,
-      trustProxy,
+      trustedPeers,
       oidc: oidcInfo(config),
     }),
   );
 
-  let httpListener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
   return {
-    async start() {
-      httpListener = await listenHttp(http, config.AUTH_BASIC_HTTP_ADDR);
-      const grpcPort = await grpcServer.listen(config.AUTH_BASIC_GRPC_ADDR);
+    ...host.app({
+      store,
+      bus,
       // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
-      debug = await startDebugServer({
-        addr: config.AUTH_BASIC_DEBUG_ADDR,
-        metrics,
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
-      });
-      logger.info({ http: httpListener.port, grpc: grpcPort, debug: debug.port }, 'auth-basic listening');
-      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
-    },
-    async stop() {
-      await Promise.all([httpListener?.close(), grpcServer.stop()]);
-      await reset.drain();
-      await debug?.close();
-      await pool.close();
-      if (!deps.sessionIssuer) issuer.close();
-      peer?.close();
-      if (!deps.mailer) mailer.close();
-    },
+      checks: peer ? [peer] : [],
+      afterClose: async () => {
+        await reset.drain();
+        await pool.close();
+        if (!deps.sessionIssuer) issuer.close();
+        peer?.close();
+        if (!deps.mailer) mailer.close();
+      },
+    }),
     drainMail: () => reset.drain(),
   };
 }

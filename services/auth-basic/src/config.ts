@@ -16,8 +16,12 @@ export const configSchema = z.object({
     .url()
     .default('http://127.0.0.1:9210')
     .transform((u) => u.replace(/\/+$/, '')),
-  /** Express `trust proxy` value for X-Forwarded-For (the proxy runs beside us); empty trusts nothing. */
-  AUTH_BASIC_TRUST_PROXY: z.string().default('loopback'),
+  /**
+   * Peers whose X-Forwarded-For is believed for the client's address (per-IP login limits): a
+   * trusted-peer list, same syntax and meaning as AUTH_BEARER_TRUST_PROXY (IPs, CIDRs, loopback,
+   * linklocal, uniquelocal; `false` trusts nobody).
+   */
+  AUTH_BASIC_TRUST_PROXY: env.trustedPeers('loopback'),
   /** client_id of the sessions opened by password logins. */
   LOGIN_CLIENT_ID: z.string().min(1).default('gatehouse'),
 

@@ -1,4 +1,4 @@
-export { createApp, type AppOverrides, type AuthBasicApp } from './app.js';
+export { createApp, type AuthBasicOverrides, type AuthBasicApp } from './app.js';
 export { configSchema, loadConfig, type Config } from './config.js';
 export {
   createGrpcSessionIssuer,

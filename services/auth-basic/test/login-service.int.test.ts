@@ -71,9 +71,8 @@ describe('login.v1.LoginService', () => {
     expect(await codeOf(h.login.Logout({}))).toBe('UNAUTHENTICATED');
     expect(await codeOf(h.login.Logout({}, { metadata: bearer('not.a.jwt') }))).toBe('INVALID_TOKEN');
     const r = await h.login.Login({ email: 'grpc-login@example.com', password: PW });
-    const [hd, pl] = r.id_token.split('.');
+    const [hd] = r.id_token.split('.');
     const tampered = `${hd}.${Buffer.from(JSON.stringify({ ...decodeJwt(r.id_token), sid: 'someone-else' })).toString('base64url')}.${r.id_token.split('.')[2]}`;
-    expect(pl).toBeDefined();
     expect(await codeOf(h.login.Logout({}, { metadata: bearer(tampered) }))).toBe('INVALID_TOKEN');
   });
 });

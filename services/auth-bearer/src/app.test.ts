@@ -1,20 +1,7 @@
-import {
-  MemoryBus,
-  MemoryStore,
-  createLogger,
-  createTokenClient,
-  type DirectoryUser,
-  type GatehouseError,
-  type UserDirectory,
-} from '@gatehouse/shared';
-import { FakeClock } from '@gatehouse/shared/testing';
+import { MemoryBus, MemoryStore, createLogger, createTokenClient, type GatehouseError } from '@gatehouse/shared';
+import { FakeClock, MemoryUserDirectory } from '@gatehouse/shared/testing';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
-
-/** Test double of the UserDirectory port. */
-const directory = (users: DirectoryUser[]): UserDirectory => ({
-  getUser: async (k) => users.find((u) => ('id' in k ? u.id === k.id : u.email === k.email)) ?? null,
-});
 
 describe('auth-bearer on the in-memory store and bus (all-in-one runtime)', () => {
   it('opens, rotates and detects reuse with the memory store as with Redis', async () => {
@@ -28,12 +15,14 @@ describe('auth-bearer on the in-memory store and bus (all-in-one runtime)', () =
       AUTH_BEARER_DEBUG_ADDR: '127.0.0.1:0',
       SESSION_REFRESH_GRACE_PERIOD: '0',
     });
+    const users = new MemoryUserDirectory();
+    users.add({ id: 'u1' });
     const app = createApp(config, {
       store,
       bus,
       clock,
       logger: createLogger({ service: 't', level: 'silent' }),
-      users: directory([{ id: 'u1', email: 'u1@x.test', name: 'U', roles: [], groups: [], status: 'active' }]),
+      userDirectory: users,
     });
     const ports = await app.start();
     const client = createTokenClient(`127.0.0.1:${ports.grpc}`);

@@ -1,50 +1,27 @@
 import cookieParser from 'cookie-parser';
 import {
-  GatehouseError,
-  busCheck,
-  grpcPeerCheck,
-  storeCheck,
-  GrpcServer,
-  Metrics,
-  RemoteKeySource,
+  BUILTIN_IDP_PATH,
+  ServiceHost,
   cookieSettingsFrom,
-  createHttpApp,
-  createIdentityVerifier,
-  createUserClient,
-  errorMiddleware,
-  grpcIdentityDirectory,
-  grpcTlsFrom,
-  grpcUserDirectory,
-  listenHttp,
-  loadProtos,
-  notFoundHandler,
-  startDebugServer,
-  type DebugServer,
-  type HttpListener,
-  type IdentityDirectory,
-  type KeySource,
+  userDirectoryFor,
+  splitAddr,
+  type AuthServiceHandlers,
+  type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
-  type Subscription,
   type TokenServiceHandlers,
-  type AuthServiceHandlers,
-  parseTrustedPeers,
-  splitAddr,
-  type UserDirectory,
-  type CredentialChecker,
-  BUILTIN_IDP_PATH,
-  grpcCredentialChecker,
+  type UserDirectoryOverrides,
 } from '@gatehouse/shared';
 import { createCliLogin } from './cli/create-cli-login.js';
 import { listenerBase } from './cli/local-issuer-fetch.js';
-import { longestTokenLifetimeMs, trustProxySetting, type Config } from './config.js';
+import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { subscribeEvents } from './events/subscriber.js';
-import { authServiceImpl } from './grpc/auth-service.js';
-import { tokenServiceImpl } from './grpc/token-service.js';
+import { authServiceHandlers } from './grpc/auth-service.js';
+import { tokenServiceHandlers } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
@@ -60,36 +37,21 @@ import { SsoSessionIndex } from './sso/sso-session-index.js';
 import { SsoStateSealer } from './sso/sso-state.js';
 import { SessionStore } from './store/session-store.js';
 
-export interface AuthBearerOverrides {
-  /** The user directory port; default: gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT). */
-  users?: UserDirectory;
-  metrics?: Metrics;
-  /** The proxy's identity-header keys, for /auth/sessions (default: GATEHOUSE_IDENTITY_JWKS_URL). */
-  identityKeys?: KeySource;
-  /** Accounts of external identities (SSO); default: gRPC to auth-basic. */
-  identities?: IdentityDirectory;
-  /** The built-in IdP's password check; default: gRPC to auth-basic (UserService.CheckCredentials). */
-  credentials?: CredentialChecker;
-}
+/**
+ * What tests (and the all-in-one runtime) may replace. The user directory, external identities
+ * (SSO) and the built-in IdP's password check default to gRPC to auth-basic (AUTH_BASIC_GRPC_ENDPOINT).
+ */
+export type AuthBearerOverrides = HostOverrides & UserDirectoryOverrides;
 
 /** Composition root of auth-bearer: the token authority (keys, sessions, refresh, revocation, impersonation). */
 export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverrides): ServiceApp {
   const { store, bus, logger, clock } = deps;
-  const metrics = deps.metrics ?? new Metrics('auth-bearer');
-  const tls = grpcTlsFrom(config);
+  const host = ServiceHost.for('auth-bearer', 'AUTH_BEARER', config, deps);
+  const { tls } = host;
   const retentionMs = longestTokenLifetimeMs(config);
 
-  const userClient =
-    deps.users && (deps.credentials || !config.AUTH_OIDC_BUILTIN)
-      ? undefined
-      : createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE });
-  const users = deps.users ?? grpcUserDirectory(userClient!);
-  const identityClient =
-    deps.identities || config.providers.length === 0
-      ? undefined
-      : (userClient ?? createUserClient(config.AUTH_BASIC_GRPC_ENDPOINT, { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE }));
-  const identities = deps.identities ?? (identityClient ? grpcIdentityDirectory(identityClient) : undefined);
-  const peer = !deps.users ? grpcPeerCheck('auth-basic', config.AUTH_BASIC_GRPC_ENDPOINT, tls) : undefined;
+  const userDirectory = userDirectoryFor(config, tls, deps);
+  const users = userDirectory.directory;
 
   const keys = new KeyRing({
     store,
@@ -106,7 +68,6 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     users,
     events,
     clock,
-    logger,
     secret: config.GATEHOUSE_SECRET,
     policy: {
       refreshTtlMs: config.REFRESH_TOKEN_TTL,
@@ -142,21 +103,16 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     },
   });
 
-  const verifyIdentity = createIdentityVerifier({
-    keys: deps.identityKeys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }),
-    clock,
-  });
+  const { verifyIdentity } = host;
   const cookies = cookieSettingsFrom(config);
   const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
   const providerClients = new ProviderClients({
     timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
     retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER,
   });
+  // One path from a provider's token response to a session: the browser SSO and the CLI login.
   const providerSignIn = new ProviderSignIn({
-    identities: identities ?? {
-      signIn: () => Promise.reject(new GatehouseError('INVALID_PROVIDER')),
-      findByIdentity: () => Promise.resolve(null),
-    },
+    identities: userDirectory.identities,
     authority,
     index: ssoIndex,
     logger,
@@ -193,13 +149,13 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
         sessions,
         keys,
         users,
-        credentials: deps.credentials ?? grpcCredentialChecker(userClient!, config.AUTH_OIDC_LOGIN_DEADLINE),
+        credentials: userDirectory.credentials(config.AUTH_OIDC_LOGIN_DEADLINE),
+        trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
         logger,
       })
     : undefined;
 
-  const http = createHttpApp({ logger, metrics });
-  http.set('trust proxy', trustProxySetting(config));
+  const http = host.http;
   if (idp) http.use(BUILTIN_IDP_PATH, idp.router());
   http.use(cookieParser());
   http.use(
@@ -208,23 +164,20 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
       login: ssoLogin,
       backchannel,
       cookies,
+      trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
       publicPath: new URL(config.PUBLIC_URL).pathname.replace(/\/+$/, ''),
       stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL,
       clock,
     }),
   );
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
-  http.use(authRoutes({ authority, sessions, cookies, clock }));
+  http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
-  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, logger }));
-  http.use(notFoundHandler());
-  http.use([...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], noStoreOnError);
-  http.use(errorMiddleware(logger));
+  http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
+  host.grpc.add<TokenServiceHandlers>(host.protos.gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
 
-  const grpc = new GrpcServer({ logger, metrics, tls });
-  grpc.add<TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService.service, tokenServiceImpl({ authority, sessions }));
   // The CLI login (seed 000's mgmt.v1alpha1.AuthService): the built-in IdP, reached on our own HTTP
-  // listener, or AUTH_CLI_PROVIDER; client addresses from the proxy's x-forwarded-for when trusted.
+  // listener once it listens, or AUTH_CLI_PROVIDER; client addresses by the trusted-peer rule.
   const cliLogin = createCliLogin(config, {
     store,
     clock,
@@ -234,43 +187,25 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     users,
     providerClients,
     signIn: providerSignIn,
-    localHttp: () => listenerBase(splitAddr(config.AUTH_BEARER_HTTP_ADDR)[0], httpListener?.port ?? 0),
+    localHttp: () => listenerBase(splitAddr(config.AUTH_BEARER_HTTP_ADDR)[0], host.ports?.http ?? 0),
   });
-  grpc.add<AuthServiceHandlers>(
-    loadProtos().mgmt.v1alpha1.AuthService.service,
-    authServiceImpl({ login: cliLogin, trusted: parseTrustedPeers(trustProxySetting(config) || 'false') }),
+  host.grpc.add<AuthServiceHandlers>(
+    host.protos.mgmt.v1alpha1.AuthService.service,
+    authServiceHandlers({ login: cliLogin, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }),
   );
 
-  let httpListener: HttpListener | undefined;
-  let debug: DebugServer | undefined;
-  let subs: Subscription[] = [];
-
-  return {
-    async start() {
+  return host.app({
+    store,
+    bus,
+    // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
+    checks: userDirectory.checks,
+    logFields: { alg: config.AUTH_BEARER_SIGNING_ALG },
+    errorHandlers: [{ paths: [...AUTH_PATHS, SESSIONS_PATH, '/auth/login'], handler: noStoreOnError }],
+    beforeListen: async () => {
       await keys.init();
       await idp?.init();
-      subs = subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
-      httpListener = await listenHttp(http, config.AUTH_BEARER_HTTP_ADDR);
-      const grpcPort = await grpc.listen(config.AUTH_BEARER_GRPC_ADDR);
-      debug = await startDebugServer({
-        addr: config.AUTH_BEARER_DEBUG_ADDR,
-        metrics,
-        // Ready when Redis, NATS and the service it calls (auth-basic, for users) answer.
-        checks: [storeCheck(store), busCheck(bus), ...(peer ? [peer] : [])],
-      });
-      logger.info(
-        { http: httpListener.port, grpc: grpcPort, debug: debug.port, alg: config.AUTH_BEARER_SIGNING_ALG },
-        'auth-bearer started',
-      );
-      return { http: httpListener.port, grpc: grpcPort, debug: debug.port };
+      return subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
     },
-    async stop() {
-      for (const s of subs) s.unsubscribe();
-      subs = [];
-      await Promise.all([httpListener?.close(), grpc.stop(), debug?.close()]);
-      userClient?.close();
-      if (identityClient !== userClient) identityClient?.close();
-      peer?.close();
-    },
-  };
+    afterClose: () => userDirectory.close(),
+  });
 }

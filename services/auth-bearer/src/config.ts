@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
   ConfigError,
@@ -30,31 +29,6 @@ const serviceAccount = z.object({
 /** A resource server allowed to call /oauth/revoke and /oauth/introspect. */
 const resourceClient = z.object({ client_id: z.string().min(1), secret_sha256: sha256Digest });
 
-/** Express `trust proxy` names, else an IP or CIDR (what proxy-addr accepts). */
-const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-const isTrustEntry = (v: string): boolean => {
-  if (TRUST_NAMES.has(v)) return true;
-  const [ip, bits, ...rest] = v.split('/');
-  if (rest.length > 0 || !ip || isIP(ip) === 0) return false;
-  if (bits === undefined) return true;
-  const max = isIP(ip) === 4 ? 32 : 128;
-  return /^\d{1,3}$/.test(bits) ? Number(bits) <= max : isIP(bits) === 4;
-};
-
-const jsonArray = <T extends z.ZodType>(item: T) =>
-  z
-    .string()
-    .default('[]')
-    .transform((v, ctx) => {
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(item));
-
 export const configSchema = z.object({
   ...commonEnv,
   ...cookieEnv,
@@ -63,18 +37,11 @@ export const configSchema = z.object({
   AUTH_BEARER_DEBUG_ADDR: env.addr('127.0.0.1:9215'),
   /**
    * Peers whose X-Forwarded-For is believed for the session's ip (the proxy runs in front of us):
-   * comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal, as Express's `trust proxy`.
-   * `false` trusts nobody: the ip is then the socket's peer (empty means unset: the default).
-   * Same semantics as AUTH_BASIC_TRUST_PROXY.
+   * a trusted-peer list (comma-separated IPs, CIDRs, loopback, linklocal, uniquelocal; `false`
+   * trusts nobody, and the ip is then the socket's peer). Same syntax and meaning as
+   * AUTH_BASIC_TRUST_PROXY and PROXY_TRUSTED_PROXIES.
    */
-  AUTH_BEARER_TRUST_PROXY: z
-    .string()
-    .default('loopback')
-    .transform((v) => v.trim())
-    .refine(
-      (v) => v === 'false' || v.split(',').every((e) => isTrustEntry(e.trim())),
-      'expected comma-separated IPs, CIDRs or loopback/linklocal/uniquelocal (false: trust nobody)',
-    ),
+  AUTH_BEARER_TRUST_PROXY: env.trustedPeers('loopback'),
   /** Algorithm of new signing keys. */
   AUTH_BEARER_SIGNING_ALG: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   /** PKCS#8 PEM private key (set AUTH_BEARER_SIGNING_KEY_FILE to a path); when set, keys are not kept in the store and rotation is refused. */
@@ -100,9 +67,9 @@ export const configSchema = z.object({
   /** Extra audiences MintAccessToken and Impersonate may issue for (ACCESS_TOKEN_AUDIENCE always). */
   AUTH_BEARER_ALLOWED_AUDIENCES: env.list(''),
   /** JSON array of {client_id, secret_sha256, allow_admin_targets?, scopes?} (or AUTH_BEARER_SERVICE_ACCOUNTS_FILE). */
-  AUTH_BEARER_SERVICE_ACCOUNTS: jsonArray(serviceAccount),
+  AUTH_BEARER_SERVICE_ACCOUNTS: env.jsonArray(serviceAccount),
   /** JSON array of {client_id, secret_sha256} for RFC 7009/7662 (or AUTH_BEARER_RESOURCE_CLIENTS_FILE). */
-  AUTH_BEARER_RESOURCE_CLIENTS: jsonArray(resourceClient),
+  AUTH_BEARER_RESOURCE_CLIENTS: env.jsonArray(resourceClient),
   /** External providers (SSO): AUTH_PROVIDERS=keycloak,… and AUTH_<NAME>_* per provider (read by readProviders). */
   ...providersEnv,
   /** How long a started SSO login may take (the state cookie's lifetime). */
@@ -138,12 +105,6 @@ export function loadConfig(e: Env): Config {
   problems.push(...cliProviderProblems(e));
   if (!config || problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-/** The Express `trust proxy` setting for AUTH_BEARER_TRUST_PROXY (false: trust nobody). */
-export function trustProxySetting(c: Config): string | false {
-  const v = c.AUTH_BEARER_TRUST_PROXY;
-  return v === 'false' ? false : v;
 }
 
 /** The longest any token signed by this service can live: keys and revocations are kept this long. */

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { GatehouseError, IDENTITY_HEADER, SUBJECTS, type Identity } from '@gatehouse/shared';
+import { IDENTITY_HEADER, SUBJECTS, type Identity } from '@gatehouse/shared';
 import { testKeyPair } from '@gatehouse/shared/testing';
 import { eventually, principal, startAuthBearer, startBackends, type Backends, type HttpResult, type Running } from './harness.js';
-
-const codeOf = async (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
-  );
+import { codeOf } from '@gatehouse/shared/testing';
 
 describe("the caller's own sessions: GET/DELETE /auth/sessions (real Redis + NATS)", () => {
   let b: Backends;

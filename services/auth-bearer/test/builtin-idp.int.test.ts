@@ -12,9 +12,9 @@ import {
   type CredentialChecker,
   type EventBus,
 } from '@gatehouse/shared';
-import { FakeClock, TestBrowser, freePort } from '@gatehouse/shared/testing';
+import { FakeClock, MemoryUserDirectory, TestBrowser, eventually, freePort } from '@gatehouse/shared/testing';
 import { createApp, loadConfig, longestTokenLifetimeMs } from '../src/index.js';
-import { InMemoryUserDirectory, SECRET, eventually, startBackends, type Backends } from './harness.js';
+import { SECRET, startBackends, type Backends } from './harness.js';
 
 // auth-bearer's built-in OpenID Provider on its own (no proxy): what only this level can show.
 // Three instances share one Redis, as a distributed deployment does: A (at PUBLIC_URL) and C also
@@ -22,7 +22,7 @@ import { InMemoryUserDirectory, SECRET, eventually, startBackends, type Backends
 const PASSWORD = 'a long enough password 1';
 
 /** The password check as auth-basic answers it, for users of the in-memory directory. */
-function credentialsOf(users: InMemoryUserDirectory): CredentialChecker {
+function credentialsOf(users: MemoryUserDirectory): CredentialChecker {
   return {
     async checkCredentials(a) {
       const user = await users.getUser({ email: a.email });
@@ -36,7 +36,7 @@ describe('built-in OpenID Provider (auth-bearer, three instances on one Redis)',
   let b: Backends;
   let port: number;
   let publicUrl: string;
-  const users = new InMemoryUserDirectory();
+  const users = new MemoryUserDirectory();
   const clock = new FakeClock(Date.now());
   const running: Array<{ stop(): Promise<void> }> = [];
 
@@ -57,7 +57,7 @@ describe('built-in OpenID Provider (auth-bearer, three instances on one Redis)',
       bus,
       logger: createLogger({ service: 'idp-test', level: 'silent' }),
       clock,
-      users,
+      userDirectory: users,
       credentials: credentialsOf(users),
     });
     const ports = await app.start();

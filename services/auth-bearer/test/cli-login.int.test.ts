@@ -13,9 +13,9 @@ import {
   type CredentialChecker,
   type TokenClient,
 } from '@gatehouse/shared';
-import { FakeClock, TestBrowser, freePort } from '@gatehouse/shared/testing';
+import { FakeClock, MemoryUserDirectory, TestBrowser, freePort } from '@gatehouse/shared/testing';
 import { createApp, loadConfig } from '../src/index.js';
-import { InMemoryUserDirectory, SECRET, startBackends, type Backends } from './harness.js';
+import { SECRET, startBackends, type Backends } from './harness.js';
 
 // mgmt.v1alpha1.AuthService on auth-bearer alone, with the built-in IdP. PUBLIC_URL is a name that
 // resolves nowhere: auth-bearer must reach its own IdP on its own listener, and the test's browser
@@ -24,7 +24,7 @@ import { InMemoryUserDirectory, SECRET, startBackends, type Backends } from './h
 const PUBLIC_URL = 'https://gatehouse.example.test';
 const PASSWORD = 'a long enough password 1';
 
-function credentialsOf(users: InMemoryUserDirectory): CredentialChecker {
+function credentialsOf(users: MemoryUserDirectory): CredentialChecker {
   return {
     async checkCredentials(a) {
       const user = await users.getUser({ email: a.email });
@@ -52,7 +52,7 @@ describe('AuthService (seed 000) on auth-bearer with the built-in IdP', () => {
   const logs: string[] = [];
   /** Every code, verifier and token the tests handled: none may appear in a log line. */
   const secrets = new Set<string>();
-  const users = new InMemoryUserDirectory();
+  const users = new MemoryUserDirectory();
   const clock = new FakeClock(Date.now());
 
   beforeAll(async () => {
@@ -88,7 +88,7 @@ describe('AuthService (seed 000) on auth-bearer with the built-in IdP', () => {
       bus: new MemoryBus(),
       logger: createLogger({ service: 'cli-login-test', level: 'debug', destination: sink }),
       clock,
-      users,
+      userDirectory: users,
       credentials: credentialsOf(users),
     });
     const ports = await app.start();

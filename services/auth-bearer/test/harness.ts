@@ -6,29 +6,12 @@ import {
   RedisStore,
   StaticKeySource,
   signIdentity,
-  type DirectoryUser,
   type Identity,
   type EventBus,
   type TokenClient,
-  type UserDirectory,
-  type UserKey,
 } from '@gatehouse/shared';
-import { FakeClock, startNats, startRedis, testKeyPair, type SpawnedServer } from '@gatehouse/shared/testing';
+import { FakeClock, MemoryUserDirectory, startNats, startRedis, testKeyPair, type SpawnedServer } from '@gatehouse/shared/testing';
 import { createApp, loadConfig, type Config } from '../src/index.js';
-
-/** Test double of the UserDirectory port (auth-basic's GetUser), held in memory. */
-export class InMemoryUserDirectory implements UserDirectory {
-  readonly users = new Map<string, DirectoryUser>();
-  add(u: Partial<DirectoryUser> & { id: string }): DirectoryUser {
-    const user: DirectoryUser = { email: `${u.id}@example.test`, name: u.id, roles: [], groups: [], status: 'active', ...u };
-    this.users.set(user.id, user);
-    return user;
-  }
-  async getUser(key: UserKey): Promise<DirectoryUser | null> {
-    if ('id' in key) return this.users.get(key.id) ?? null;
-    return [...this.users.values()].find((u) => u.email === key.email) ?? null;
-  }
-}
 
 export const hex256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -46,7 +29,7 @@ export async function startBackends(): Promise<Backends> {
 export interface Running {
   config: Config;
   clock: FakeClock;
-  users: InMemoryUserDirectory;
+  users: MemoryUserDirectory;
   store: RedisStore;
   bus: NatsBus;
   /** A second NATS connection: what other services see. */
@@ -69,7 +52,7 @@ export const SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 export async function startAuthBearer(
   b: Backends,
   env: Record<string, string> = {},
-  opts: { clock?: FakeClock; users?: InMemoryUserDirectory } = {},
+  opts: { clock?: FakeClock; users?: MemoryUserDirectory } = {},
 ): Promise<Running> {
   const config = loadConfig({
     GATEHOUSE_SECRET: SECRET,
@@ -83,7 +66,7 @@ export async function startAuthBearer(
     ...env,
   });
   const clock = opts.clock ?? new FakeClock(Date.now());
-  const users = opts.users ?? new InMemoryUserDirectory();
+  const users = opts.users ?? new MemoryUserDirectory();
   const logger = createLogger({ service: 'auth-bearer-test', level: 'silent' });
   const store = new RedisStore({ url: b.redis.url });
   await store.ready();
@@ -95,7 +78,14 @@ export async function startAuthBearer(
   });
   await observer.flush();
   const proxyKey = await testKeyPair('ES256');
-  const app = createApp(config, { store, bus, logger, clock, users, identityKeys: new StaticKeySource({ keys: [proxyKey.publicJwk] }) });
+  const app = createApp(config, {
+    store,
+    bus,
+    logger,
+    clock,
+    userDirectory: users,
+    identityKeys: new StaticKeySource({ keys: [proxyKey.publicJwk] }),
+  });
   const ports = await app.start();
   const grpc = createTokenClient(`127.0.0.1:${ports.grpc}`);
   return {
@@ -119,16 +109,8 @@ export async function startAuthBearer(
   };
 }
 
-/** Waits until `pred` holds (events arrive asynchronously), failing after `ms`. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 3000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// The shared test helper, re-exported for the suites that import it from here.
+export { eventually } from '@gatehouse/shared/testing';
 
 export interface HttpResult {
   status: number;

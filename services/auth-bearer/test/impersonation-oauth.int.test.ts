@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatehouseError, SUBJECTS } from '@gatehouse/shared';
+import { SUBJECTS } from '@gatehouse/shared';
 import {
   eventually,
   hex256,
@@ -11,12 +11,7 @@ import {
   type Backends,
   type Running,
 } from './harness.js';
-
-const codeOf = async (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
-  );
+import { codeOf } from '@gatehouse/shared/testing';
 
 const SVC_SECRET = 'svc-secret-value-0123456789';
 const ADMIN_SVC_SECRET = 'admin-svc-secret-0123456789';

@@ -3,15 +3,10 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader, type JSONWebKeySet } from 'jose';
-import { GatehouseError, SUBJECTS, StaticKeySource, createAccessTokenVerifier } from '@gatehouse/shared';
+import { SUBJECTS, StaticKeySource, createAccessTokenVerifier } from '@gatehouse/shared';
 import { FakeClock } from '@gatehouse/shared/testing';
 import { eventually, principal, startAuthBearer, startBackends, type Backends, type Running } from './harness.js';
-
-const codeOf = async (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
-  );
+import { codeOf } from '@gatehouse/shared/testing';
 
 describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
   let b: Backends;
@@ -132,6 +127,36 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
   it('caps MintAccessToken lifetimes', async () => {
     const res = await app.grpc.MintAccessToken({ principal: principal('u-cap'), scopes: [], audience: '', ttl_seconds: 10 * 24 * 3600 });
     expect(Number(res.expires_at_ms) - app.clock.now()).toBeLessThanOrEqual(15 * 60_000 + 1000);
+  });
+
+  it('mints a token from an API key with the api_key_id and api_key_gen claims, and only well-formed ones', async () => {
+    const keyId = '0b9d2f8e-3c4a-4e5f-9a1b-2c3d4e5f6a7b';
+    const res = await app.grpc.MintAccessToken({
+      principal: { ...principal('u-apikey'), amr: ['apikey'] },
+      scopes: ['read'],
+      audience: '',
+      ttl_seconds: 600,
+      api_key_id: keyId,
+      api_key_generation: 3,
+    });
+    const claims = JSON.parse(Buffer.from(res.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: 'u-apikey', amr: ['apikey'], scope: 'read', api_key_id: keyId, api_key_gen: 3 });
+    expect(claims).not.toHaveProperty('sid');
+    const plain = JSON.parse(Buffer.from((await mint()).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('api_key_id');
+    const bad = (api_key_id: string, api_key_generation: number) =>
+      codeOf(
+        app.grpc.MintAccessToken({
+          principal: principal('u-apikey'),
+          scopes: [],
+          audience: '',
+          ttl_seconds: 60,
+          api_key_id,
+          api_key_generation,
+        }),
+      );
+    expect(await bad('not-a-uuid', 1)).toBe('INVALID_PAYLOAD');
+    expect(await bad(keyId, 0)).toBe('INVALID_PAYLOAD');
   });
 
   it('signs with a PEM key from AUTH_BEARER_SIGNING_KEY_FILE and refuses rotation', async () => {

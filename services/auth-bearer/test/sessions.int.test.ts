@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { GatehouseError, REVOCATION_KEYS, SUBJECTS } from '@gatehouse/shared';
+import { REVOCATION_KEYS, SUBJECTS } from '@gatehouse/shared';
 import { eventually, postJson, principal, startAuthBearer, startBackends, type Backends, type Running } from './harness.js';
-
-const codeOf = async (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
-  );
+import { codeOf } from '@gatehouse/shared/testing';
 
 describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
   let b: Backends;

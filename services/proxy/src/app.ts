@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   builtinIdpIssuer,
@@ -17,8 +16,9 @@ import {
   Metrics,
   RemoteKeySource,
   startDebugServer,
-  splitAddr,
+  listenHttp,
   type AppTokenClient,
+  type HttpListener,
   type IdentityDirectory,
   type KeySource,
   type ServiceApp,
@@ -28,6 +28,7 @@ import {
 } from '@gatehouse/shared';
 import { AuthCache } from './auth/auth-cache.js';
 import type { Authenticator } from './auth/authenticator.js';
+import { createApiKeyRefusal } from './auth/api-key-refusal.js';
 import { createAppTokenAuthenticator } from './auth/app-token-authenticator.js';
 import { createBasicAuthenticator } from './auth/basic-authenticator.js';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
@@ -41,7 +42,6 @@ import { grpcOwners, type GrpcOwner } from './grpc/grpc-owners.js';
 import { UpstreamPools } from './http/forward.js';
 import { createRequestHandler } from './http/proxy-handler.js';
 import { createUpgradeHandler } from './http/upgrade-handler.js';
-import { createTrustedProxies } from './http/trusted-proxies.js';
 import { IdentitySigner, loadIdentityKey, type IdentityKey } from './identity/identity-signer.js';
 import { ProxyMetrics } from './observability/proxy-metrics.js';
 import { providerRoutes } from './routes/provider-routes.js';
@@ -103,8 +103,10 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   const caches = [tokenCache, basicCache, sessionCache];
 
   const trusted = config.providers.filter((p) => p.trustAccessTokens);
-  // With trusted providers, a Bearer token of another issuer goes on to their authenticators.
+  // A raw API key is refused before anything tries to verify it; then Bearer JWTs. With trusted
+  // providers, a Bearer token of another issuer goes on to their authenticators.
   const chain: Authenticator[] = [
+    createApiKeyRefusal(),
     createBearerAuthenticator({ verify, cache: tokenCache, clock, ...(trusted.length > 0 ? { issuers: [config.PUBLIC_URL] } : {}) }),
   ];
   /** The auth services this proxy calls: /readyz needs each to answer grpc.health.v1. */
@@ -195,6 +197,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
     'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
     'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
+    'auth-apikey': config.AUTH_APIKEY_HTTP_ENDPOINT,
     whoami: config.WHOAMI_HTTP_ENDPOINT,
   };
   const routes = [
@@ -206,7 +209,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
   ];
   const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS);
 
-  let server: Server | undefined;
+  let http: HttpListener | undefined;
   let grpcEntry: GrpcEntry | undefined;
   let debug: { port: number; close(): Promise<void> } | undefined;
 
@@ -235,7 +238,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         } catch (err) {
           logger.error({ err }, 'loading revocation lists failed; retrying in the background');
           void (async () => {
-            while (server && !revocation.loaded) {
+            while (http && !revocation.loaded) {
               await new Promise((r) => setTimeout(r, 500));
               await revocation.load().catch(() => undefined);
             }
@@ -249,34 +252,29 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         metrics: proxyMetrics,
         logger,
         pools,
-        isTrusted: createTrustedProxies(config.PROXY_TRUSTED_PROXIES),
+        trustedPeers: config.PROXY_TRUSTED_PROXIES,
         challenge: { realm: config.PROXY_REALM, basic: config.PROXY_ENABLE_BASIC_AUTH || config.PROXY_ENABLE_APP_AUTH },
         loginUrl: config.PROXY_LOGIN_URL,
         defaultTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT,
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
         accessLog: config.PROXY_ACCESS_LOG,
       };
-      server = createServer(
-        {
-          maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
-          headersTimeout: config.PROXY_HEADERS_TIMEOUT,
-          requestTimeout: config.PROXY_REQUEST_TIMEOUT,
+      http = await listenHttp(createRequestHandler(ctx), config.PROXY_HTTP_ADDR, {
+        maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
+        headersTimeoutMs: config.PROXY_HEADERS_TIMEOUT,
+        requestTimeoutMs: config.PROXY_REQUEST_TIMEOUT,
+        server: {
           // How often node enforces the two timeouts above (its default, 30 s, would let slow clients linger).
           connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.PROXY_HEADERS_TIMEOUT / 2))),
           keepAliveTimeout: 5000,
           requireHostHeader: true,
           joinDuplicateHeaders: false,
         },
-        createRequestHandler(ctx),
-      );
-      server.on('upgrade', createUpgradeHandler(ctx));
-      server.on('clientError', onClientError);
-      const [host, port] = splitAddr(config.PROXY_HTTP_ADDR);
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(port, host, () => resolve());
+        configure: (server) => {
+          server.on('upgrade', createUpgradeHandler(ctx));
+          server.on('clientError', onClientError);
+        },
       });
-      const a = server.address();
       grpcEntry = new GrpcEntry({
         owners: deps.grpcOwners ?? grpcOwners(config),
         gatekeeper,
@@ -288,29 +286,13 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
       });
       const grpcPort = await grpcEntry.listen(config.PROXY_GRPC_ADDR);
       await loadRevocation();
-      return { http: typeof a === 'object' && a ? a.port : port, grpc: grpcPort, debug: debug.port };
+      return { http: http.port, grpc: grpcPort, debug: debug.port };
     },
     async stop() {
       revocation.stop();
-      const s = server;
-      server = undefined;
-      await Promise.all([
-        s &&
-          new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              s.closeAllConnections();
-              resolve();
-            }, 5000);
-            t.unref();
-            s.close(() => {
-              clearTimeout(t);
-              resolve();
-            });
-            s.closeIdleConnections();
-          }),
-        grpcEntry?.close(),
-        debug?.close(),
-      ]);
+      const listener = http;
+      http = undefined;
+      await Promise.all([listener?.close(5000), grpcEntry?.close(), debug?.close()]);
       pools.destroy();
       for (const c of owned) c.close();
     },

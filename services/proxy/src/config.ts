@@ -14,10 +14,6 @@ import {
 /** The routes file shipped with the service (services/proxy/routes.yaml, two levels above dist/src). */
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('../../routes.yaml', import.meta.url));
 
-const cidrList = env
-  .list('')
-  .refine((list) => list.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)), 'expected a comma-separated list of IPs or CIDRs');
-
 export const configSchema = z.object({
   ...commonEnv,
   /** With the built-in OpenID Provider on, its access tokens (iss PUBLIC_URL/oidc, same keys) are accepted too. */
@@ -35,8 +31,11 @@ export const configSchema = z.object({
   PROXY_ENABLE_BASIC_AUTH: env.bool(false),
   PROXY_ENABLE_SESSION_AUTH: env.bool(true),
   PROXY_ROUTES_FILE: z.string().default(DEFAULT_ROUTES_FILE),
-  /** Peers whose X-Forwarded-* headers are believed (IPs or CIDRs). */
-  PROXY_TRUSTED_PROXIES: cidrList,
+  /**
+   * Peers whose X-Forwarded-* headers are believed: a trusted-peer list (IPs, CIDRs, loopback,
+   * linklocal, uniquelocal; empty or `false` trusts nobody), as AUTH_BEARER_TRUST_PROXY.
+   */
+  PROXY_TRUSTED_PROXIES: env.trustedPeers(''),
   /** The oldest revocation state ever served: past it, the proxy asks the store per request. */
   PROXY_REVOCATION_MAX_STALENESS: env.duration('5s'),
   /** How long a store snapshot is reused while the bus is down. */
@@ -73,7 +72,9 @@ export const configSchema = z.object({
   AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),
   AUTH_APP_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9230'),
   WHOAMI_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9250'),
-  /** auth-apikey's gRPC address (a later issue); its services are routed when it is set. */
+  /** auth-apikey's HTTP base URL: GET /apikey/oauthcallback (the end of a key's authorization at the IdP). */
+  AUTH_APIKEY_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9240'),
+  /** auth-apikey's gRPC address; apikeys.ApiKeyService is routed when it is set. */
   AUTH_APIKEY_GRPC_ENDPOINT: z.string().optional(),
   /** Override of the JWKS the proxy verifies access tokens with (default: auth-bearer's). */
   PROXY_ACCESS_TOKEN_JWKS_URL: z.string().url().optional(),

@@ -55,6 +55,8 @@ export interface TokenOptions {
   aud?: string;
   iss?: string;
   typ?: string;
+  /** Further claims (api_key_id, api_key_gen, …). */
+  claims?: Record<string, unknown>;
 }
 
 /** A real ES256 at+jwt, as auth-bearer issues them. */
@@ -68,6 +70,7 @@ export function mintToken(k: KeyPair, o: TokenOptions = {}): Promise<string> {
     name: 'Ada',
     amr: ['pwd'],
     ...(o.sid ? { sid: o.sid } : {}),
+    ...(o.claims ?? {}),
   })
     .setProtectedHeader({ alg: 'ES256', kid: k.kid, typ: o.typ ?? 'at+jwt' })
     .setIssuer(o.iss ?? ISSUER)

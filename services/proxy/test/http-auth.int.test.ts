@@ -205,6 +205,25 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect(backends.calls.basic).toBe(basicCalls);
   });
 
+  it('refuses a raw API key as a Bearer token or a Basic password with API_KEY_NOT_ACCEPTED, and never sends it on', async () => {
+    const key = `ghk_${'0123456789abcdef'.repeat(2)}_${'k'.repeat(43)}`;
+    const before = { basic: backends.calls.basic ?? 0, app: backends.calls.app ?? 0 };
+    upstream.last = undefined;
+    const asBearer = await get(proxy, '/api/echo', { authorization: `Bearer ${key}` });
+    expect(asBearer.status).toBe(401);
+    expect(((await asBearer.json()) as any).errors[0].extensions.code).toBe('API_KEY_NOT_ACCEPTED');
+    expect(asBearer.headers.get('www-authenticate')).toContain(
+      'error="invalid_token", error_description="An API key is not an access token',
+    );
+    const asBasic = await get(proxy, '/api/echo', { authorization: basic('ada@example.com', key) });
+    expect(((await asBasic.json()) as any).errors[0].extensions.code).toBe('API_KEY_NOT_ACCEPTED');
+    expect(((await (await get(bearerOnly, '/api/echo', { authorization: `Bearer ${key}` })).json()) as any).errors[0].extensions.code).toBe(
+      'API_KEY_NOT_ACCEPTED',
+    );
+    expect({ basic: backends.calls.basic ?? 0, app: backends.calls.app ?? 0 }).toEqual(before);
+    expect(upstream.last).toBeUndefined();
+  });
+
   it('ignores Basic credentials when basic and app auth are disabled (default)', async () => {
     const res = await get(bearerOnly, '/api/echo', { authorization: basic('ada@example.com', 'correct horse') });
     expect(res.status).toBe(401);

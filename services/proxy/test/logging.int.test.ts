@@ -23,6 +23,7 @@ describe('proxy access and decision logs never hold a query string', () => {
       'auth-bearer': upstream.url,
       'auth-basic': upstream.url,
       'auth-app': upstream.url,
+      'auth-apikey': upstream.url,
       whoami: upstream.url,
     });
     const logger = createLogger({

@@ -1,17 +1,9 @@
 import { Writable } from 'node:stream';
 import { createLogger, MemoryBus, RedisStore } from '@gatehouse/shared';
-import { freePort, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
+import { eventually, freePort, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { mintToken, startJwks, startProxy, startUpstream, type ProxyUnderTest, type Upstream } from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('proxy readiness while Redis is down at startup', () => {
   let jwks: Jwks;

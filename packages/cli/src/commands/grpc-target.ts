@@ -16,5 +16,6 @@ export function clientOptions(env: Record<string, string | undefined>): GrpcClie
   };
 }
 
-export const endpoint = (env: Record<string, string | undefined>, name: 'AUTH_BEARER' | 'AUTH_BASIC' | 'AUTH_APP', def: string) =>
+/** `<NAME>_GRPC_ENDPOINT` or the default; PROXY is the proxy's public gRPC entry (PROXY_GRPC_ENDPOINT). */
+export const endpoint = (env: Record<string, string | undefined>, name: 'AUTH_BEARER' | 'AUTH_BASIC' | 'AUTH_APP' | 'PROXY', def: string) =>
   env[`${name}_GRPC_ENDPOINT`] || def;

@@ -2,8 +2,10 @@ import { connectBackends, createLogger, type Logger, type ServiceApp } from '@ga
 import { SERVICES, type ServiceName } from '../services.js';
 import { startWhoami } from '../whoami/whoami-server.js';
 import { clientOptions } from '../commands/grpc-target.js';
+import { startupBanner, type BannerInfo } from './banner.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
-import { withDerivedEndpoints } from './endpoints.js';
+import { DEFAULT_ADDRS, withDerivedEndpoints } from './endpoints.js';
+import { logDestination } from './log-destination.js';
 import { resolveRunSet } from './run-set.js';
 import { ensureSecret } from './secret.js';
 
@@ -16,9 +18,11 @@ export interface RunningRuntime {
 
 export interface AllInOneOptions {
   logger?: Logger;
-  /** Where one-time output (the generated admin password) goes. */
+  /** Where one-time output (the generated admin password, the start-up banner) goes. */
   print?: (line: string) => void;
   dataDir?: string;
+  /** Human-readable logs (main.ts: stdout is a terminal); JSON lines otherwise. */
+  prettyLogs?: boolean;
 }
 
 /**
@@ -28,12 +32,14 @@ export interface AllInOneOptions {
  */
 export async function startAllInOne(rawEnv: Record<string, string | undefined>, opts: AllInOneOptions = {}): Promise<RunningRuntime> {
   const level = rawEnv.LOG_LEVEL ?? 'info';
-  const logger = opts.logger ?? createLogger({ service: 'gatehouse', level });
+  const destination = logDestination(opts.prettyLogs === true);
+  const logger = opts.logger ?? createLogger({ service: 'gatehouse', level, destination });
   // Each service logs under its own `service` name (a child logger would repeat the key).
-  const serviceLogger = (name: string) => (opts.logger ? opts.logger.child({ component: name }) : createLogger({ service: name, level }));
+  const serviceLogger = (name: string) =>
+    opts.logger ? opts.logger.child({ component: name }) : createLogger({ service: name, level, destination });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const names = resolveRunSet(rawEnv);
-  const env = withDerivedEndpoints(rawEnv);
+  const env = withDerivedEndpoints(rawEnv, names);
   env.GATEHOUSE_SECRET = ensureSecret(env, opts.dataDir ?? env.GATEHOUSE_DATA_DIR ?? '.gatehouse', logger);
   delete env.GATEHOUSE_SECRET_FILE;
 
@@ -77,6 +83,7 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
     await store.close();
   };
 
+  let admin: BannerInfo['admin'];
   try {
     for (const name of names) {
       const app = SERVICES[name].createApp(configs.get(name), {
@@ -88,7 +95,8 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
       ports[name] = await app.start();
       started.push({ name, app });
       if (name === 'auth-basic') {
-        await bootstrapAdmin({
+        const email = env.GATEHOUSE_ADMIN_EMAIL || 'admin@example.com';
+        const outcome = await bootstrapAdmin({
           endpoint: env.AUTH_BASIC_GRPC_ENDPOINT!,
           tls: clientOptions(env).tls,
           email: env.GATEHOUSE_ADMIN_EMAIL,
@@ -96,6 +104,7 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
           logger,
           print,
         });
+        admin = { email, outcome, passwordFromEnv: Boolean(env.GATEHOUSE_ADMIN_PASSWORD) };
       }
     }
   } catch (err) {
@@ -103,5 +112,15 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
     throw err;
   }
   logger.info({ ports }, 'gatehouse is up');
+  for (const line of startupBanner({
+    services: names,
+    ports,
+    proxyHttpAddr: env.PROXY_HTTP_ADDR ?? DEFAULT_ADDRS.PROXY_HTTP_ADDR!,
+    proxyDebugAddr: env.PROXY_DEBUG_ADDR ?? DEFAULT_ADDRS.PROXY_DEBUG_ADDR!,
+    store: store.kind,
+    bus: bus.kind,
+    admin,
+  }))
+    print(line);
   return { services: names, ports, stop };
 }

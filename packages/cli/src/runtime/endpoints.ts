@@ -12,6 +12,9 @@ export const DEFAULT_ADDRS: Record<string, string> = {
   AUTH_APP_HTTP_ADDR: '127.0.0.1:9230',
   AUTH_APP_GRPC_ADDR: '127.0.0.1:9231',
   AUTH_APP_DEBUG_ADDR: '127.0.0.1:9235',
+  AUTH_APIKEY_HTTP_ADDR: '127.0.0.1:9240',
+  AUTH_APIKEY_GRPC_ADDR: '127.0.0.1:9241',
+  AUTH_APIKEY_DEBUG_ADDR: '127.0.0.1:9245',
   WHOAMI_HTTP_ADDR: '127.0.0.1:9250',
 };
 
@@ -25,8 +28,13 @@ function dialable(addr: string): string {
 /**
  * In one process the services find each other at their own listen addresses: every endpoint the
  * operator did not set is derived from the matching *_ADDR, so changing a port is one variable.
+ * auth-apikey's gRPC endpoint is derived only when it runs (`running`), since the proxy routes
+ * apikeys.ApiKeyService exactly when that endpoint is set.
  */
-export function withDerivedEndpoints(env: Record<string, string | undefined>): Record<string, string | undefined> {
+export function withDerivedEndpoints(
+  env: Record<string, string | undefined>,
+  running: readonly string[] = [],
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = { ...env };
   const addr = (k: string) => out[k] || DEFAULT_ADDRS[k]!;
   for (const k of Object.keys(DEFAULT_ADDRS)) out[k] = addr(k);
@@ -39,6 +47,8 @@ export function withDerivedEndpoints(env: Record<string, string | undefined>): R
   derive('AUTH_BEARER_HTTP_ENDPOINT', `http://${dialable(addr('AUTH_BEARER_HTTP_ADDR'))}`);
   derive('AUTH_BASIC_HTTP_ENDPOINT', `http://${dialable(addr('AUTH_BASIC_HTTP_ADDR'))}`);
   derive('AUTH_APP_HTTP_ENDPOINT', `http://${dialable(addr('AUTH_APP_HTTP_ADDR'))}`);
+  derive('AUTH_APIKEY_HTTP_ENDPOINT', `http://${dialable(addr('AUTH_APIKEY_HTTP_ADDR'))}`);
+  if (running.includes('auth-apikey')) derive('AUTH_APIKEY_GRPC_ENDPOINT', dialable(addr('AUTH_APIKEY_GRPC_ADDR')));
   derive('WHOAMI_HTTP_ENDPOINT', `http://${dialable(addr('WHOAMI_HTTP_ADDR'))}`);
   derive('PUBLIC_URL', `http://${dialable(addr('PROXY_HTTP_ADDR'))}`);
   derive('GATEHOUSE_IDENTITY_JWKS_URL', `http://${dialable(addr('PROXY_HTTP_ADDR'))}/.well-known/gatehouse/jwks.json`);

@@ -25,6 +25,15 @@ describe('withDerivedEndpoints', () => {
     expect(env.GATEHOUSE_IDENTITY_JWKS_URL).toBe('http://127.0.0.1:7000/.well-known/gatehouse/jwks.json');
     expect(env.AUTH_BASIC_GRPC_ENDPOINT).toBe('127.0.0.1:9221');
   });
+  it('routes apikeys.ApiKeyService only when auth-apikey runs (its gRPC endpoint is derived then)', () => {
+    expect(withDerivedEndpoints({}).AUTH_APIKEY_GRPC_ENDPOINT).toBeUndefined();
+    const env = withDerivedEndpoints(
+      { AUTH_APIKEY_GRPC_ADDR: '127.0.0.1:7241' },
+      resolveRunSet({ GATEHOUSE_ADD_RUN_SERVICES: 'auth-apikey' }),
+    );
+    expect(env.AUTH_APIKEY_GRPC_ENDPOINT).toBe('127.0.0.1:7241');
+    expect(env.AUTH_APIKEY_HTTP_ENDPOINT).toBe('http://127.0.0.1:9240');
+  });
   it('keeps endpoints the operator set', () => {
     expect(withDerivedEndpoints({ PUBLIC_URL: 'https://auth.example.com' }).PUBLIC_URL).toBe('https://auth.example.com');
   });

@@ -1,6 +1,6 @@
 import { SERVICE_NAMES, isServiceName, type ServiceName } from '../services.js';
 
-/** Services the all-in-one runtime starts unless told otherwise (auth-app is opt-in, as in oCIS). */
+/** Services the all-in-one runtime starts unless told otherwise (auth-app and auth-apikey are opt-in, as in oCIS). */
 export const DEFAULT_RUN_SERVICES: readonly ServiceName[] = ['auth-bearer', 'auth-basic', 'proxy'];
 
 const parse = (v: string | undefined): string[] =>

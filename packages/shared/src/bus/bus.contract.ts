@@ -1,12 +1,5 @@
+import { eventually as waitFor } from '../testing/eventually.js';
 import type { EventBus } from './bus.js';
-
-const waitFor = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 /** The one contract both EventBus implementations pass. */
 export function busContract(name: string, make: () => Promise<{ a: EventBus; b: EventBus; done: () => Promise<void> }>): void {
@@ -70,6 +63,7 @@ export function busContract(name: string, make: () => Promise<{ a: EventBus; b: 
       await a.publish('test.throw', { id: 2 });
       await a.flush();
       await waitFor(() => got.length === 2);
+      expect(got).toEqual([{ id: 1 }, { id: 2 }]);
       s1.unsubscribe();
       s2.unsubscribe();
     });

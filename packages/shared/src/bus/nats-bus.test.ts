@@ -4,6 +4,7 @@ import { startNats } from '../testing/nats-server.js';
 import type { SpawnedServer } from '../testing/spawn-server.js';
 import { busContract } from './bus.contract.js';
 import { NatsBus } from './nats-bus.js';
+import { eventually } from '../testing/eventually.js';
 
 busContract('nats (real nats-server, two connections)', async () => {
   const server = await startNats({ user: 'gh', pass: 's3cret' });
@@ -33,10 +34,7 @@ describe('NatsBus reconnect hook', () => {
     bus.onReconnect(() => reconnected++);
     const port = server.port;
     await server.kill();
-    const until = async (cond: () => boolean) => {
-      const end = Date.now() + 8000;
-      while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    };
+    const until = (cond: () => boolean) => eventually(cond, 8000, 50);
     await until(() => bus.disconnectedSince() !== null);
     expect(disconnected).toBe(1);
     expect(bus.disconnectedSince()).not.toBeNull();

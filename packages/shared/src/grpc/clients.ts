@@ -2,12 +2,14 @@ import type { TokenServiceClient, TokenServiceHandlers } from '../gen/gatehouse/
 import type { UserServiceClient, UserServiceHandlers } from '../gen/gatehouse/v1/UserService.js';
 import type { AppTokenServiceClient, AppTokenServiceHandlers } from '../gen/gatehouse/v1/AppTokenService.js';
 import type { AuthServiceClient as MgmtAuthServiceClient, AuthServiceHandlers } from '../gen/mgmt/v1alpha1/AuthService.js';
+import type { ApiKeyServiceClient, ApiKeyServiceHandlers } from '../gen/apikeys/ApiKeyService.js';
 import { createGrpcClient, type AsyncClient, type GrpcClientOptions } from './client.js';
 import { loadProtos } from './proto.js';
 
 export type TokenClient = AsyncClient<TokenServiceClient, TokenServiceHandlers> & { close(): void };
 export type UserClient = AsyncClient<UserServiceClient, UserServiceHandlers> & { close(): void };
 export type AppTokenClient = AsyncClient<AppTokenServiceClient, AppTokenServiceHandlers> & { close(): void };
+export type ApiKeyClient = AsyncClient<ApiKeyServiceClient, ApiKeyServiceHandlers> & { close(): void };
 
 /** auth-bearer's TokenService. Reads (ListSessions, GetSession, VerifyToken) are retried. */
 export function createTokenClient(address: string, opts: GrpcClientOptions = {}): TokenClient {
@@ -29,6 +31,17 @@ export function createUserClient(address: string, opts: GrpcClientOptions = {}):
 export function createAppTokenClient(address: string, opts: GrpcClientOptions = {}): AppTokenClient {
   return createGrpcClient<AppTokenServiceClient, AppTokenServiceHandlers>(loadProtos().gatehouse.v1.AppTokenService, address, {
     idempotent: ['ListAppTokens'],
+    ...opts,
+  });
+}
+
+/**
+ * apikeys.ApiKeyService (seed 002), served by auth-apikey and reached through the proxy's gRPC entry:
+ * pass `authorization: Bearer <token>` metadata on every call but ExchangeKeyForToken. Reads are retried.
+ */
+export function createApiKeyClient(address: string, opts: GrpcClientOptions = {}): ApiKeyClient {
+  return createGrpcClient<ApiKeyServiceClient, ApiKeyServiceHandlers>(loadProtos().apikeys.ApiKeyService, address, {
+    idempotent: ['GetAPIKey', 'ListAPIKeys'],
     ...opts,
   });
 }

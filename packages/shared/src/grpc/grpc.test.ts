@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { ERROR_CODES, GatehouseError, type ErrorCode } from '../errors.js';
+import { GRPC_STATUS } from '../grpc-status.js';
 import { createUserClient, type UserClient } from './clients.js';
 import { startUserService } from './user-service.fixture.js';
 
@@ -139,7 +140,7 @@ describe('gRPC server and client helpers (real server on 127.0.0.1:0)', () => {
     const denied = series('gatehouse_grpc_server_handled_total').find(
       (l) => l.includes('grpc_method="CreateUser"') && l.includes('grpc_code="PERMISSION_DENIED"'),
     );
-    const deniedCodes = Object.values(ERROR_CODES).filter((c) => c.grpc === grpc.status.PERMISSION_DENIED).length;
+    const deniedCodes = Object.values(ERROR_CODES).filter((c) => c.grpc === GRPC_STATUS.PERMISSION_DENIED).length;
     expect(denied?.endsWith(` ${deniedCodes}`)).toBe(true);
     const latency = series('gatehouse_grpc_server_handling_seconds_count').find((l) => l.includes('grpc_method="GetUser"'));
     expect(latency).toContain('service="fixture"');
@@ -214,5 +215,12 @@ describe('gRPC graceful shutdown', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await inflight).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     client.close();
+  });
+});
+
+describe('GRPC_STATUS', () => {
+  it("has grpc-js's numbers for every status the error model uses", () => {
+    for (const [name, code] of Object.entries(GRPC_STATUS))
+      expect([name, code]).toEqual([name, grpc.status[name as keyof typeof grpc.status]]);
   });
 });

@@ -14,3 +14,6 @@ export type { AppTokenServiceHandlers } from '../gen/gatehouse/v1/AppTokenServic
 export type { LoginServiceHandlers } from '../gen/login/v1/LoginService.js';
 export type { AuthServiceHandlers } from '../gen/mgmt/v1alpha1/AuthService.js';
 export type { AccessToken, AccessToken__Output } from '../gen/mgmt/v1alpha1/AccessToken.js';
+export type { ApiKeyServiceHandlers } from '../gen/apikeys/ApiKeyService.js';
+export type { APIKey, APIKey__Output } from '../gen/apikeys/APIKey.js';
+export type { KeyStatus__Output } from '../gen/apikeys/KeyStatus.js';

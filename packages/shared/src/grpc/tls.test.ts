@@ -1,16 +1,8 @@
 import { createTestPki, type TestPki } from '../testing/tls-certs.js';
-import { GatehouseError } from '../errors.js';
 import { createUserClient } from './clients.js';
 import { channelCredentials, serverCredentials, type GrpcTlsConfig } from './tls.js';
 import { startUserService } from './user-service.fixture.js';
-
-const codeOf = async (p: Promise<unknown>): Promise<string> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return err instanceof GatehouseError ? err.code : `no GatehouseError: ${String(err)}`;
-};
+import { codeOf } from '../testing/code-of.js';
 
 describe('gRPC TLS and mTLS between services (GATEHOUSE_GRPC_TLS_*)', () => {
   let pki: TestPki;

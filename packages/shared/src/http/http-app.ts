@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
@@ -25,16 +25,26 @@ export interface HttpListener {
 export async function listenHttp(
   handler: Express | Parameters<typeof createServer>[1],
   addr: string,
-  opts: { headersTimeoutMs?: number; requestTimeoutMs?: number; maxHeaderSize?: number } = {},
+  opts: {
+    headersTimeoutMs?: number;
+    requestTimeoutMs?: number;
+    maxHeaderSize?: number;
+    /** Further node server options (the proxy's keep-alive, host-header and timeout-check settings). */
+    server?: Omit<ServerOptions, 'maxHeaderSize' | 'requestTimeout' | 'headersTimeout'>;
+    /** Called before listening: attach `upgrade`, `clientError` and similar handlers. */
+    configure?: (server: Server) => void;
+  } = {},
 ): Promise<HttpListener> {
   const server = createServer(
     {
+      ...opts.server,
       maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024,
       requestTimeout: opts.requestTimeoutMs ?? 30_000,
       headersTimeout: opts.headersTimeoutMs ?? 10_000,
     },
     handler as Parameters<typeof createServer>[1],
   );
+  opts.configure?.(server);
   const [host, port] = splitAddr(addr);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

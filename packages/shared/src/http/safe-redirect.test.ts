@@ -1,4 +1,4 @@
-import { DEFAULT_REDIRECT, loginRedirectTarget, safeRedirect } from './safe-redirect.js';
+import { DEFAULT_REDIRECT, allowedRedirect, loginRedirectTarget, safeRedirect } from './safe-redirect.js';
 
 describe('safeRedirect', () => {
   it.each([
@@ -52,6 +52,53 @@ describe('safeRedirect', () => {
     ['an overlong value', '/' + 'a'.repeat(2048)],
   ])('refuses %s', (_name, input) => {
     expect(safeRedirect(input)).toBe(DEFAULT_REDIRECT);
+  });
+});
+
+describe('allowedRedirect', () => {
+  const allow = ['https://app.example/keys', 'http://127.0.0.1:3000'];
+
+  it.each([
+    ['a same-origin relative path', '/settings/api-keys', '/settings/api-keys'],
+    ['the root', '/', '/'],
+    ['the entry itself', 'https://app.example/keys', 'https://app.example/keys'],
+    ['the entry with another query and fragment', 'https://app.example/keys?tab=1#new', 'https://app.example/keys?tab=1#new'],
+    ['the root of an origin-only entry', 'http://127.0.0.1:3000/', 'http://127.0.0.1:3000/'],
+  ])('keeps %s', (_name, input, expected) => {
+    expect(allowedRedirect(input, allow)).toBe(expected);
+  });
+
+  it.each([
+    ['a missing value', undefined],
+    ['an empty value', ''],
+    ['a foreign origin', 'https://evil.example/keys'],
+    ['another path on an allowed origin', 'https://app.example/admin'],
+    ['a path below an entry (exact paths, not prefixes)', 'https://app.example/keys/123'],
+    ['another path of an origin-only entry', 'http://127.0.0.1:3000/done'],
+    ['a sibling path sharing the prefix', 'https://app.example/keys-evil'],
+    ['dot segments climbing out of the entry', 'https://app.example/keys/../admin'],
+    ['encoded dot segments climbing out of the entry', 'https://app.example/keys/%2e%2e/admin'],
+    ['another scheme of an allowed host', 'http://app.example/keys'],
+    ['another port of an allowed host', 'http://127.0.0.1:3001/'],
+    ['user info hiding the host (https://app.example@evil.example)', 'https://app.example@evil.example/keys'],
+    ['user info on the allowed host', 'https://evil@app.example/keys'],
+    ['a protocol-relative URL (//evil.example)', '//evil.example'],
+    ['a backslash-escaped forward slash (/\\evil.example)', '/\\evil.example'],
+    ['a scheme without slashes (https:evil.example)', 'https:evil.example'],
+    ['an encoded protocol-relative URL (%2F%2Fevil.example)', '%2F%2Fevil.example'],
+    ['an encoded second slash (/%2F/evil.example)', '/%2F/evil.example'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a tab inside an allowed URL', 'https://app.example/keys/\t/x'],
+    ['a backslash inside an allowed URL', 'https://app.example/keys\\..\\admin'],
+    ['a backslash right after the scheme (https:/\\app.example)', 'https:/\\app.example/keys'],
+    ['non-ASCII in an allowed URL', 'https://app.example/keys?x=é'],
+    ['a repeated value (an array)', ['https://app.example/keys']],
+  ])('refuses %s', (_name, input) => {
+    expect(allowedRedirect(input, allow)).toBeNull();
+  });
+
+  it('refuses every absolute URL when the allow list is empty', () => {
+    expect(allowedRedirect('https://app.example/keys', [])).toBeNull();
   });
 });
 

@@ -47,9 +47,12 @@ export function safeRedirect(input: unknown): string {
   return DEFAULT_REDIRECT; // encoded more deeply than any honest path
 }
 
-/** An absolute http(s) URL without credentials, else undefined: '//evil', '/\evil' and relative paths never parse here. */
+/**
+ * An absolute http(s) URL as typed (`scheme://`, printable ASCII, no backslash, no user info), else
+ * undefined: `//evil`, `/\evil`, `https:evil` and relative paths never parse here.
+ */
 function parseAbsolute(raw: string): URL | undefined {
-  if (!/^https?:\/\/[^/\\]/i.test(raw)) return undefined;
+  if (!/^https?:\/\/[\x21-\x2e\x30-\x5b\x5d-\x7e][\x21-\x5b\x5d-\x7e]*$/i.test(raw)) return undefined;
   try {
     const u = new URL(raw);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
@@ -63,7 +66,8 @@ function parseAbsolute(raw: string): URL | undefined {
 /**
  * The URL when it equals an allow-list entry or has the same origin and path as one (query and
  * fragment may differ); otherwise undefined, for every URL when the list is empty. Only absolute
- * http(s) URLs without credentials qualify (`https://app@evil.example` never does).
+ * http(s) URLs without credentials qualify (`https://app@evil.example` never does). Exact paths, not
+ * prefixes: a reset link or a finished flow must not be steerable to another page of the same site.
  */
 export function allowListedUrl(requested: unknown, allowList: readonly string[]): URL | undefined {
   if (typeof requested !== 'string' || requested.length > MAX_LENGTH) return undefined;
@@ -78,15 +82,18 @@ export function allowListedUrl(requested: unknown, allowList: readonly string[])
 }
 
 /**
- * Where to send a browser after a sign-in: a same-origin relative path (see safeRedirect), or an
- * allow-listed absolute URL, else `fallback`. Never a protocol-relative, backslashed, `javascript:`,
- * credential-carrying or doubly-encoded target.
+ * Where a flow may send the browser when it ends (a login `redirect`, an API key's
+ * finalFrontendRedirect): a same-origin relative path that `safeRedirect` keeps as it is, or an
+ * allow-listed absolute URL (`allowListedUrl`). Null for anything else: a protocol-relative,
+ * backslashed, `javascript:`, credential-carrying or doubly-encoded target never passes.
  */
+export function allowedRedirect(requested: unknown, allowList: readonly string[]): string | null {
+  if (typeof requested !== 'string' || requested === '') return null;
+  if (requested.startsWith('/')) return safeRedirect(requested) === requested ? requested : null;
+  return allowListedUrl(requested, allowList)?.href ?? null;
+}
+
+/** `allowedRedirect`, or `fallback` where it refuses (the SSO callback always has somewhere to go). */
 export function loginRedirectTarget(requested: unknown, allowList: readonly string[], fallback: string): string {
-  if (typeof requested !== 'string' || requested === '') return fallback;
-  if (requested.startsWith('/')) {
-    const safe = safeRedirect(requested);
-    return safe === requested ? safe : fallback;
-  }
-  return allowListedUrl(requested, allowList)?.href ?? fallback;
+  return allowedRedirect(requested, allowList) ?? fallback;
 }

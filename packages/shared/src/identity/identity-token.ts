@@ -96,12 +96,19 @@ export function createIdentityVerifier(opts: {
   };
 }
 
-/** Credential kinds derived from a delegated secret (app tokens, API keys). */
-export const DELEGATED_CREDENTIALS: readonly string[] = ['app', 'apikey'];
+/**
+ * In `amr` of access tokens the built-in OpenID Provider issues to third-party clients
+ * (AUTH_OIDC_CLIENTS): the app holds a grant, not the user's sign-in.
+ */
+export const OIDC_CLIENT_AMR = 'oidc_client';
+
+/** Credential kinds derived from a delegated secret or grant (app tokens, API keys, third-party OIDC clients). */
+export const DELEGATED_CREDENTIALS: readonly string[] = ['app', 'apikey', OIDC_CLIENT_AMR];
 
 /**
- * Whether the caller authenticated with a delegated credential (app token, API key). Such callers
- * never manage credentials or sessions: a leaked app token must not mint, list or end others.
+ * Whether the caller authenticated with a delegated credential (app token, API key, a third-party
+ * app's token from the built-in IdP). Such callers never manage credentials or sessions: a leaked
+ * app token must not mint, list or end others.
  */
 export function isDelegatedCredential(identity: Pick<Identity, 'auth_method' | 'amr'>): boolean {
   const amr = Array.isArray(identity.amr) ? identity.amr : [];

@@ -1,6 +1,5 @@
 import express from 'express';
 import { SignJWT, base64url } from 'jose';
-import { GatehouseError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { errorMiddleware } from '../http/errors-middleware.js';
 import { listenHttp, type HttpListener } from '../http/http-app.js';
@@ -17,6 +16,7 @@ import {
   type Identity,
 } from './identity-token.js';
 import { requireIdentity } from './require-identity.js';
+import { codeOf } from '../testing/code-of.js';
 
 type KeyPair = Awaited<ReturnType<typeof testKeyPair>>;
 
@@ -29,14 +29,6 @@ const alice: Identity = {
   amr: ['pwd'],
   auth_method: 'bearer',
   sid: 's-1',
-};
-
-const codeOf = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return err instanceof GatehouseError ? err.code : `no GatehouseError: ${String(err)}`;
 };
 
 describe('identity header (X-Gatehouse-Identity)', () => {

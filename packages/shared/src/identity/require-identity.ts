@@ -1,7 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GatehouseError } from '../errors.js';
 import { sendError } from '../http/errors-middleware.js';
-import { IDENTITY_HEADER, type IdentityClaims } from './identity-token.js';
+import type { Clock } from '../clock.js';
+import { RemoteKeySource, type KeySource } from '../jwt/key-source.js';
+import { createIdentityVerifier, IDENTITY_HEADER, type IdentityClaims } from './identity-token.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's documented augmentation point
@@ -30,4 +32,16 @@ export function requireIdentity(verify: (token: string) => Promise<IdentityClaim
       (err: unknown) => sendError(res, err),
     );
   };
+}
+
+/**
+ * The verifier of the proxy's identity header for a service behind it: the keys at
+ * GATEHOUSE_IDENTITY_JWKS_URL (fetched and cached), or the ones a test passes.
+ */
+export function identityVerifierFor(
+  config: { GATEHOUSE_IDENTITY_JWKS_URL: string },
+  clock: Clock,
+  keys?: KeySource,
+): (token: string) => Promise<IdentityClaims> {
+  return createIdentityVerifier({ keys: keys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
 }

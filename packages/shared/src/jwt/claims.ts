@@ -17,6 +17,9 @@ export interface AccessTokenClaims {
   name?: string;
   /** RFC 8693 actor: who acts for `sub`. */
   act?: { sub: string };
+  /** Minted from an API key (auth-apikey): the key's id (UUID) and generation, for revocation at the proxy. */
+  api_key_id?: string;
+  api_key_gen?: number;
   [claim: string]: unknown;
 }
 

@@ -18,9 +18,10 @@ import { StaticKeySource } from './key-source.js';
  *     346, 350                              key declared PS256, token signed PS384 (one key, one alg)
  *     347, 351                              key declares the unregistered alg "ES521", token ES512
  *
- * The vectors live beside the repository (../shared/vectors); from dist/jwt/ that is five levels up.
+ * The vectors are a fixture in this package (test/vectors/wycheproof, with their licence and
+ * source); tests run from dist/jwt/, so the package root is two levels up.
  */
-const VECTORS = fileURLToPath(new URL('../../../../../shared/vectors/wycheproof/json_web_signature_test.json', import.meta.url));
+const VECTORS = fileURLToPath(new URL('../../test/vectors/wycheproof/json_web_signature_test.json', import.meta.url));
 
 interface Vector {
   tcId: number;

@@ -1,5 +1,6 @@
 import { clientAddress, MAX_FORWARDED_HOPS } from './client-address.js';
 import { grpcPeerAddress, unmapIpv4 } from './ip-address.js';
+import { isLoopbackHost } from './loopback-host.js';
 import { NO_TRUSTED_PEERS, parseTrustedPeers, trustedPeerEntryProblem } from './trusted-peers.js';
 
 describe('unmapIpv4 and grpcPeerAddress', () => {
@@ -99,5 +100,24 @@ describe("the proxy's former createTrustedProxies cases, on the shared list", ()
     expect(t.trusts('192.168.1.2')).toBe(false);
     expect(t.trusts('::1')).toBe(true);
     expect(parseTrustedPeers([]).trusts('10.1.2.3')).toBe(false);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['localhost', 'LOCALHOST', '127.0.0.1', '127.8.9.10', '[::1]', '::1'])('is true for %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+  it.each([
+    'example.com',
+    'localhost.example.com',
+    'app.localhost',
+    '127.0.0.1.evil.example',
+    '128.0.0.1',
+    '10.0.0.1',
+    '[::2]',
+    '0.0.0.0',
+    '',
+  ])('is false for %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
   });
 });

@@ -2,3 +2,4 @@
 export * from './ip-address.js';
 export * from './trusted-peers.js';
 export * from './client-address.js';
+export * from './loopback-host.js';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { env } from '../config.js';
 import { deriveKey } from '../crypto.js';
 
@@ -19,6 +20,20 @@ export const CLI_CLIENT_ID = 'gatehouse-cli';
 export const APIKEY_CLIENT_ID = 'gatehouse-apikey';
 /** auth-apikey's redirect URI under PUBLIC_URL. */
 export const APIKEY_CALLBACK_PATH = '/apikey/oauthcallback';
+/**
+ * How auth-apikey authenticates at the token endpoint (HTTP Basic, RFC 6749 §2.3.1, what every IdP
+ * must support), and so what the built-in IdP registers gatehouse-apikey with. oidc-provider 9
+ * takes Basic and client_secret_post alike for either registration; an external IdP may not.
+ */
+export const APIKEY_CLIENT_AUTH_METHOD = 'client_secret_basic';
+
+/**
+ * gatehouse-apikey's secret at the built-in IdP, read by auth-bearer (which registers the client)
+ * and auth-apikey (which presents it): one variable, so the two cannot disagree. Unset: both derive it.
+ */
+export const builtinApikeyClientEnv = {
+  AUTH_OIDC_APIKEY_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+};
 
 /** The built-in provider's issuer: PUBLIC_URL/oidc. */
 export function builtinIdpIssuer(publicUrl: string): string {

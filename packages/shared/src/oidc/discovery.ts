@@ -1,27 +1,51 @@
 import * as oidc from 'openid-client';
 import { GatehouseError } from '../errors.js';
 import { RemoteKeySource, type RemoteKeySourceOptions } from '../jwt/key-source.js';
+import { isLoopbackHost } from '../net/loopback-host.js';
 
 export interface DiscoveryOptions {
-  /** Plain http allowed (loopback issuers only; see readProviders). */
+  /** Plain http allowed for the endpoints discovery names (loopback issuers only; see readProviders). */
   allowInsecureRequests: boolean;
   timeoutMs: number;
   /** Tests only; production keeps the global fetch. */
   fetch?: typeof fetch;
 }
 
+/** Whether openid-client may talk plain http to this issuer: only on loopback (development, tests). */
+export function insecureRequestsAllowed(issuer: string): boolean {
+  if (!issuer.startsWith('http:')) return false;
+  try {
+    return isLoopbackHost(new URL(issuer).hostname);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The issuer's OpenID Provider metadata (openid-client's discovery: the `issuer` in the document
- * must equal the configured one, https unless allowed). Outages and mismatches are
- * SERVICE_UNAVAILABLE: Gatehouse cannot decide, it does not pass.
+ * An openid-client configuration for `clientId` at `issuer`, from discovery (the `issuer` in the
+ * document must equal the configured one). The one place that lets openid-client use plain http,
+ * and only for loopback issuers: a misconfigured remote http issuer fails instead.
+ */
+export function discoverClient(
+  issuer: string,
+  clientId: string,
+  clientAuth: oidc.ClientAuth,
+  opts: { timeoutMs: number; fetch?: oidc.CustomFetch | typeof fetch | undefined },
+): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(issuer), clientId, undefined, clientAuth, {
+    execute: insecureRequestsAllowed(issuer) ? [oidc.allowInsecureRequests] : [],
+    timeout: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
+    ...(opts.fetch ? { [oidc.customFetch]: opts.fetch } : {}),
+  });
+}
+
+/**
+ * The issuer's OpenID Provider metadata (discoverClient: https unless a loopback issuer). Outages
+ * and mismatches are SERVICE_UNAVAILABLE: Gatehouse cannot decide, it does not pass.
  */
 export async function discoverIssuer(issuer: string, opts: DiscoveryOptions): Promise<oidc.ServerMetadata> {
   try {
-    const config = await oidc.discovery(new URL(issuer), 'gatehouse', undefined, oidc.None(), {
-      execute: opts.allowInsecureRequests ? [oidc.allowInsecureRequests] : [],
-      timeout: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
-      ...(opts.fetch ? { [oidc.customFetch]: opts.fetch } : {}),
-    });
+    const config = await discoverClient(issuer, 'gatehouse', oidc.None(), opts);
     return config.serverMetadata();
   } catch (err) {
     throw new GatehouseError('SERVICE_UNAVAILABLE', {

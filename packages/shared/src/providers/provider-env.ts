@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig, resolveFileVariants, type Env } from '../config.js';
+import { isLoopbackHost } from '../net/loopback-host.js';
 
 /**
  * External identity providers, configured the Directus way: `AUTH_PROVIDERS=keycloak,google` and,
@@ -73,12 +73,6 @@ export const PROVIDER_SETTINGS_READ: Record<ProviderUse, readonly ProviderSettin
 };
 
 const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
-
-const isLoopbackHost = (host: string): boolean => {
-  const h = host.replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-};
 
 /** https, or http on a loopback host; no credentials, query or fragment (an endpoint, not a link). */
 const endpointUrl = z.string().transform((v, ctx) => {

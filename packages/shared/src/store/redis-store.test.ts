@@ -3,6 +3,7 @@ import { freePort } from '../testing/free-port.js';
 import { startRedis } from '../testing/redis-server.js';
 import { RedisStore } from './redis-store.js';
 import { storeContract } from './store.contract.js';
+import { codeOf } from '../testing/code-of.js';
 
 storeContract('redis (real redis-server)', async () => {
   const server = await startRedis();
@@ -36,14 +37,6 @@ describe('RedisStore outage', () => {
 });
 
 describe('RedisStore failure modes', () => {
-  const codeOf = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    return err instanceof GatehouseError ? err.code : `no GatehouseError: ${String(err)}`;
-  };
-
   it('rejects ready() with SERVICE_UNAVAILABLE within its timeout when Redis is down at startup', async () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, connectTimeoutMs: 200 });
     const started = Date.now();

@@ -1,6 +1,6 @@
 import { GatehouseError } from '../errors.js';
 import type { UserClient } from '../grpc/clients.js';
-import type { DirectoryUser } from './user-directory.js';
+import { directoryUserOf, type DirectoryUser } from './user-directory.js';
 
 /** What a provider asserted about a person, with the provider's policy (AUTH_<NAME>_*). */
 export interface ExternalIdentityClaims {
@@ -24,22 +24,13 @@ export interface IdentityDirectory {
   findByIdentity(provider: string, externalId: string): Promise<DirectoryUser | null>;
 }
 
-const toDirectoryUser = (u: DirectoryUser): DirectoryUser => ({
-  id: u.id,
-  email: u.email,
-  name: u.name,
-  roles: u.roles,
-  groups: u.groups,
-  status: u.status,
-});
-
 /** The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). */
 export function grpcIdentityDirectory(client: Pick<UserClient, 'SignInWithIdentity' | 'GetUserByIdentity'>): IdentityDirectory {
   return {
-    signIn: async (claims) => toDirectoryUser(await client.SignInWithIdentity(claims)),
+    signIn: async (claims) => directoryUserOf(await client.SignInWithIdentity(claims)),
     async findByIdentity(provider, externalId) {
       try {
-        return toDirectoryUser(await client.GetUserByIdentity({ provider, external_id: externalId }));
+        return directoryUserOf(await client.GetUserByIdentity({ provider, external_id: externalId }));
       } catch (err) {
         if (err instanceof GatehouseError && err.code === 'NOT_FOUND') return null;
         throw err;

@@ -12,6 +12,11 @@ export interface DirectoryUser {
   status: string;
 }
 
+/** The port's view of auth-basic's gatehouse.v1.User (no password, TOTP or identity fields). */
+export function directoryUserOf(u: DirectoryUser): DirectoryUser {
+  return { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status };
+}
+
 export type UserKey = { id: string } | { email: string };
 
 /**
@@ -23,12 +28,11 @@ export interface UserDirectory {
 }
 
 /** The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). */
-export function grpcUserDirectory(client: UserClient): UserDirectory {
+export function grpcUserDirectory(client: Pick<UserClient, 'GetUser'>): UserDirectory {
   return {
     async getUser(key) {
       try {
-        const u = await client.GetUser('id' in key ? { id: key.id } : { email: key.email });
-        return { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status };
+        return directoryUserOf(await client.GetUser('id' in key ? { id: key.id } : { email: key.email }));
       } catch (err) {
         if (err instanceof GatehouseError && err.code === 'NOT_FOUND') return null;
         throw err;
@@ -59,13 +63,12 @@ export interface CredentialChecker {
  * The gRPC implementation over createUserClient(AUTH_BASIC_GRPC_ENDPOINT). `deadlineMs` must cover
  * auth-basic's stall and its bcrypt queue, so it is the caller's, not the default deadline.
  */
-export function grpcCredentialChecker(client: UserClient, deadlineMs: number): CredentialChecker {
+export function grpcCredentialChecker(client: Pick<UserClient, 'CheckCredentials'>, deadlineMs: number): CredentialChecker {
   return {
     async checkCredentials(a) {
       const r = await client.CheckCredentials({ email: a.email, password: a.password, otp: a.otp, ip: a.ip }, { deadlineMs });
-      const u = r.user;
-      if (!u) throw new GatehouseError('INTERNAL', { detail: 'CheckCredentials answered no user' });
-      return { user: { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status }, amr: r.amr };
+      if (!r.user) throw new GatehouseError('INTERNAL', { detail: 'CheckCredentials answered no user' });
+      return { user: directoryUserOf(r.user), amr: r.amr };
     },
   };
 }

@@ -1,10 +1,19 @@
-import { GatehouseError, safeEqual, type Clock, type DirectoryUser, type UserDirectory, type UserKey } from '@gatehouse/shared';
+import type { Clock } from '@gatehouse/shared/clock';
+import { safeEqual } from '@gatehouse/shared/crypto';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import {
+  assertActiveForLogin,
+  assertActiveOwner,
+  usernameMatches,
+  type DirectoryUser,
+  type UserDirectory,
+  type UserKey,
+} from '@gatehouse/shared/users';
 import { parseExpiry } from './expiry.js';
 import { normalizeLabel } from './label.js';
 import type { AppTokenRecord, AuditSink, RevocationSink, TokenRepository } from './ports.js';
 import { parseScopes } from './scopes.js';
 import { TOKEN_ID_PATTERN, mintToken, tokenDigest, tokenIdOf } from './token-format.js';
-import { assertActiveForLogin, assertActiveOwner, usernameMatches } from './user-policy.js';
 
 export interface AppTokenOptions {
   /** deriveKey(GATEHOUSE_SECRET, 'app-tokens'). */

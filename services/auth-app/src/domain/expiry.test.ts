@@ -1,4 +1,4 @@
-import { codeOf } from '../../test/support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { parseExpiry } from './expiry.js';
 
 const H = 3_600_000;

@@ -1,4 +1,5 @@
-import { GatehouseError, parseDuration } from '@gatehouse/shared';
+import { parseDuration } from '@gatehouse/shared/duration';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 const EXPIRY_SYNTAX = /^(\d{1,10}[hms])+$/;
 

@@ -1,4 +1,4 @@
-import { codeOf } from '../../test/support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { resolveCreateTarget } from './impersonation.js';
 
 const admin = { sub: 'admin-1', roles: ['admin'] };

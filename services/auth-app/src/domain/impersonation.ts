@@ -1,4 +1,6 @@
-import { ADMIN_ROLE, GatehouseError, type UserKey } from '@gatehouse/shared';
+import { ADMIN_ROLE } from '@gatehouse/shared/credentials';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { UserKey } from '@gatehouse/shared/users';
 import { LABEL_API, LABEL_IMPERSONATION } from './label.js';
 
 export interface CreateTarget {

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 export const LABEL_API = 'Generated via API';
 export const LABEL_IMPERSONATION = 'Generated via Impersonation API';

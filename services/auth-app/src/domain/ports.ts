@@ -1,3 +1,5 @@
+import type { InsertResult, Versioned } from '@gatehouse/shared/store';
+
 /**
  * What the app-token rules need from the outside world. Implementations live in store/, users/, events/.
  * The user directory is the shared port (`UserDirectory` from @gatehouse/shared).
@@ -21,13 +23,10 @@ export interface AppTokenRecord {
 }
 
 /** A record together with the exact stored form, for compare-and-set updates. */
-export interface VersionedRecord {
-  record: AppTokenRecord;
-  version: string;
-}
+export type VersionedRecord = Versioned<AppTokenRecord>;
 
 /** `taken`: the id is in use (mint another); `limit`: the owner already holds `maxPerUser` live tokens. */
-export type InsertResult = 'inserted' | 'taken' | 'limit';
+export type { InsertResult };
 
 export interface TokenRepository {
   /**
@@ -53,6 +52,4 @@ export interface RevocationSink {
   revoke(tokenId: string, userId: string): Promise<void>;
 }
 
-export interface AuditSink {
-  record(event: { action: string; actor: string; subject: string; [k: string]: unknown }): Promise<void>;
-}
+export type { AuditSink } from '@gatehouse/shared/events';

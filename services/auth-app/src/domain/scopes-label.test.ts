@@ -1,4 +1,4 @@
-import { codeOf } from '../../test/support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { normalizeLabel } from './label.js';
 import { parseScopes } from './scopes.js';
 

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 const SCOPE = /^[A-Za-z0-9][A-Za-z0-9:._/-]{0,63}$/;
 

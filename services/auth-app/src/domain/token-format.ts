@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { APP_TOKEN_PATTERN, APP_TOKEN_PREFIX, hmacSha256, randomToken } from '@gatehouse/shared';
+import { APP_TOKEN_FORMAT, credentialDigest, credentialIdOf, mintCredential } from '@gatehouse/shared/credentials';
 
 /** A token id: 16 lowercase hex characters (64 random bits), embedded in the token itself. */
 export const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/;
@@ -9,20 +8,15 @@ export const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/;
  * store lookup; the prefix lets the proxy tell an app token from a password without an RPC.
  */
 export function mintToken(): { id: string; token: string } {
-  const id = randomBytes(8).toString('hex');
-  return { id, token: `${APP_TOKEN_PREFIX}${id}_${randomToken(32)}` };
+  return mintCredential(APP_TOKEN_FORMAT);
 }
 
 /** The id embedded in a well-formed token, or null. */
 export function tokenIdOf(token: string): string | null {
-  if (typeof token !== 'string' || token.length > 200) return null;
-  return APP_TOKEN_PATTERN.exec(token)?.[1] ?? null;
+  return credentialIdOf(APP_TOKEN_FORMAT, token);
 }
 
-/**
- * HMAC-SHA-256 of the whole token under a key derived for app tokens. A random 256-bit secret
- * needs no slow hash: bcrypt here is what made oCIS spend seconds per request (owncloud/ocis#11697).
- */
+/** HMAC-SHA-256 of the whole token under a key derived for app tokens (the shared credential digest). */
 export function tokenDigest(key: Buffer, token: string): string {
-  return hmacSha256(key, token);
+  return credentialDigest(key, token);
 }

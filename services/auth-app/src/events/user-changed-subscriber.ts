@@ -1,4 +1,4 @@
-import { SUBJECTS, type EventBus, type Subscription, type UserChangeReason } from '@gatehouse/shared';
+import { SUBJECTS, credentialFate, subscribeEvent, type EventBus, type Subscription, type UserChangeReason } from '@gatehouse/shared';
 import type { Logger } from 'pino';
 import type { AppTokens } from '../domain/app-tokens.js';
 
@@ -9,10 +9,10 @@ export interface UserChangedOptions {
 }
 
 /**
- * `gatehouse.user.changed`: deleted → the user's tokens are deleted and revoked; disabled or
- * suspended → revoked at the proxies but kept (Authenticate refuses them while the user is not
- * active); password_changed → deleted when AUTH_APP_REVOKE_ON_PASSWORD_CHANGE. Delivery is
- * at-most-once, which is why Authenticate also checks the owner's status in the directory.
+ * `gatehouse.user.changed`, by the shared credential rule: deleted → the user's tokens are deleted
+ * and revoked; disabled or suspended → revoked at the proxies but kept (Authenticate refuses them
+ * while the user is not active); password_changed → deleted when AUTH_APP_REVOKE_ON_PASSWORD_CHANGE.
+ * Delivery is at-most-once, which is why Authenticate also checks the owner's status in the directory.
  */
 export async function handleUserChanged(
   tokens: AppTokens,
@@ -21,28 +21,13 @@ export async function handleUserChanged(
   reason: UserChangeReason,
 ): Promise<number> {
   opts.invalidateUser(userId);
-  switch (reason) {
-    case 'deleted':
-      return tokens.revokeAllOf(userId, true);
-    case 'password_changed':
-      return opts.revokeOnPasswordChange ? tokens.revokeAllOf(userId, true) : 0;
-    case 'disabled':
-    case 'suspended':
-      return tokens.revokeAllOf(userId, false);
-    default:
-      return 0;
-  }
+  const fate = credentialFate(reason, opts.revokeOnPasswordChange ? 'delete' : 'keep');
+  return fate === 'keep' ? 0 : tokens.revokeAllOf(userId, fate === 'delete');
 }
 
 export function subscribeUserChanged(bus: EventBus, tokens: AppTokens, opts: UserChangedOptions, logger: Logger): Subscription {
-  return bus.subscribe(SUBJECTS.userChanged, async (payload) => {
-    const userId = payload.user_id;
-    const reason = payload.reason;
-    if (typeof userId !== 'string' || userId === '' || typeof reason !== 'string') {
-      logger.warn({ subject: SUBJECTS.userChanged }, 'ignoring malformed user.changed event');
-      return;
-    }
-    const n = await handleUserChanged(tokens, opts, userId, reason as UserChangeReason);
+  return subscribeEvent(bus, SUBJECTS.userChanged, logger, async ({ user_id: userId, reason }) => {
+    const n = await handleUserChanged(tokens, opts, userId, reason);
     if (n > 0) logger.info({ user_id: userId, reason, tokens: n }, 'app tokens revoked after user change');
   });
 }

@@ -1,17 +1,12 @@
-import { GatehouseError, isDelegatedCredential, type IdentityClaims } from '@gatehouse/shared';
+import { GatehouseError, selfCaller, type IdentityClaims } from '@gatehouse/shared';
 import type { Request } from 'express';
 
 /**
- * The authenticated caller, refused when it authenticated with an app token (or an API key):
- * a leaked app token must not be able to mint, list or delete app tokens.
+ * The authenticated caller in person (shared `selfCaller`): an app token, an API key or a service
+ * acting for the user cannot create, list or delete app tokens.
  */
 export function tokenManager(req: Request): IdentityClaims {
-  const id = req.identity;
-  if (!id) throw new GatehouseError('UNAUTHENTICATED');
-  if (isDelegatedCredential(id)) {
-    throw new GatehouseError('FORBIDDEN', { message: 'App tokens cannot be managed with an app token or API key.' });
-  }
-  return id;
+  return selfCaller(req.identity, 'App tokens');
 }
 
 /** The tokens API takes its input from the query string only; a body is refused rather than ignored. */

@@ -1,5 +1,5 @@
 import { GatehouseError, errorBody } from '@gatehouse/shared';
-import { codeOf } from '../../test/support/code-of.js';
+import { codeOf } from '@gatehouse/shared/testing';
 import { exactQuery } from './exact-query.js';
 
 const ALLOWED = ['expiry', 'label', 'userID', 'userName'] as const;

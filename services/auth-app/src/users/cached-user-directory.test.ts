@@ -1,5 +1,5 @@
 import { FakeClock } from '@gatehouse/shared/testing';
-import { MemoryUserDirectory } from '../../test/support/memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 import { CachedUserDirectory } from './cached-user-directory.js';
 
 describe('CachedUserDirectory', () => {

@@ -1,17 +1,8 @@
-import {
-  createLogger,
-  signIdentity,
-  StaticKeySource,
-  type Clock,
-  type EventBus,
-  type Identity,
-  type KeyValueStore,
-} from '@gatehouse/shared';
-import type { Logger } from 'pino';
-import { testKeyPair } from '@gatehouse/shared/testing';
+import { createLogger, signIdentity, StaticKeySource, type Identity } from '@gatehouse/shared';
+import { testKeyPair, type HarnessOptions } from '@gatehouse/shared/testing';
 import { createApp, type AuthApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { MemoryUserDirectory } from './memory-user-directory.js';
+import { MemoryUserDirectory } from '@gatehouse/shared/testing';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -37,14 +28,7 @@ export interface Harness {
 }
 
 /** The real app on port 0 with an in-process user directory and a test identity key. */
-export async function startHarness(opts: {
-  store: KeyValueStore;
-  bus: EventBus;
-  clock: Clock;
-  env?: Record<string, string>;
-  users?: MemoryUserDirectory;
-  logger?: Logger;
-}): Promise<Harness> {
+export async function startHarness(opts: HarnessOptions & { users?: MemoryUserDirectory }): Promise<Harness> {
   const key = await testKeyPair();
   const users = opts.users ?? new MemoryUserDirectory();
   const logger = opts.logger ?? createLogger({ service: 'auth-app', level: 'silent' });

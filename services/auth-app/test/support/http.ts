@@ -24,18 +24,5 @@ export async function call(
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, text, headers: res.headers };
 }
 
-/** The stable error code of an error response. */
-export function errorCode(r: HttpResult): string | undefined {
-  return (r.body as { errors?: Array<{ extensions?: { code?: string } }> } | undefined)?.errors?.[0]?.extensions?.code;
-}
-
-/** Polls until `check` returns a truthy value (bounded: a missed event fails the test, never hangs it). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// The shared test helpers, re-exported for the suites that import them from here.
+export { errorCode, eventually } from '@gatehouse/shared/testing';

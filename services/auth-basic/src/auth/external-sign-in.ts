@@ -2,7 +2,7 @@ import { GatehouseError, type Logger } from '@gatehouse/shared';
 import { decideExternalSignIn, type ExternalSignInRequest } from '../domain/external-sign-in.js';
 import { LOCAL_PROVIDER, normalizeEmail, parseProvider, type UserRecord } from '../domain/user.js';
 import type { UserStore } from '../store/user-store.js';
-import type { UserDirectory } from './user-directory.js';
+import type { UserAdministration } from './user-administration.js';
 
 export interface ExternalSignInInput {
   provider: unknown;
@@ -55,7 +55,7 @@ function parse(input: ExternalSignInInput): ExternalSignInRequest {
  * SET NX race (CONFLICT) and decides again with what the winner wrote.
  */
 export class ExternalSignIn {
-  constructor(private readonly deps: { users: UserStore; directory: UserDirectory; logger: Logger }) {}
+  constructor(private readonly deps: { users: UserStore; directory: UserAdministration; logger: Logger }) {}
 
   async signIn(input: ExternalSignInInput): Promise<UserRecord> {
     const req = parse(input);

@@ -4,6 +4,7 @@ import { FakeClock } from '@gatehouse/shared/testing';
 import { BoundedFailureCounters } from '../store/bounded-failure-counters.js';
 import { StoreFailureCounters } from '../store/failure-counters.js';
 import { LoginLimiter } from './login-limiter.js';
+import { codeOf } from '@gatehouse/shared/testing';
 
 /** A store whose every call fails as an unreachable Redis does. */
 const downStore = new Proxy({} as KeyValueStore, {
@@ -12,15 +13,6 @@ const downStore = new Proxy({} as KeyValueStore, {
 });
 
 const opts = { windowMs: 900_000, accountFree: 2, ipFree: 100, baseDelayMs: 5_000, maxDelayMs: 60_000, leaseMs: 30_000 };
-
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return (err as GatehouseError).code;
-  }
-};
 
 const fail = async (limiter: LoginLimiter, email: string, ip: string) => (await limiter.begin(email, ip)).failed();
 

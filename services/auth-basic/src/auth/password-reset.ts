@@ -7,7 +7,7 @@ import type { ResetThrottle, ResetTokenStore } from '../store/token-store.js';
 import type { UserStore } from '../store/user-store.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { stall } from './stall.js';
-import type { UserDirectory } from './user-directory.js';
+import type { UserAdministration } from './user-administration.js';
 
 export interface PasswordResetOptions {
   /** PUBLIC_URL + PASSWORD_RESET_PATH: the default link (never the request's Host). */
@@ -33,7 +33,7 @@ export class PasswordReset {
   constructor(
     private readonly deps: {
       users: UserStore;
-      directory: UserDirectory;
+      directory: UserAdministration;
       tokens: ResetTokenStore;
       throttle: ResetThrottle;
       mailer: Mailer;

@@ -1,6 +1,6 @@
-import { type GatehouseError } from '@gatehouse/shared';
 import { decideExternalSignIn, type ExternalSignInRequest } from './external-sign-in.js';
 import type { UserRecord } from './user.js';
+import { codeOf } from '@gatehouse/shared/testing';
 
 const user = (over: Partial<UserRecord> = {}): UserRecord => ({
   id: 'u1',
@@ -24,14 +24,6 @@ const req = (over: Partial<ExternalSignInRequest> = {}): ExternalSignInRequest =
   default_role: undefined,
   ...over,
 });
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as GatehouseError).code;
-  }
-  return 'none';
-};
 
 describe('decideExternalSignIn', () => {
   it('enters the account linked to the identity, whatever the e-mail says', () => {

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 import { LOCAL_PROVIDER, type UserRecord } from './user.js';
 
 /** What a provider asserted about the person, and its policy (AUTH_<NAME>_*). */

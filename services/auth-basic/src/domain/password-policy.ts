@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 /** The bundled list (data/common-passwords.txt): one password a line, `#` comments. */
 export const COMMON_PASSWORDS_FILE = new URL('../../../data/common-passwords.txt', import.meta.url);

@@ -1,4 +1,5 @@
-import { GatehouseError, allowListedUrl } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import { allowListedUrl } from '@gatehouse/shared/redirects';
 
 /**
  * Accepts a client-chosen reset_url only when it equals an allow-list entry, or has the same

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 export const USER_STATUSES = ['active', 'suspended', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];

@@ -1,8 +1,14 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { GatehouseError, type AsyncHandlers, type AccessTokenVerifier, type LoginServiceHandlers } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  grpcClientAddress,
+  type AsyncHandlers,
+  type AccessTokenVerifier,
+  type LoginServiceHandlers,
+  type TrustedPeers,
+} from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import { clientIp } from './peer-ip.js';
 
 type Handlers = AsyncHandlers<LoginServiceHandlers>;
 /** login.v1.LoginResponse (RefreshTokenResponse has the same fields). */
@@ -39,13 +45,14 @@ export function loginServiceHandlers(deps: {
   tokenIssuer: string;
   /** null: no OpenID Provider (AUTH_OIDC_BUILTIN=false and no OIDC_ISSUER). */
   oidc: OidcInfo | null;
-  trustProxy: boolean;
+  /** AUTH_BASIC_TRUST_PROXY: whose x-forwarded-for metadata gives the client's address. */
+  trustedPeers: TrustedPeers;
 }): Handlers {
   const ua = (md: Metadata) => String(md.get('user-agent')[0] ?? '').slice(0, 512);
   return {
     Login: async (r, ctx) => {
       const { session } = await deps.login.login(
-        { email: r.email, password: r.password, ip: clientIp(ctx.peer, ctx.metadata, deps.trustProxy) },
+        { email: r.email, password: r.password, ip: grpcClientAddress(ctx, deps.trustedPeers) },
         ua(ctx.metadata),
       );
       return reply(session, deps.tokenIssuer);
@@ -54,7 +61,7 @@ export function loginServiceHandlers(deps: {
       if (!r.refresh_token || r.refresh_token.length > 512)
         throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
       return reply(
-        await deps.issuer.refresh(r.refresh_token, clientIp(ctx.peer, ctx.metadata, deps.trustProxy), ua(ctx.metadata)),
+        await deps.issuer.refresh(r.refresh_token, grpcClientAddress(ctx, deps.trustedPeers), ua(ctx.metadata)),
         deps.tokenIssuer,
       );
     },

@@ -1,11 +1,10 @@
-import { GatehouseError, type AsyncHandlers, type UserServiceHandlers } from '@gatehouse/shared';
+import { GatehouseError, grpcClientAddress, type AsyncHandlers, type TrustedPeers, type UserServiceHandlers } from '@gatehouse/shared';
 import type { ExternalSignIn } from '../auth/external-sign-in.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import { principalOf, type LoginFlow } from '../auth/login-flow.js';
 import { stall } from '../auth/stall.js';
-import type { UserDirectory } from '../auth/user-directory.js';
+import type { UserAdministration } from '../auth/user-administration.js';
 import { toPublicUser } from '../domain/user.js';
-import { clientIp } from './peer-ip.js';
 
 type Handlers = AsyncHandlers<UserServiceHandlers>;
 type GetUserRequest = Parameters<Handlers['GetUser']>[0];
@@ -18,13 +17,14 @@ const keyOf = (r: GetUserRequest): { id?: string; email?: string } => {
 
 /** gatehouse.v1.UserService: the directory for the CLI and the other services, and Basic auth for the proxy. */
 export function userServiceHandlers(deps: {
-  directory: UserDirectory;
+  directory: UserAdministration;
   authenticator: PasswordAuthenticator;
   externalSignIn: ExternalSignIn;
   login: LoginFlow;
   pageMax: number;
   stallMs: number;
-  trustProxy: boolean;
+  /** AUTH_BASIC_TRUST_PROXY: whose x-forwarded-for metadata gives the client's address. */
+  trustedPeers: TrustedPeers;
 }): Handlers {
   const { directory } = deps;
   return {
@@ -63,7 +63,7 @@ export function userServiceHandlers(deps: {
     SetPassword: async (r) => toPublicUser(await directory.setPassword(r.id, r.password)),
     /** HTTP Basic for the proxy: no TOTP field, so TOTP users get INVALID_OTP. Only failures are padded: Basic is per request. */
     Authenticate: async (r, ctx) => {
-      const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
+      const ip = r.ip || grpcClientAddress(ctx, deps.trustedPeers);
       const started = performance.now();
       try {
         const { user, amr } = await deps.authenticator.authenticate({ email: r.email, password: r.password, ip });
@@ -77,7 +77,7 @@ export function userServiceHandlers(deps: {
     GetUserByIdentity: async (r) => toPublicUser(await deps.externalSignIn.findByIdentity(r.provider, r.external_id)),
     /** The built-in IdP's login form: the whole login flow (limiter, stall, TOTP), no session. */
     CheckCredentials: async (r, ctx) => {
-      const ip = r.ip || clientIp(ctx.peer, ctx.metadata, deps.trustProxy);
+      const ip = r.ip || grpcClientAddress(ctx, deps.trustedPeers);
       const { user, amr } = await deps.login.check({ email: r.email, password: r.password, otp: r.otp || undefined, ip });
       return { user: toPublicUser(user), amr };
     },

@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
+import { parseAuthMode, sendAuthResult, type Clock, type CookieSettings } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
-import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
+import { bodyOf, userAgentOf, type ClientIp } from './body.js';
 
 /**
  * POST /auth/login, /auth/login/local, /auth/password/request, /auth/password/reset (seed 003).
@@ -10,14 +10,20 @@ import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
  * is ROUTE_NOT_FOUND (the final 404 handler), never a credential check. GET /auth and the SSO
  * routes of external providers are auth-bearer's (the proxy routes them there).
  */
-export function authRoutes(deps: { login: LoginFlow; reset: PasswordReset; cookies: CookieSettings; clock: Clock }): Router {
+export function authRoutes(deps: {
+  login: LoginFlow;
+  reset: PasswordReset;
+  cookies: CookieSettings;
+  clock: Clock;
+  clientIp: ClientIp;
+}): Router {
   const r = Router();
 
   const login = async (req: Request, res: Response) => {
     const body = bodyOf(req);
-    const mode = parseMode(body.mode);
+    const mode = parseAuthMode(body.mode);
     const { session } = await deps.login.login(
-      { email: body.email, password: body.password, otp: body.otp, ip: ipOf(req) },
+      { email: body.email, password: body.password, otp: body.otp, ip: deps.clientIp(req) },
       userAgentOf(req),
     );
     sendAuthResult(res, mode, session, deps.cookies, deps.clock.now());

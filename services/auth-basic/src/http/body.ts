@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { GatehouseError, type AuthMode } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared';
 
 /** The JSON body as a plain object ({} when absent); arrays and scalars are INVALID_PAYLOAD. */
 export function bodyOf(req: Request): Record<string, unknown> {
@@ -9,16 +9,9 @@ export function bodyOf(req: Request): Record<string, unknown> {
   return b as Record<string, unknown>;
 }
 
-export function parseMode(input: unknown): AuthMode {
-  if (input === undefined || input === null) return 'json';
-  if (input === 'json' || input === 'cookie' || input === 'session') return input;
-  throw new GatehouseError('INVALID_PAYLOAD', { message: '"mode" must be json, cookie or session.', extensions: { field: 'mode' } });
-}
-
 export function userAgentOf(req: Request): string {
   return (req.headers['user-agent'] ?? '').slice(0, 512);
 }
 
-export function ipOf(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? '';
-}
+/** The client's address under AUTH_BASIC_TRUST_PROXY (wired in app.ts with the shared clientAddress rule). */
+export type ClientIp = (req: Request) => string;

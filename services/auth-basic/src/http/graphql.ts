@@ -3,9 +3,13 @@ import cookieParser from 'cookie-parser';
 import { buildSchema, graphql, type GraphQLError } from 'graphql';
 import {
   GatehouseError,
-  authCookieOptions,
+  authAnswer,
   clearAuthCookies,
+  parseAuthMode,
+  presentedRefreshToken,
   toGatehouseError,
+  writeAuthAnswer,
+  type AuthMode,
   type Clock,
   type CookieSettings,
   type Logger,
@@ -13,7 +17,7 @@ import {
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
 import type { IssuedSession, SessionIssuer } from '../sessions/session-issuer.js';
-import { bodyOf, ipOf, parseMode, userAgentOf } from './body.js';
+import { bodyOf, userAgentOf, type ClientIp } from './body.js';
 
 const schema = buildSchema(`
   type auth_tokens {
@@ -48,49 +52,32 @@ export function graphqlRoutes(deps: {
   issuer: SessionIssuer;
   cookies: CookieSettings;
   clock: Clock;
+  clientIp: ClientIp;
   logger: Logger;
 }): Router {
   const { cookies } = deps;
 
-  /** Directus shapes, like sendAuthResult (which writes the response itself), but as a GraphQL value plus cookies. */
-  const tokens = (res: Response, mode: ReturnType<typeof parseMode>, s: IssuedSession) => {
-    const now = deps.clock.now();
-    const expires = Math.max(0, s.access_token_expires_at_ms - now);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    if (mode === 'json') return { access_token: s.access_token, expires, refresh_token: s.refresh_token };
-    const name = mode === 'cookie' ? cookies.refreshCookieName : cookies.sessionCookieName;
-    res.cookie(name, s.refresh_token, authCookieOptions(cookies, s.refresh_token_expires_at_ms - now));
-    return mode === 'cookie'
-      ? { access_token: s.access_token, expires, refresh_token: null }
-      : { access_token: null, expires, refresh_token: null };
-  };
-
-  const presented = (req: Request, arg: unknown, mode: ReturnType<typeof parseMode>): string => {
-    const fromCookie = (req.cookies as Record<string, string> | undefined)?.[
-      mode === 'session' ? cookies.sessionCookieName : cookies.refreshCookieName
-    ];
-    const t = typeof arg === 'string' && arg !== '' ? arg : fromCookie;
-    if (!t || t.length > 512)
-      throw new GatehouseError('INVALID_PAYLOAD', { message: 'The refresh token is required in either the payload or cookie.' });
-    return t;
-  };
+  /** The answer of the mode as the mutation's value, with the same cookie and headers as REST. */
+  const tokens = (res: Response, mode: AuthMode, s: IssuedSession) =>
+    writeAuthAnswer(res, authAnswer(mode, s, cookies, deps.clock.now()), cookies);
+  const presented = (req: Request, arg: unknown, mode: AuthMode): string =>
+    presentedRefreshToken(arg, req.cookies as Record<string, unknown> | undefined, mode, cookies);
 
   const rootValue = {
     auth_login: async (a: Record<string, unknown>, { req, res }: Ctx) => {
-      const mode = parseMode(a.mode);
+      const mode = parseAuthMode(a.mode);
       const { session } = await deps.login.login(
-        { email: a.email, password: a.password, otp: a.otp ?? undefined, ip: ipOf(req) },
+        { email: a.email, password: a.password, otp: a.otp ?? undefined, ip: deps.clientIp(req) },
         userAgentOf(req),
       );
       return tokens(res, mode, session);
     },
     auth_refresh: async (a: Record<string, unknown>, { req, res }: Ctx) => {
-      const mode = parseMode(a.mode);
-      return tokens(res, mode, await deps.issuer.refresh(presented(req, a.refresh_token, mode), ipOf(req), userAgentOf(req)));
+      const mode = parseAuthMode(a.mode);
+      return tokens(res, mode, await deps.issuer.refresh(presented(req, a.refresh_token, mode), deps.clientIp(req), userAgentOf(req)));
     },
     auth_logout: async (a: Record<string, unknown>, { req, res }: Ctx) => {
-      const mode = parseMode(a.mode);
+      const mode = parseAuthMode(a.mode);
       await deps.issuer.revokeSession({ refreshToken: presented(req, a.refresh_token, mode) }, 'logout');
       clearAuthCookies(res, cookies);
       return true;

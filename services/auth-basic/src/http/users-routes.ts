@@ -1,9 +1,9 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { ADMIN_ROLE, GatehouseError, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
 import type { TotpService } from '../auth/totp-service.js';
-import type { UserDirectory } from '../auth/user-directory.js';
+import type { UserAdministration } from '../auth/user-administration.js';
 import { toPublicUser } from '../domain/user.js';
-import { bodyOf } from './body.js';
+import { bodyOf, type ClientIp } from './body.js';
 
 function callerId(req: Request): string {
   const sub = req.identity?.sub;
@@ -13,9 +13,10 @@ function callerId(req: Request): string {
 
 /** /users (admin role) and /users/me/tfa/* (any signed-in user), behind the proxy's identity header. */
 export function usersRoutes(deps: {
-  directory: UserDirectory;
+  directory: UserAdministration;
   totp: TotpService;
   verifyIdentity: (t: string) => Promise<IdentityClaims>;
+  clientIp: ClientIp;
   pageMax: number;
 }): Router {
   const r = Router();
@@ -26,7 +27,7 @@ export function usersRoutes(deps: {
   // Self-service TOTP (Directus: /users/me/tfa/generate, /enable, /disable).
   r.post('/users/me/tfa/generate', signedIn, async (req, res) => {
     const u = await directory.get({ id: callerId(req) });
-    res.json({ data: await totp.generate(u, bodyOf(req).password, req.ip ?? '') });
+    res.json({ data: await totp.generate(u, bodyOf(req).password, deps.clientIp(req)) });
   });
   r.post('/users/me/tfa/enable', signedIn, async (req, res) => {
     const body = bodyOf(req);
@@ -36,7 +37,7 @@ export function usersRoutes(deps: {
   });
   r.post('/users/me/tfa/disable', signedIn, async (req, res) => {
     const body = bodyOf(req);
-    await totp.disable(await directory.get({ id: callerId(req) }), { otp: body.otp, password: body.password }, req.ip ?? '');
+    await totp.disable(await directory.get({ id: callerId(req) }), { otp: body.otp, password: body.password }, deps.clientIp(req));
     res.status(204).end();
   });
   r.get('/users/me', signedIn, async (req, res) => {

@@ -146,17 +146,5 @@ export async function startHarness(
   return h;
 }
 
-/** The error code of a Directus-shaped error body. */
-export async function errorCode(res: Response): Promise<string | undefined> {
-  const body = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
-  return body.errors?.[0]?.extensions?.code;
-}
-
-export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-}
+// The shared test helpers, re-exported for the suites that import them from here.
+export { codeOf, errorCode } from '@gatehouse/shared/testing';

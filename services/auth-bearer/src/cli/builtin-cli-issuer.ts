@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import type * as oidc from 'openid-client';
 import { CLI_CLIENT_ID, GatehouseError, builtinIdpIssuer, type ProviderConfig, type UserDirectory } from '@gatehouse/shared';
 import type { OpenSessionInput } from '../domain/sessions.js';
-import type { TokenSetOut } from '../domain/token-authority.js';
+import type { TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from '../sso/provider-clients.js';
 import type { SignInContext } from '../sso/provider-sign-in.js';
 import type { CliIssuer, CliSessions, IdpTokens } from './ports.js';
@@ -60,7 +60,7 @@ export class BuiltinCliIssuer implements CliIssuer {
       provider: ProviderConfig;
       clients: ProviderClients;
       users: UserDirectory;
-      authority: { openSession(input: OpenSessionInput): Promise<TokenSetOut> };
+      authority: { openSession(input: OpenSessionInput): Promise<TokenSet> };
       sessions: CliSessions;
     },
   ) {
@@ -71,7 +71,7 @@ export class BuiltinCliIssuer implements CliIssuer {
     return this.deps.clients.get(this.deps.provider);
   }
 
-  async openSession(_config: oidc.Configuration, tokens: IdpTokens, ctx: SignInContext): Promise<TokenSetOut> {
+  async openSession(_config: oidc.Configuration, tokens: IdpTokens, ctx: SignInContext): Promise<TokenSet> {
     await this.endGrantSession(tokens.access_token);
     const id = tokens.claims();
     if (!id) throw new GatehouseError('INVALID_CREDENTIALS', { detail: 'the built-in IdP sent no ID token' });

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { CLI_CLIENT_ID, GatehouseError, sha256, type Clock, type KeyValueStore, type Logger } from '@gatehouse/shared';
-import type { TokenSetOut } from '../domain/token-authority.js';
+import type { TokenSet } from '../domain/token-authority.js';
 import { idpError } from './idp-errors.js';
 import type { CliAuthority, CliClient, CliIssuer, CliSessions, IdpTokens } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -173,12 +173,12 @@ export class CliLogin {
     }
   }
 
-  private answer(set: TokenSetOut, o: { refresh: boolean; idToken?: string | undefined }): CliTokens {
+  private answer(set: TokenSet, o: { refresh: boolean; idToken?: string | undefined }): CliTokens {
     return {
       access_token: set.access_token,
       ...(o.refresh ? { refresh_token: set.refresh_token } : {}),
       expires_in: Math.max(0, Math.floor((set.access_token_expires_at_ms - this.deps.clock.now()) / 1000)),
-      scope: set.principal.scopes.join(' '),
+      scope: set.session.scopes.join(' '),
       ...(o.idToken ? { id_token: o.idToken } : {}),
       token_type: 'Bearer',
     };

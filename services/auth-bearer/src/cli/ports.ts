@@ -1,6 +1,6 @@
 import type * as oidc from 'openid-client';
 import type { AccessTokenClaims } from '@gatehouse/shared';
-import type { TokenSetOut } from '../domain/token-authority.js';
+import type { TokenSet } from '../domain/token-authority.js';
 import type { SignInContext } from '../sso/provider-sign-in.js';
 
 /** The end user's side of a call: the address the rate limit counts, the session's ip and user agent. */
@@ -21,12 +21,12 @@ export interface CliIssuer {
   /** openid-client's configuration of the CLI's client there (discovered on first use, then kept). */
   configuration(): Promise<oidc.Configuration>;
   /** The Gatehouse session of the person the IdP's token response names. */
-  openSession(config: oidc.Configuration, tokens: IdpTokens, ctx: SignInContext): Promise<TokenSetOut>;
+  openSession(config: oidc.Configuration, tokens: IdpTokens, ctx: SignInContext): Promise<TokenSet>;
 }
 
 /** What the CLI login uses of the token authority and the sessions: few entry points. */
 export interface CliAuthority {
-  refreshSession(token: string, ctx: { ip?: string | undefined; user_agent?: string | undefined }): Promise<TokenSetOut>;
+  refreshSession(token: string, ctx: { ip?: string | undefined; user_agent?: string | undefined }): Promise<TokenSet>;
   verify(token: string): Promise<AccessTokenClaims>;
 }
 

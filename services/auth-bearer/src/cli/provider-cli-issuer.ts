@@ -1,6 +1,6 @@
 import type * as oidc from 'openid-client';
 import type { ProviderConfig } from '@gatehouse/shared';
-import type { TokenSetOut } from '../domain/token-authority.js';
+import type { TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from '../sso/provider-clients.js';
 import type { ProviderSignIn, SignInContext } from '../sso/provider-sign-in.js';
 import type { CliIssuer, IdpTokens } from './ports.js';
@@ -28,7 +28,7 @@ export class ProviderCliIssuer implements CliIssuer {
     return this.clients.get(this.provider);
   }
 
-  openSession(config: oidc.Configuration, tokens: IdpTokens, ctx: SignInContext): Promise<TokenSetOut> {
+  openSession(config: oidc.Configuration, tokens: IdpTokens, ctx: SignInContext): Promise<TokenSet> {
     return this.signIn.open(this.provider, config, tokens, ctx);
   }
 }

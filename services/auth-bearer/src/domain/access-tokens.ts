@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { ACCESS_TOKEN_TYP, nowSeconds, type AccessTokenClaims, type Clock } from '@gatehouse/shared';
-import type { KeyRing } from '../keys/key-ring.js';
+import { nowSeconds, type Clock } from '@gatehouse/shared/clock';
+import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '@gatehouse/shared/jwt';
+import type { SigningKeys } from './ports.js';
 
 /** What goes into an access token besides the registered claims. */
 export interface AccessTokenSubject {
@@ -16,6 +17,8 @@ export interface AccessTokenSubject {
   name?: string | undefined;
   /** RFC 8693 actor. */
   actor?: string | undefined;
+  /** The API key (and its generation) a session-less token is minted from: claims `api_key_id`, `api_key_gen`. */
+  apiKey?: { id: string; generation: number } | undefined;
 }
 
 export interface MintedAccessToken {
@@ -27,7 +30,9 @@ export interface MintedAccessToken {
 
 /** Signs RFC 9068 access tokens (typ at+jwt) with the key ring's active key. */
 export class AccessTokenIssuer {
-  constructor(private readonly opts: { keys: KeyRing; clock: Clock; issuer: string; audience: string; defaultTtlMs: number }) {}
+  constructor(
+    private readonly opts: { keys: Pick<SigningKeys, 'active'>; clock: Clock; issuer: string; audience: string; defaultTtlMs: number },
+  ) {}
 
   async mint(s: AccessTokenSubject, o: { ttlMs?: number; audience?: string } = {}): Promise<MintedAccessToken> {
     const key = await this.opts.keys.active();
@@ -51,6 +56,7 @@ export class AccessTokenIssuer {
       ...(s.email ? { email: s.email } : {}),
       ...(s.name ? { name: s.name } : {}),
       ...(s.actor ? { act: { sub: s.actor } } : {}),
+      ...(s.apiKey ? { api_key_id: s.apiKey.id, api_key_gen: s.apiKey.generation } : {}),
     };
     const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP }).sign(key.privateKey);
     return { token, jti, expiresAtMs: exp * 1000, claims };

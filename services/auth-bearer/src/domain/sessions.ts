@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  GatehouseError,
-  decrypt,
-  deriveKey,
-  encrypt,
-  randomToken,
-  sha256,
-  type Clock,
-  type DirectoryUser,
-  type Logger,
-  type UserDirectory,
-} from '@gatehouse/shared';
-import type { EventPublisher } from '../events/publisher.js';
-import type { ExternalSessionLink, RefreshRecord, SessionRecord, SessionStore } from '../store/session-store.js';
+import type { Clock } from '@gatehouse/shared/clock';
+import { decrypt, deriveKey, encrypt, randomToken, sha256 } from '@gatehouse/shared/crypto';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { DirectoryUser, UserDirectory } from '@gatehouse/shared/users';
+import type { ExternalSessionLink, RefreshRecord, SessionEvents, SessionRecord, SessionRepository } from './ports.js';
+import { isPlausibleToken } from './refresh-token-format.js';
+import { idleExpiryAfterUse, isSessionAlive } from './session-liveness.js';
+
+export { isPlausibleToken } from './refresh-token-format.js';
 
 export interface SessionPolicy {
   refreshTtlMs: number;
@@ -58,11 +53,10 @@ export class SessionService {
 
   constructor(
     private readonly deps: {
-      sessions: SessionStore;
+      sessions: SessionRepository;
       users: UserDirectory;
-      events: EventPublisher;
+      events: SessionEvents;
       clock: Clock;
-      logger: Logger;
       secret: string;
       policy: SessionPolicy;
     },
@@ -91,7 +85,7 @@ export class SessionService {
       created_at: now,
       last_used_at: now,
       expires_at: now + policy.refreshTtlMs,
-      idle_expires_at: Math.min(now + policy.idleTtlMs, now + policy.refreshTtlMs),
+      idle_expires_at: idleExpiryAfterUse({ expires_at: now + policy.refreshTtlMs }, now, policy.idleTtlMs),
       ip: clip(input.ip),
       user_agent: clip(input.user_agent),
       ...(input.external ? { external: input.external } : {}),
@@ -119,8 +113,7 @@ export class SessionService {
   }
 
   private checkAlive(s: SessionRecord): void {
-    const now = this.deps.clock.now();
-    if (now >= s.expires_at || now >= s.idle_expires_at)
+    if (!isSessionAlive(s, this.deps.clock.now()))
       throw new GatehouseError('TOKEN_EXPIRED', { message: 'Session expired.', detail: `session ${s.id} expired` });
   }
 
@@ -130,18 +123,12 @@ export class SessionService {
     const rec = await this.deps.sessions.getRefresh(sha256(token));
     if (!rec) return null;
     if (rec.value.state === 'rotated' && !this.inGrace(rec.value)) return null;
-    const s = await this.deps.sessions.getSession(rec.value.sid);
-    if (!s) return null;
-    const now = this.deps.clock.now();
-    if (now >= s.value.expires_at || now >= s.value.idle_expires_at) return null;
-    return s.value;
+    return this.get(rec.value.sid);
   }
 
   async get(sid: string): Promise<SessionRecord | null> {
     const s = await this.deps.sessions.getSession(sid);
-    if (!s) return null;
-    const now = this.deps.clock.now();
-    return now >= s.value.expires_at || now >= s.value.idle_expires_at ? null : s.value;
+    return s && isSessionAlive(s.value, this.deps.clock.now()) ? s.value : null;
   }
 
   /** Marks a session used (at most once a minute), extending its idle expiry. */
@@ -150,7 +137,7 @@ export class SessionService {
     if (now - s.last_used_at < 60_000) return;
     const cur = await this.deps.sessions.getSession(s.id);
     if (!cur) return;
-    const next = { ...cur.value, last_used_at: now, idle_expires_at: Math.min(now + this.deps.policy.idleTtlMs, cur.value.expires_at) };
+    const next = { ...cur.value, last_used_at: now, idle_expires_at: idleExpiryAfterUse(cur.value, now, this.deps.policy.idleTtlMs) };
     await this.deps.sessions.replaceSession(cur.raw, next, this.remaining(next));
   }
 
@@ -220,9 +207,8 @@ export class SessionService {
         return { session, refreshToken: successor };
       }
     }
-    this.deps.logger.warn({ sid: session.id, user_id: session.user_id }, 'refresh token reuse: revoking the session');
     await this.revokeSession(session.id, 'refresh_token_reuse');
-    await this.deps.events.audit('session.refresh_token_reuse', session.user_id, session.id, { token_digest: digest.slice(0, 8) });
+    await this.deps.events.refreshTokenReused(session, digest);
     throw invalidToken('refresh token reuse');
   }
 
@@ -242,7 +228,7 @@ export class SessionService {
         roles: user.roles,
         groups: user.groups,
         last_used_at: now,
-        idle_expires_at: Math.min(now + this.deps.policy.idleTtlMs, cur.value.expires_at),
+        idle_expires_at: idleExpiryAfterUse(cur.value, now, this.deps.policy.idleTtlMs),
         ...(ctx.ip ? { ip: clip(ctx.ip) } : {}),
         ...(ctx.user_agent ? { user_agent: clip(ctx.user_agent) } : {}),
       };
@@ -298,9 +284,4 @@ export class SessionService {
   userNotBefore(userId: string): Promise<number | null> {
     return this.deps.sessions.getUserNotBefore(userId);
   }
-}
-
-/** Refresh tokens are 32 random bytes in base64url (43 characters); anything else is not looked up. */
-export function isPlausibleToken(token: unknown): token is string {
-  return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token);
 }

@@ -1,24 +1,48 @@
-import {
-  ADMIN_ROLE,
-  GatehouseError,
-  createAccessTokenVerifier,
-  type AccessTokenClaims,
-  type AccessTokenVerifier,
-  type Clock,
-  type Principal__Output,
-  type TokenSet__Output,
-  type UserDirectory,
-} from '@gatehouse/shared';
-import type { ServiceAccount } from '../config.js';
-import type { EventPublisher } from '../events/publisher.js';
-import type { KeyRing } from '../keys/key-ring.js';
-import type { SessionRecord } from '../store/session-store.js';
-import type { AccessTokenIssuer } from './access-tokens.js';
+import type { Clock } from '@gatehouse/shared/clock';
+import { ADMIN_ROLE } from '@gatehouse/shared/credentials';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import { createAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier } from '@gatehouse/shared/jwt';
+import type { UserDirectory } from '@gatehouse/shared/users';
+import type { AccessTokenIssuer, MintedAccessToken } from './access-tokens.js';
 import { authenticateClient } from './client-credentials.js';
-import { isPlausibleToken, type OpenSessionInput, type SessionService } from './sessions.js';
+import type { ServiceAccount, SessionEvents, SessionRecord, SigningKeys } from './ports.js';
+import { isPlausibleToken } from './refresh-token-format.js';
+import type { OpenSessionInput, SessionService } from './sessions.js';
+import { revokedByUserNotBefore } from './user-not-before.js';
 
-/** A TokenSet as this service answers it: every field set, the principal always present. */
-export type TokenSetOut = TokenSet__Output & { principal: Principal__Output; token_type: 'Bearer' };
+/** The id of an API key (auth-apikey): a UUID, lower case. */
+const API_KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A session's tokens as the use cases answer them; transports map it (gRPC TokenSet, Directus JSON). */
+export interface TokenSet {
+  access_token: string;
+  access_token_expires_at_ms: number;
+  /** The access token's jti. */
+  access_token_id: string;
+  refresh_token: string;
+  refresh_token_expires_at_ms: number;
+  session_id: string;
+  token_type: 'Bearer';
+  session: SessionRecord;
+}
+
+/** What introspection found (RFC 7662 bodies are built from it in http/). */
+export type Introspection =
+  | { active: true; token_type: 'refresh_token'; session: SessionRecord }
+  | { active: true; token_type: 'access_token'; claims: AccessTokenClaims }
+  | { active: false };
+
+/** The principal MintAccessToken is asked to mint for (a delegated credential's owner). */
+export interface MintPrincipal {
+  user_id: string;
+  client_id?: string;
+  email?: string;
+  name?: string;
+  roles?: string[];
+  groups?: string[];
+  amr?: string[];
+  actor?: string;
+}
 
 export interface AuthorityOptions {
   issuer: string;
@@ -29,43 +53,6 @@ export interface AuthorityOptions {
   mintMaxTtlMs: number;
   impersonationTtlMs: number;
   serviceAccounts: ServiceAccount[];
-}
-
-export function principalFromSession(s: SessionRecord, extra: Partial<Principal__Output> = {}): Principal__Output {
-  return {
-    user_id: s.user_id,
-    email: s.email,
-    name: s.name,
-    roles: s.roles,
-    groups: s.groups,
-    amr: s.amr,
-    scopes: s.scopes,
-    sid: s.id,
-    client_id: s.client_id,
-    actor: '',
-    token_id: '',
-    expires_at_ms: s.expires_at,
-    auth_method: 'session',
-    ...extra,
-  };
-}
-
-export function principalFromClaims(c: AccessTokenClaims): Principal__Output {
-  return {
-    user_id: c.sub,
-    email: c.email ?? '',
-    name: c.name ?? '',
-    roles: c.roles ?? [],
-    groups: c.groups ?? [],
-    amr: c.amr ?? [],
-    scopes: typeof c.scope === 'string' && c.scope ? c.scope.split(' ') : [],
-    sid: c.sid ?? '',
-    client_id: c.client_id,
-    actor: c.act?.sub ?? '',
-    token_id: c.jti,
-    expires_at_ms: c.exp * 1000,
-    auth_method: 'bearer',
-  };
 }
 
 /**
@@ -80,9 +67,9 @@ export class TokenAuthority {
     private readonly deps: {
       sessions: SessionService;
       issuer: AccessTokenIssuer;
-      keys: KeyRing;
+      keys: SigningKeys;
       users: UserDirectory;
-      events: EventPublisher;
+      events: SessionEvents;
       clock: Clock;
       opts: AuthorityOptions;
     },
@@ -97,7 +84,7 @@ export class TokenAuthority {
     return aud;
   }
 
-  private async tokenSet(session: SessionRecord, refreshToken: string): Promise<TokenSetOut> {
+  private async tokenSet(session: SessionRecord, refreshToken: string): Promise<TokenSet> {
     const at = await this.deps.issuer.mint({
       sub: session.user_id,
       client_id: session.client_id,
@@ -112,20 +99,21 @@ export class TokenAuthority {
     return {
       access_token: at.token,
       access_token_expires_at_ms: at.expiresAtMs,
+      access_token_id: at.jti,
       refresh_token: refreshToken,
       refresh_token_expires_at_ms: session.expires_at,
       session_id: session.id,
       token_type: 'Bearer',
-      principal: principalFromSession(session, { token_id: at.jti, auth_method: 'bearer' }),
+      session,
     };
   }
 
-  async openSession(input: OpenSessionInput): Promise<TokenSetOut> {
+  async openSession(input: OpenSessionInput): Promise<TokenSet> {
     const { session, refreshToken } = await this.deps.sessions.open(input);
     return this.tokenSet(session, refreshToken);
   }
 
-  async refreshSession(refreshToken: string, ctx: { ip?: string | undefined; user_agent?: string | undefined }): Promise<TokenSetOut> {
+  async refreshSession(refreshToken: string, ctx: { ip?: string | undefined; user_agent?: string | undefined }): Promise<TokenSet> {
     const { session, refreshToken: next } = await this.deps.sessions.refresh(refreshToken, ctx);
     return this.tokenSet(session, next);
   }
@@ -154,31 +142,26 @@ export class TokenAuthority {
     if (claims.sid) {
       if (!(await this.deps.sessions.get(claims.sid))) throw new GatehouseError('INVALID_TOKEN', { detail: 'session revoked' });
     } else {
-      const nbf = await this.deps.sessions.userNotBefore(claims.sub);
-      // iat has whole seconds: a token minted later in the second of the revocation must stay valid.
-      if (nbf !== null && claims.iat < Math.floor(nbf / 1000))
+      if (revokedByUserNotBefore(claims.iat, await this.deps.sessions.userNotBefore(claims.sub)))
         throw new GatehouseError('INVALID_TOKEN', { detail: 'user credentials revoked' });
     }
     return claims;
   }
 
-  /** Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. */
+  /**
+   * Session-less access tokens for auth-app and auth-apikey; the lifetime is capped. `apiKey` names
+   * the key (UUID) and generation a token is minted from, so the proxy can revoke by key.
+   */
   async mintAccessToken(
-    p: {
-      user_id: string;
-      client_id?: string;
-      email?: string;
-      name?: string;
-      roles?: string[];
-      groups?: string[];
-      amr?: string[];
-      actor?: string;
-    },
+    p: MintPrincipal,
     scopes: string[],
     audience: string | undefined,
     ttlSeconds: number,
-  ) {
+    apiKey?: { id: string; generation: number },
+  ): Promise<MintedAccessToken> {
     if (!p.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'principal.user_id is required.' });
+    if (apiKey && (!API_KEY_ID.test(apiKey.id) || !Number.isSafeInteger(apiKey.generation) || apiKey.generation < 1))
+      throw new GatehouseError('INVALID_PAYLOAD', { message: 'api_key_id must be a UUID and api_key_generation a positive integer.' });
     const max = this.deps.opts.mintMaxTtlMs;
     const ttlMs = ttlSeconds > 0 ? Math.min(ttlSeconds * 1000, max) : Math.min(max, 15 * 60_000);
     return this.deps.issuer.mint(
@@ -192,6 +175,7 @@ export class TokenAuthority {
         email: p.email,
         name: p.name,
         actor: p.actor,
+        apiKey,
       },
       { ttlMs, audience: this.audienceOf(audience) },
     );
@@ -204,7 +188,7 @@ export class TokenAuthority {
     target: { id: string } | { email: string };
     scopes: string[];
     audience?: string;
-  }) {
+  }): Promise<MintedAccessToken> {
     const target = 'id' in req.target ? req.target.id : req.target.email;
     const refuse = async (
       code: 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'NOT_FOUND' | 'INSUFFICIENT_SCOPE' | 'INVALID_PAYLOAD',
@@ -248,34 +232,21 @@ export class TokenAuthority {
     return res;
   }
 
-  /** RFC 7662: active tokens with their claims, `{active:false}` for anything else (store outages still fail). */
-  async introspect(token: string, hint?: string): Promise<Record<string, unknown>> {
-    const asRefresh = async () => {
-      const s = await this.deps.sessions.findByRefreshToken(token);
-      if (!s) return null;
-      return {
-        active: true,
-        token_type: 'refresh_token',
-        sub: s.user_id,
-        client_id: s.client_id,
-        sid: s.id,
-        scope: s.scopes.join(' ') || undefined,
-        iat: Math.floor(s.created_at / 1000),
-        exp: Math.floor(s.expires_at / 1000),
-        iss: this.deps.opts.issuer,
-      };
+  /** RFC 7662: what a token is while it is active; store outages still fail (never "inactive"). */
+  async introspect(token: string, hint?: string): Promise<Introspection> {
+    const asRefresh = async (): Promise<Introspection | null> => {
+      const session = await this.deps.sessions.findByRefreshToken(token);
+      return session ? { active: true, token_type: 'refresh_token', session } : null;
     };
-    const asAccess = async () => {
+    const asAccess = async (): Promise<Introspection | null> => {
       try {
-        const c = await this.verify(token);
-        return { ...c, active: true, token_type: 'Bearer', username: c.email };
+        return { active: true, token_type: 'access_token', claims: await this.verify(token) };
       } catch (err) {
         if (err instanceof GatehouseError && err.code === 'SERVICE_UNAVAILABLE') throw err;
         return null;
       }
     };
-    const looksLikeRefresh = isPlausibleToken(token);
-    const order = hint === 'refresh_token' || looksLikeRefresh ? [asRefresh, asAccess] : [asAccess, asRefresh];
+    const order = hint === 'refresh_token' || isPlausibleToken(token) ? [asRefresh, asAccess] : [asAccess, asRefresh];
     for (const f of order) {
       const r = await f();
       if (r) return r;

@@ -1,39 +1,52 @@
-import { randomUUID } from 'node:crypto';
-import { REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStore, type Logger } from '@gatehouse/shared';
+import {
+  REVOCATION_KEYS,
+  SUBJECTS,
+  publishEvent,
+  announceRevocation,
+  type Clock,
+  type EventBus,
+  type EventFields,
+  type EventSubject,
+  type KeyValueStore,
+  type Logger,
+} from '@gatehouse/shared';
+import type { SessionEvents, SessionRecord } from '../domain/ports.js';
 
 /**
  * Writes revocations where a starting proxy finds them (sorted sets scored by expiry, pruned on
  * write) and announces them on NATS. The store is the source of truth: a failed publish is logged,
  * never fatal, because subscribers reload from the store after a reconnect.
  */
-export class EventPublisher {
+export class EventPublisher implements SessionEvents {
   constructor(private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number }) {}
 
-  private async publish(subject: string, payload: Record<string, unknown>): Promise<void> {
+  private async publish<S extends EventSubject>(subject: S, fields: EventFields<S>): Promise<void> {
     try {
-      await this.opts.bus.publish(subject, { id: randomUUID(), at: this.opts.clock.now(), ...payload });
+      await publishEvent(this.opts.bus, this.opts.clock, subject, fields);
     } catch (err) {
       this.opts.logger.warn({ err, subject }, 'event not published (subscribers resync from the store)');
     }
   }
 
-  private async remember(key: string, member: string, exp: number): Promise<void> {
-    const now = this.opts.clock.now();
-    await this.opts.store.zAdd(key, member, exp);
-    await this.opts.store.zRemRangeByScore(key, 0, now);
-  }
-
   async sessionRevoked(sid: string, userId: string): Promise<void> {
-    const exp = this.opts.clock.now() + this.opts.retentionMs;
-    await this.remember(REVOCATION_KEYS.sessions, sid, exp);
-    await this.publish(SUBJECTS.revokedSession, { sid, user_id: userId, exp });
+    await announceRevocation(this.opts, {
+      list: REVOCATION_KEYS.sessions,
+      member: sid,
+      retentionMs: this.opts.retentionMs,
+      subject: SUBJECTS.revokedSession,
+      fields: { sid, user_id: userId },
+    });
   }
 
   /** Member `<user_id>:<not_before ms>`: every credential of the user issued before not_before is void. */
   async userRevoked(userId: string, notBefore: number): Promise<void> {
-    const exp = this.opts.clock.now() + this.opts.retentionMs;
-    await this.remember(REVOCATION_KEYS.users, `${userId}:${notBefore}`, exp);
-    await this.publish(SUBJECTS.revokedUser, { user_id: userId, not_before: notBefore, exp });
+    await announceRevocation(this.opts, {
+      list: REVOCATION_KEYS.users,
+      member: `${userId}:${notBefore}`,
+      retentionMs: this.opts.retentionMs,
+      subject: SUBJECTS.revokedUser,
+      fields: { user_id: userId, not_before: notBefore },
+    });
   }
 
   async keysRotated(kid: string): Promise<void> {
@@ -42,5 +55,11 @@ export class EventPublisher {
 
   async audit(action: string, actor: string, subject: string, extra: Record<string, unknown> = {}): Promise<void> {
     await this.publish(SUBJECTS.audit, { action, actor, subject, service: 'auth-bearer', ...extra });
+  }
+
+  /** Logged (security signal) and audited; only a prefix of the digest leaves the service. */
+  async refreshTokenReused(session: SessionRecord, tokenDigest: string): Promise<void> {
+    this.opts.logger.warn({ sid: session.id, user_id: session.user_id }, 'refresh token reuse: session revoked');
+    await this.audit('session.refresh_token_reuse', session.user_id, session.id, { token_digest: tokenDigest.slice(0, 8) });
   }
 }

@@ -1,9 +1,22 @@
-import { SUBJECTS, type EventBus, type KeyValueStore, type Logger, type Subscription } from '@gatehouse/shared';
+import {
+  SUBJECTS,
+  parseEvent,
+  type EventBus,
+  type KeyValueStore,
+  type Logger,
+  type Subscription,
+  type UserChangeReason,
+} from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
 /** User changes that end every session of the user. */
-export const REVOKING_REASONS = new Set(['disabled', 'deleted', 'password_changed', 'suspended']);
+export const REVOKING_REASONS: ReadonlySet<UserChangeReason> = new Set<UserChangeReason>([
+  'disabled',
+  'deleted',
+  'password_changed',
+  'suspended',
+]);
 
 /**
  * gatehouse.user.changed → revoke the user's sessions; gatehouse.keys.rotated → reload keys.
@@ -17,13 +30,14 @@ export function subscribeEvents(deps: {
   logger: Logger;
   dedupeTtlMs: number;
 }): Subscription[] {
-  const firstTime = async (id: unknown): Promise<boolean> => {
-    if (typeof id !== 'string' || id === '' || id.length > 200) return false;
-    return deps.store.set(`bearer:event:${id}`, '1', { onlyIfAbsent: true, ttlMs: deps.dedupeTtlMs });
-  };
+  const firstTime = async (id: string): Promise<boolean> =>
+    deps.store.set(`bearer:event:${id}`, '1', { onlyIfAbsent: true, ttlMs: deps.dedupeTtlMs });
   return [
-    deps.bus.subscribe(SUBJECTS.userChanged, async (e) => {
-      if (typeof e.user_id !== 'string' || e.user_id === '' || typeof e.reason !== 'string' || !REVOKING_REASONS.has(e.reason)) return;
+    deps.bus.subscribe(SUBJECTS.userChanged, async (payload, subject) => {
+      const event = parseEvent(subject, payload);
+      if (event?.subject !== SUBJECTS.userChanged) return void deps.logger.warn({ subject }, 'ignoring an event outside the contract');
+      const e = event.payload;
+      if (!REVOKING_REASONS.has(e.reason)) return;
       if (!(await firstTime(e.id))) return;
       const n = await deps.sessions.revokeUser(e.user_id, `user_${e.reason}`);
       deps.logger.info({ user_id: e.user_id, reason: e.reason, sessions: n }, 'user changed: sessions revoked');

@@ -1,12 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import {
-  clientAddress,
-  grpcPeerAddress,
-  type AsyncHandlers,
-  type AuthServiceHandlers,
-  type CallContext,
-  type TrustedPeers,
-} from '@gatehouse/shared';
+import { grpcClientAddress, type AsyncHandlers, type AuthServiceHandlers, type CallContext, type TrustedPeers } from '@gatehouse/shared';
 import type { CliLogin } from '../cli/cli-login.js';
 import type { CliClient } from '../cli/ports.js';
 
@@ -26,14 +19,10 @@ function bearerOf(md: Metadata): string | undefined {
  * user's address is the one the proxy's gRPC entry appended to x-forwarded-for when the peer is
  * trusted (AUTH_BEARER_TRUST_PROXY), else the peer itself.
  */
-export function authServiceImpl(deps: { login: CliLogin; trusted: TrustedPeers }): AsyncHandlers<AuthServiceHandlers> {
+export function authServiceHandlers(deps: { login: CliLogin; trustedPeers: TrustedPeers }): AsyncHandlers<AuthServiceHandlers> {
   const { login } = deps;
   const client = (ctx: CallContext): CliClient => ({
-    ip: clientAddress(
-      grpcPeerAddress(ctx.peer),
-      ctx.metadata.get('x-forwarded-for').filter((v): v is string => typeof v === 'string'),
-      deps.trusted,
-    ),
+    ip: grpcClientAddress(ctx, deps.trustedPeers),
     user_agent: (first(ctx.metadata, 'user-agent') ?? '').slice(0, 256),
   });
   return {

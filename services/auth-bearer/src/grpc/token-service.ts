@@ -1,14 +1,15 @@
-import { GatehouseError, type AsyncHandlers, type SessionInfo, type TokenServiceHandlers } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  grpcPeerAddress,
+  type AsyncHandlers,
+  type SessionInfo,
+  type TokenServiceHandlers,
+  type TokenSet__Output,
+} from '@gatehouse/shared';
+import type { SessionRecord } from '../domain/ports.js';
 import type { SessionService } from '../domain/sessions.js';
-import { principalFromClaims, principalFromSession, type TokenAuthority } from '../domain/token-authority.js';
-import type { SessionRecord } from '../store/session-store.js';
-
-/** The caller's address from grpc-js's peer string (ipv4:10.0.0.1:5555, ipv6:[::1]:5555). */
-const peerIp = (peer: string) =>
-  peer
-    .replace(/^ipv[46]:/, '')
-    .replace(/:\d+$/, '')
-    .replace(/^\[|\]$/g, '');
+import type { TokenAuthority, TokenSet } from '../domain/token-authority.js';
+import { principalFromClaims, principalFromSession } from './principal.js';
 
 function sessionInfo(s: SessionRecord): SessionInfo {
   return {
@@ -26,8 +27,21 @@ function sessionInfo(s: SessionRecord): SessionInfo {
   };
 }
 
+/** gatehouse.v1.TokenSet of a session's tokens; the principal carries the access token's id. */
+function tokenSetMessage(t: TokenSet): TokenSet__Output {
+  return {
+    access_token: t.access_token,
+    access_token_expires_at_ms: t.access_token_expires_at_ms,
+    refresh_token: t.refresh_token,
+    refresh_token_expires_at_ms: t.refresh_token_expires_at_ms,
+    session_id: t.session_id,
+    token_type: t.token_type,
+    principal: principalFromSession(t.session, { token_id: t.access_token_id, auth_method: 'bearer' }),
+  };
+}
+
 /** gatehouse.v1.TokenService: maps messages to the authority and back (the proto is the contract). */
-export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceHandlers> {
+export function tokenServiceHandlers(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceHandlers> {
   const { authority, sessions } = deps;
 
   const findSession = async (req: { session_id?: string; refresh_token?: string }): Promise<SessionRecord | null> => {
@@ -39,7 +53,7 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
   return {
     async OpenSession(req, ctx) {
       const p = req.principal;
-      return authority.openSession({
+      const set = await authority.openSession({
         user_id: p?.user_id ?? '',
         email: p?.email,
         name: p?.name,
@@ -49,13 +63,14 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
         amr: req.amr.length ? req.amr : (p?.amr ?? []),
         scopes: req.scopes.length ? req.scopes : (p?.scopes ?? []),
         // The caller (auth-basic) passes the end user's address; its own is only a fallback.
-        ip: req.ip || peerIp(ctx.peer),
+        ip: req.ip || grpcPeerAddress(ctx.peer),
         user_agent: req.user_agent,
       });
+      return tokenSetMessage(set);
     },
     async RefreshSession(req) {
       if (!req.refresh_token) throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
-      return authority.refreshSession(req.refresh_token, { ip: req.ip, user_agent: req.user_agent });
+      return tokenSetMessage(await authority.refreshSession(req.refresh_token, { ip: req.ip, user_agent: req.user_agent }));
     },
     async RevokeSession(req) {
       const reason = req.reason || 'revoked';
@@ -86,6 +101,7 @@ export function tokenServiceImpl(deps: { authority: TokenAuthority; sessions: Se
         req.scopes.length ? req.scopes : (p?.scopes ?? []),
         req.audience,
         Number(req.ttl_seconds),
+        req.api_key_id ? { id: req.api_key_id, generation: Number(req.api_key_generation) } : undefined,
       );
       return { access_token: minted.token, expires_at_ms: minted.expiresAtMs, token_type: 'Bearer' };
     },

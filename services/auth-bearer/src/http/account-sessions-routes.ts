@@ -1,5 +1,5 @@
-import { Router, type Request, type RequestHandler } from 'express';
-import { GatehouseError, isDelegatedCredential, requireIdentity, type IdentityClaims } from '@gatehouse/shared';
+import { Router, type Request } from 'express';
+import { GatehouseError, noStore, requireIdentity, selfCaller, type IdentityClaims } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
 import type { SessionRecord } from '../store/session-store.js';
 
@@ -9,25 +9,11 @@ export const SESSIONS_PATH = '/auth/sessions';
 /** Session ids are UUIDs; anything else is not looked up (and answers as an unknown id does). */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  next();
-};
-
 /**
- * The verified caller, refused (403) when it authenticated with an app token or API key, or when
- * a service acts for the user (act): only the user signed in themselves manages their sessions.
+ * The verified caller in person (shared `selfCaller`): an app token, an API key or a service acting
+ * for the user (act) is refused with 403; only the user signed in themselves manages their sessions.
  */
-function sessionOwner(req: Request): IdentityClaims {
-  const id = req.identity;
-  if (!id || typeof id.sub !== 'string' || id.sub === '') throw new GatehouseError('UNAUTHENTICATED');
-  if (isDelegatedCredential(id)) {
-    throw new GatehouseError('FORBIDDEN', { message: 'Sessions cannot be managed with an app token or API key.' });
-  }
-  if (id.act !== undefined) throw new GatehouseError('FORBIDDEN', { message: 'Sessions cannot be managed on behalf of another user.' });
-  return id;
-}
+const sessionOwner = (req: Request): IdentityClaims => selfCaller(req.identity, 'Sessions');
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -3,6 +3,7 @@ import { GatehouseError, isGatehouseError, type Logger } from '@gatehouse/shared
 import type { ResourceClient } from '../config.js';
 import { authenticateClient } from '../domain/client-credentials.js';
 import type { TokenAuthority } from '../domain/token-authority.js';
+import { introspectionResponse } from './introspection-response.js';
 import { WELL_KNOWN_PATHS } from './well-known-routes.js';
 
 /** RFC 6749 §5.2 error body, as resource servers expect from OAuth endpoints. */
@@ -38,7 +39,7 @@ function clientCredentials(req: Request): { id: string; secret: string } | 'inva
 }
 
 /** RFC 7009 /oauth/revoke and RFC 7662 /oauth/introspect, for configured resource servers only. */
-export function oauthRoutes(deps: { authority: TokenAuthority; clients: ResourceClient[]; logger: Logger }): Router {
+export function oauthRoutes(deps: { authority: TokenAuthority; clients: ResourceClient[]; issuer: string; logger: Logger }): Router {
   const r = Router();
   r.use('/oauth', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
 
@@ -82,7 +83,7 @@ export function oauthRoutes(deps: { authority: TokenAuthority; clients: Resource
     endpoint(async (token, hint, res) => {
       const result = await deps.authority.introspect(token, hint);
       res.setHeader('Cache-Control', 'no-store');
-      res.json(result);
+      res.json(introspectionResponse(result, deps.issuer));
     }),
   );
 

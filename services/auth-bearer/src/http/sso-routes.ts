@@ -1,37 +1,24 @@
-import express, { Router, type RequestHandler, type Response } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import {
   GatehouseError,
   SSO_STATE_COOKIE,
-  authCookieOptions,
+  authAnswer,
+  requestClientAddress,
   toGatehouseError,
+  writeAuthAnswer,
   type Clock,
   type CookieSettings,
   type ProviderConfig,
+  noStore,
+  type TrustedPeers,
 } from '@gatehouse/shared';
-import type { TokenSetOut } from '../domain/token-authority.js';
-import { clientIp } from './auth-routes.js';
 import type { BackchannelLogout } from '../sso/backchannel-logout.js';
 import { SsoLoginError, type SsoLogin } from '../sso/sso-login.js';
-
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  next();
-};
 
 /** `target` with `?reason=CODE` (Directus: the query of the target is replaced). */
 function withReason(target: string, code: string): string {
   const [base] = target.split(/[?#]/);
   return `${base}?reason=${encodeURIComponent(code)}`;
-}
-
-/**
- * The login's answer in the provider's MODE: the session cookie (session) or the refresh cookie
- * (cookie, for apps that call /auth/refresh). Kept small: the shared auth-mode answer may absorb it.
- */
-function setLoginCookie(res: Response, mode: ProviderConfig['mode'], t: TokenSetOut, cookies: CookieSettings, now: number): void {
-  const name = mode === 'cookie' ? cookies.refreshCookieName : cookies.sessionCookieName;
-  res.cookie(name, t.refresh_token, authCookieOptions(cookies, t.refresh_token_expires_at_ms - now));
 }
 
 /**
@@ -44,6 +31,8 @@ export function ssoRoutes(deps: {
   login: SsoLogin;
   backchannel: BackchannelLogout;
   cookies: CookieSettings;
+  /** AUTH_BEARER_TRUST_PROXY: whose X-Forwarded-For gives the session's ip. */
+  trustedPeers: TrustedPeers;
   publicPath: string;
   stateTtlMs: number;
   clock: Clock;
@@ -94,10 +83,12 @@ export function ssoRoutes(deps: {
       const done = await deps.login.complete(provider, {
         params,
         stateCookie: jar[SSO_STATE_COOKIE],
-        ip: clientIp(req),
+        ip: requestClientAddress(req, deps.trustedPeers),
         userAgent: req.get('user-agent'),
       });
-      setLoginCookie(res, done.mode, done.tokens, deps.cookies, deps.clock.now());
+      // The provider's MODE answers like a login in that mode: the session cookie (session) or the
+      // refresh cookie (cookie, for apps that call /auth/refresh); the body is a redirect.
+      writeAuthAnswer(res, authAnswer(done.mode, done.tokens, deps.cookies, deps.clock.now()), deps.cookies);
       res.redirect(302, done.redirect);
     } catch (err) {
       if (!(err instanceof SsoLoginError)) throw err;

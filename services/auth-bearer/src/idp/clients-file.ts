@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { APIKEY_CLIENT_ID, CLI_CLIENT_ID } from '@gatehouse/shared';
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+import { APIKEY_CLIENT_ID, CLI_CLIENT_ID, env, isLoopbackHost } from '@gatehouse/shared';
 
 /** https anywhere, plain http only on loopback (development, native apps), or a native app's private-use scheme. */
 const redirectUri = z.string().refine((v) => {
@@ -13,7 +11,7 @@ const redirectUri = z.string().refine((v) => {
   }
   if (u.hash || u.username || u.password) return false;
   if (u.protocol === 'https:') return true;
-  if (u.protocol === 'http:') return LOOPBACK_HOSTS.has(u.hostname);
+  if (u.protocol === 'http:') return isLoopbackHost(u.hostname);
   // RFC 8252 §7.1: reverse-domain private-use schemes (com.example.app:/callback).
   return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(u.protocol);
 }, 'expected an https URL, http on a loopback host, or a private-use scheme (com.example.app:/cb), without fragment or credentials');
@@ -59,23 +57,10 @@ const fileClient = z
 export type FileClient = z.infer<typeof fileClient>;
 
 /** AUTH_OIDC_CLIENTS: a JSON array of client metadata; every problem (bad JSON, bad field, duplicate id) reported at start. */
-export const fileClientsSchema = z
-  .string()
-  .default('[]')
-  .transform((v, ctx) => {
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.array(fileClient).superRefine((clients, ctx) => {
-      const seen = new Set<string>();
-      clients.forEach((c, i) => {
-        if (seen.has(c.client_id)) ctx.addIssue({ code: 'custom', path: [i, 'client_id'], message: `duplicate client_id ${c.client_id}` });
-        seen.add(c.client_id);
-      });
-    }),
-  );
+export const fileClientsSchema = env.jsonArray(fileClient).superRefine((clients, ctx) => {
+  const seen = new Set<string>();
+  clients.forEach((c, i) => {
+    if (seen.has(c.client_id)) ctx.addIssue({ code: 'custom', path: [i, 'client_id'], message: `duplicate client_id ${c.client_id}` });
+    seen.add(c.client_id);
+  });
+});

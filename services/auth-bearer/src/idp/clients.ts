@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { APIKEY_CALLBACK_PATH, APIKEY_CLIENT_ID, CLI_CLIENT_ID, builtinClientSecret } from '@gatehouse/shared';
+import { APIKEY_CALLBACK_PATH, APIKEY_CLIENT_AUTH_METHOD, APIKEY_CLIENT_ID, CLI_CLIENT_ID, builtinClientSecret } from '@gatehouse/shared';
 import type { FileClient } from './clients-file.js';
 
 export interface ClientsInput {
@@ -21,8 +21,8 @@ export const FIRST_PARTY_CLIENTS: ReadonlySet<string> = new Set([CLI_CLIENT_ID, 
 
 /**
  * Every client of the built-in provider: gatehouse-cli and gatehouse-apikey (confidential, secrets
- * configured or derived from GATEHOUSE_SECRET; client_secret_post, openid-client's default for a
- * secret), then AUTH_OIDC_CLIENTS.
+ * configured or derived from GATEHOUSE_SECRET; gatehouse-cli with client_secret_post, openid-client's
+ * default for a secret; gatehouse-apikey exactly as auth-apikey presents itself), then AUTH_OIDC_CLIENTS.
  */
 export function idpClients(c: ClientsInput): ClientMetadata[] {
   return [
@@ -44,7 +44,7 @@ export function idpClients(c: ClientsInput): ClientMetadata[] {
       redirect_uris: [c.PUBLIC_URL + APIKEY_CALLBACK_PATH],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: APIKEY_CLIENT_AUTH_METHOD,
     },
     ...c.AUTH_OIDC_CLIENTS.map((f): ClientMetadata => ({ ...f })),
   ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { builtinIdpEnv, env } from '@gatehouse/shared';
+import { builtinApikeyClientEnv, builtinIdpEnv, env } from '@gatehouse/shared';
 import { fileClientsSchema } from './clients-file.js';
 
 /** The built-in OpenID Provider's variables, spread into auth-bearer's config schema. */
@@ -11,8 +11,8 @@ export const idpEnv = {
   AUTH_OIDC_CLI_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Exact redirect URIs gatehouse-cli may use besides loopback http://127.0.0.1|[::1]:<any port>/api/auth/callback. */
   AUTH_OIDC_CLI_REDIRECT_URIS: env.list(''),
-  /** gatehouse-apikey's secret; unset: derived from GATEHOUSE_SECRET (auth-apikey derives the same). Set it in both or neither. */
-  AUTH_OIDC_APIKEY_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** gatehouse-apikey's secret; unset: derived from GATEHOUSE_SECRET. auth-apikey reads the same variable. */
+  ...builtinApikeyClientEnv,
   /** Lifetime of an authorization code. */
   AUTH_OIDC_CODE_TTL: env.duration('60s'),
   /** How long a sign-in (login and consent pages) may take. */

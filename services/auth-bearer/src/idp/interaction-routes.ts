@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import { errors } from './oidc-provider.js';
-import { GatehouseError, isGatehouseError } from '@gatehouse/shared';
+import { GatehouseError, isGatehouseError, requestClientAddress } from '@gatehouse/shared';
 import type { GrantSessions } from './grant-sessions.js';
 import { consentPage, errorPage, formTargetOf, loginPage, type Page } from './pages.js';
 import type { IdpDeps } from './ports.js';
@@ -71,7 +71,12 @@ export function interactionRoutes(o: {
       const otp = field(body.otp, 64).trim();
       let checked;
       try {
-        checked = await deps.credentials.checkCredentials({ email, password: field(body.password, 4096), otp, ip: req.ip ?? '' });
+        checked = await deps.credentials.checkCredentials({
+          email,
+          password: field(body.password, 4096),
+          otp,
+          ip: requestClientAddress(req, deps.trustedPeers),
+        });
       } catch (err) {
         const refusal = isGatehouseError(err) ? REFUSALS[err.code] : undefined;
         const limited = isGatehouseError(err) && err.code === 'REQUESTS_EXCEEDED';
@@ -138,7 +143,7 @@ export function interactionRoutes(o: {
           client_id: clientId,
           amr: amr && amr.length > 0 ? amr : ['pwd'],
           scopes: (typeof d.params.scope === 'string' ? d.params.scope : '').split(' ').filter(Boolean),
-          ip: req.ip ?? '',
+          ip: requestClientAddress(req, deps.trustedPeers),
           user_agent: String(req.headers['user-agent'] ?? ''),
         });
       }

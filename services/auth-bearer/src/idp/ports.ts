@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { CredentialChecker, KeyValueStore, Logger, UserDirectory } from '@gatehouse/shared';
+import type { CredentialChecker, KeyValueStore, Logger, TrustedPeers, UserDirectory } from '@gatehouse/shared';
 import type { OpenSessionInput } from '../domain/sessions.js';
 import type { SessionRecord } from '../store/session-store.js';
 
@@ -29,5 +29,7 @@ export interface IdpDeps {
   keys: IdpKeys;
   users: UserDirectory;
   credentials: CredentialChecker;
+  /** AUTH_BEARER_TRUST_PROXY: whose X-Forwarded-For gives the end user's address (limiter, session). */
+  trustedPeers: TrustedPeers;
   logger: Logger;
 }

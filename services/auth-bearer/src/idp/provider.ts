@@ -7,15 +7,12 @@ import type {
   KoaContextWithOIDC,
 } from 'oidc-provider';
 import { Provider, errors, interactionPolicy } from './oidc-provider.js';
-import { OIDC_PROVIDER_COOKIE_NAMES, type DirectoryUser } from '@gatehouse/shared';
+import { OIDC_CLIENT_AMR, OIDC_PROVIDER_COOKIE_NAMES, type DirectoryUser } from '@gatehouse/shared';
 import { FIRST_PARTY_CLIENTS } from './clients.js';
 import type { GrantSessions } from './grant-sessions.js';
 import { errorPage } from './pages.js';
 import type { IdpDeps } from './ports.js';
 import { storeAdapter } from './store-adapter.js';
-
-/** Added to `amr` of tokens issued to AUTH_OIDC_CLIENTS clients: third parties hold delegated credentials. */
-export const OIDC_CLIENT_AMR = 'oidc_client';
 
 export interface ProviderOptions {
   issuer: string;

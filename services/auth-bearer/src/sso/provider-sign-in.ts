@@ -1,6 +1,6 @@
 import type * as oidc from 'openid-client';
 import { GatehouseError, deriveKey, encrypt, type IdentityDirectory, type Logger, type ProviderConfig } from '@gatehouse/shared';
-import type { TokenAuthority, TokenSetOut } from '../domain/token-authority.js';
+import type { TokenAuthority, TokenSet } from '../domain/token-authority.js';
 import { providerIdentity } from './sso-claims.js';
 import type { SsoSessionIndex } from './sso-session-index.js';
 
@@ -40,7 +40,7 @@ export class ProviderSignIn {
     config: oidc.Configuration,
     tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
     ctx: SignInContext,
-  ): Promise<TokenSetOut> {
+  ): Promise<TokenSet> {
     const who = await providerIdentity(config, p, tokens);
     const user = await this.deps.identities.signIn(who.claims);
     if (user.status !== 'active') throw new GatehouseError('USER_SUSPENDED', { detail: `user ${user.id} is ${user.status}` });

@@ -9,7 +9,7 @@ import {
   type Logger,
   type ProviderConfig,
 } from '@gatehouse/shared';
-import type { TokenSetOut } from '../domain/token-authority.js';
+import type { TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from './provider-clients.js';
 import type { ProviderSignIn } from './provider-sign-in.js';
 import type { SsoStateSealer } from './sso-state.js';
@@ -27,7 +27,7 @@ export interface BeganLogin {
 }
 
 export interface CompletedLogin {
-  tokens: TokenSetOut;
+  tokens: TokenSet;
   mode: ProviderConfig['mode'];
   redirect: string;
 }

@@ -1,4 +1,5 @@
 import { SsoStateSealer, type SsoState } from './sso-state.js';
+import { codeOf } from '@gatehouse/shared/testing';
 
 const state = (over: Partial<SsoState> = {}): SsoState => ({
   provider: 'kc',
@@ -9,14 +10,6 @@ const state = (over: Partial<SsoState> = {}): SsoState => ({
   expiresAt: 10_000,
   ...over,
 });
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-    return 'none';
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-};
 
 describe('SsoStateSealer (the SSO state cookie)', () => {
   const sealer = new SsoStateSealer('a-secret-of-at-least-thirty-two-characters');

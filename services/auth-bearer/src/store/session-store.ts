@@ -1,40 +1,7 @@
 import type { KeyValueStore } from '@gatehouse/shared';
+import type { RefreshRecord, SessionRecord, SessionRepository, Versioned } from '../domain/ports.js';
 
-/** A session: the allow-list entry every refresh token and session-bound access token depends on. */
-export interface SessionRecord {
-  id: string;
-  user_id: string;
-  client_id: string;
-  amr: string[];
-  scopes: string[];
-  email: string;
-  name: string;
-  roles: string[];
-  groups: string[];
-  created_at: number;
-  last_used_at: number;
-  /** Absolute end (REFRESH_TOKEN_TTL after creation). */
-  expires_at: number;
-  /** Idle end (SESSION_IDLE_TTL after last use, never past expires_at). */
-  idle_expires_at: number;
-  ip: string;
-  user_agent: string;
-  /** Set for sessions opened through an external provider (SSO). */
-  external?: ExternalSessionLink;
-}
-
-/** The provider session a Gatehouse session came from: back-channel logout finds it by `sid` or `sub`. */
-export interface ExternalSessionLink {
-  provider: string;
-  /** The IdP's `sub` and session id (`sid` claim of the ID token), when it has them. */
-  sub?: string;
-  sid?: string;
-  /** The provider's refresh token, sealed (AES-256-GCM, key derived from GATEHOUSE_SECRET). */
-  refresh_token_sealed?: string;
-}
-
-/** A refresh token, stored under the SHA-256 of its value; the value itself is never stored. */
-export type RefreshRecord = { sid: string; state: 'active' } | { sid: string; state: 'rotated'; rotated_at: number; next: string };
+export type { ExternalSessionLink, RefreshRecord, SessionRecord, Versioned } from '../domain/ports.js';
 
 const sessionKey = (sid: string) => `bearer:session:${sid}`;
 const refreshKey = (digest: string) => `bearer:refresh:${digest}`;
@@ -42,16 +9,10 @@ const successorKey = (digest: string) => `bearer:successor:${digest}`;
 const userSessionsKey = (userId: string) => `bearer:user-sessions:${userId}`;
 const userNotBeforeKey = (userId: string) => `bearer:user-not-before:${userId}`;
 
-/** Raw value alongside the parsed one, for compare-and-set. */
-export interface Versioned<T> {
-  raw: string;
-  value: T;
-}
-
 const parse = <T>(raw: string | null): Versioned<T> | null => (raw === null ? null : { raw, value: JSON.parse(raw) as T });
 
 /** Session and refresh-token persistence (Redis or memory, through the KeyValueStore contract). */
-export class SessionStore {
+export class SessionStore implements SessionRepository {
   constructor(private readonly store: KeyValueStore) {}
 
   async getSession(sid: string): Promise<Versioned<SessionRecord> | null> {

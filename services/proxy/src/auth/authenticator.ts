@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import type { AuthPrincipal } from '../domain/principal.js';
 
 /** What an authenticator may look at. Never logged. */
@@ -46,4 +48,27 @@ export function parseBasic(header: string | undefined): { username: string; pass
   const i = text.indexOf(':');
   if (i <= 0) return null;
   return { username: text.slice(0, i), password: text.slice(i + 1) };
+}
+
+/**
+ * The Bearer token of a request, when its unverified `iss` is one of `issuers` (any token when no
+ * list is given); else null, so the chain moves on. The `iss` only picks the authenticator: the
+ * token is verified by it afterwards.
+ */
+export function bearerTokenFor(header: string | undefined, issuers?: readonly string[]): string | null {
+  const a = parseAuthorization(header);
+  if (!a || a.scheme !== 'bearer') return null;
+  if (!issuers) return a.value;
+  let iss: unknown;
+  try {
+    iss = decodeJwt(a.value).iss;
+  } catch {
+    return null;
+  }
+  return typeof iss === 'string' && issuers.includes(iss) ? a.value : null;
+}
+
+/** The cache key of a verified token: its SHA-256 (base64url), never the token itself (one-shot, no Hash object per request). */
+export function tokenCacheKey(token: string): string {
+  return hash('sha256', token, 'base64url');
 }

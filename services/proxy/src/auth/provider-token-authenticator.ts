@@ -1,5 +1,3 @@
-import { hash } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import {
   GatehouseError,
   externalIdOf,
@@ -10,7 +8,7 @@ import {
 } from '@gatehouse/shared';
 import type { AuthPrincipal } from '../domain/principal.js';
 import type { AuthCache } from './auth-cache.js';
-import { parseAuthorization, type AuthInput, type Authenticator } from './authenticator.js';
+import { bearerTokenFor, tokenCacheKey, type AuthInput, type Authenticator } from './authenticator.js';
 import { backendError } from './backend-errors.js';
 
 const invalid = (detail: string) => new GatehouseError('INVALID_TOKEN', { detail });
@@ -39,19 +37,12 @@ export function createProviderTokenAuthenticator(opts: {
     method,
     scheme: 'Bearer',
     async authenticate(input: AuthInput): Promise<AuthPrincipal | null> {
-      const a = parseAuthorization(input.authorization);
-      if (!a || a.scheme !== 'bearer') return null;
-      let iss: unknown;
-      try {
-        iss = decodeJwt(a.value).iss;
-      } catch {
-        return null;
-      }
-      if (iss !== p.issuer) return null;
-      const key = hash('sha256', a.value, 'base64url');
+      const token = bearerTokenFor(input.authorization, p.issuer ? [p.issuer] : []);
+      if (!token) return null;
+      const key = tokenCacheKey(token);
       const hit = opts.cache.get(key);
       if (hit) return hit;
-      const c = await opts.verify(a.value);
+      const c = await opts.verify(token);
       if ('nonce' in c || c.typ === 'ID') throw invalid('an ID token is not an access token');
       const externalId = externalIdOf(c, p.identifierKey);
       if (!externalId) throw invalid(`no ${p.identifierKey} claim`);

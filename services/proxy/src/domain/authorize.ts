@@ -1,4 +1,5 @@
-import { GatehouseError, type Identity } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { Identity } from '@gatehouse/shared';
 
 /** A route's requirements: every scope, any one role. */
 export function authorize(identity: Identity, req: { scopes: readonly string[]; roles: readonly string[] }): GatehouseError | null {

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 import type { Route } from '../routes/routes-file.js';
 
 function pathMatches(route: Route, path: string): boolean {

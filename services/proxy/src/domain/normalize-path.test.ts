@@ -1,15 +1,7 @@
 import { parseRoutes } from '../routes/routes-file.js';
 import { matchRoute } from './match-route.js';
 import { normalizePath } from './normalize-path.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-};
+import { codeOf } from '@gatehouse/shared/testing';
 
 describe('normalizePath', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 const bad = (detail: string) => new GatehouseError('INVALID_REQUEST', { message: 'Ambiguous or malformed request path.', detail });
 

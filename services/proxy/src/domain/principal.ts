@@ -9,6 +9,8 @@ export interface AuthPrincipal {
   issuedAtMs: number;
   /** Precision of issuedAtMs: 1000 for JWT `iat` (whole seconds), 1 for a lookup's clock. */
   issuedAtPrecisionMs: number;
+  /** The API key (and its generation) an access token was minted from (claims api_key_id, api_key_gen). */
+  apiKey?: { id: string; generation: number };
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -34,7 +36,15 @@ export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
     expiresAtMs: c.exp * 1000,
     issuedAtMs: c.iat * 1000,
     issuedAtPrecisionMs: 1000,
+    ...apiKeyOf(c),
   };
+}
+
+/** A token minted from an API key names it; a missing or odd generation counts as 0 (refused by any revocation of the key). */
+function apiKeyOf(c: AccessTokenClaims): Pick<AuthPrincipal, 'apiKey'> {
+  if (typeof c.api_key_id !== 'string' || c.api_key_id === '') return {};
+  const gen = typeof c.api_key_gen === 'number' && Number.isSafeInteger(c.api_key_gen) ? c.api_key_gen : 0;
+  return { apiKey: { id: c.api_key_id, generation: gen } };
 }
 
 /** A gatehouse.v1.Principal from an auth service. */

@@ -8,6 +8,39 @@ const principal = (issuedAtMs: number, issuedAtPrecisionMs: number, extra: Parti
   issuedAtPrecisionMs,
 });
 
+describe('RevokedSet API-key revocation', () => {
+  const now = Date.UTC(2026, 0, 1, 12);
+  const minted = (id: string, generation: number): AuthPrincipal => ({
+    ...principal(now - 1000, 1000, { amr: ['apikey'] }),
+    apiKey: { id, generation },
+  });
+
+  it('refuses tokens minted from the revoked generation or an earlier one, and accepts a later one (a refreshed key)', () => {
+    const set = new RevokedSet();
+    set.addApiKey('k1', 2, now + 600_000);
+    expect(set.reason(minted('k1', 1), now)).toBe('api key revoked');
+    expect(set.reason(minted('k1', 2), now)).toBe('api key revoked');
+    expect(set.reason(minted('k1', 3), now)).toBeNull();
+    expect(set.reason(minted('k2', 1), now)).toBeNull();
+  });
+
+  it('refuses every generation of a deleted key, keeps the highest revoked generation, and forgets it once expired', () => {
+    const set = new RevokedSet();
+    set.addApiKey('k1', Number.POSITIVE_INFINITY, now + 600_000);
+    set.addApiKey('k1', 1, now + 1000);
+    expect(set.reason(minted('k1', 99), now)).toBe('api key revoked');
+    expect(set.reason(minted('k1', 99), now + 600_001)).toBeNull();
+    set.prune(now + 600_001);
+    expect(set.size).toBe(0);
+  });
+
+  it('leaves tokens that were not minted from a key alone', () => {
+    const set = new RevokedSet();
+    set.addApiKey('k1', Number.POSITIVE_INFINITY, now + 600_000);
+    expect(set.reason(principal(now - 1000, 1000, { token_id: 'k1' }), now)).toBeNull();
+  });
+});
+
 describe('RevokedSet user-wide revocation', () => {
   const revokedAt = Date.UTC(2026, 0, 1, 12, 0, 0, 400); // 12:00:00.400
   const now = revokedAt + 1000;

@@ -1,4 +1,13 @@
-import { GatehouseError, REVOCATION_KEYS, SUBJECTS, type Clock, type EventBus, type KeyValueStore, type Logger } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  REVOCATION_KEYS,
+  SUBJECTS,
+  parseEvent,
+  type Clock,
+  type EventBus,
+  type KeyValueStore,
+  type Logger,
+} from '@gatehouse/shared';
 import type { AuthPrincipal } from '../domain/principal.js';
 import { RevokedSet } from '../domain/revoked-set.js';
 
@@ -19,9 +28,6 @@ export interface RevocationOptions {
   onKeysRotated: () => void;
   onLag?: (ms: number) => void;
 }
-
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * The proxy's revocation state: NATS events applied as they come, the store's sorted sets loaded
@@ -98,7 +104,7 @@ export class Revocation {
     const local = this.set.reason(p, now);
     if (local) return local;
     const down = this.o.bus.disconnectedSince();
-    if (down === null || Date.now() - down <= this.o.maxStalenessMs) return null;
+    if (down === null || now - down <= this.o.maxStalenessMs) return null;
     const snap = await this.storeSnapshot(now);
     return snap.reason(p, now);
   }
@@ -124,7 +130,14 @@ export class Revocation {
       ),
     );
     for (const m of sessions!) out.addSession(m.member, m.score);
-    for (const m of [...apps!, ...keys!]) out.addToken(m.member, m.score);
+    for (const m of apps!) out.addToken(m.member, m.score);
+    for (const m of keys!) {
+      // Member `key_id:generation` (tokens minted from that generation or an earlier one); a bare id: every generation.
+      const i = m.member.lastIndexOf(':');
+      const gen = i > 0 ? Number(m.member.slice(i + 1)) : NaN;
+      if (Number.isSafeInteger(gen)) out.addApiKey(m.member.slice(0, i), gen, m.score);
+      else out.addApiKey(m.member, Number.POSITIVE_INFINITY, m.score);
+    }
     for (const m of users!) {
       // Member `user_id:not_before_ms`; a bare user id means "issued before the entry's start".
       const i = m.member.lastIndexOf(':');
@@ -135,33 +148,43 @@ export class Revocation {
     return out;
   }
 
-  /** Applies one `gatehouse.revoked.*` event. */
-  apply(subject: string, e: Record<string, unknown>): void {
+  /** Applies one `gatehouse.revoked.*` event; a payload outside the contract (events.ts) is logged and dropped. */
+  apply(subject: string, payload: Record<string, unknown>): void {
+    const event = parseEvent(subject, payload);
+    if (!event) return void this.o.logger.warn({ subject }, 'ignoring an event outside the contract');
     const now = this.o.clock.now();
-    const exp = num(e.exp) ?? now + this.o.ttlMs;
-    const at = num(e.at);
-    if (at !== undefined) this.o.onLag?.(Math.max(0, now - at));
-    if (subject === 'gatehouse.revoked.session') {
-      const sid = str(e.sid);
-      if (!sid) return;
-      this.set.addSession(sid, exp);
-      this.o.onRevoked((p) => p.identity.sid === sid);
-    } else if (subject === 'gatehouse.revoked.user') {
-      const user = str(e.user_id);
-      if (!user) return;
-      const nb = num(e.not_before) ?? now;
-      this.set.addUser(user, nb, exp);
-      this.o.onRevoked((p) => p.identity.sub === user && p.issuedAtMs < nb);
-      // Looked-up credentials (basic, app, session) were checked at issuedAtMs: drop them all.
-      this.o.onRevoked((p) => p.identity.sub === user && p.identity.auth_method !== 'bearer');
-    } else if (subject === 'gatehouse.revoked.apptoken' || subject === 'gatehouse.revoked.apikey') {
-      const id = str(e.token_id) ?? str(e.key_id);
-      if (!id) return;
-      this.set.addToken(id, exp);
-      this.o.onRevoked((p) => p.identity.token_id === id);
-    } else {
-      return;
+    this.o.onLag?.(Math.max(0, now - event.payload.at));
+    switch (event.subject) {
+      case SUBJECTS.revokedSession: {
+        const { sid, exp } = event.payload;
+        this.set.addSession(sid, exp);
+        this.o.onRevoked((p) => p.identity.sid === sid);
+        break;
+      }
+      case SUBJECTS.revokedUser: {
+        const { user_id: user, not_before: nb, exp } = event.payload;
+        this.set.addUser(user, nb, exp);
+        this.o.onRevoked((p) => p.identity.sub === user && p.issuedAtMs < nb);
+        // Looked-up credentials (basic, app, session) were checked at issuedAtMs: drop them all.
+        this.o.onRevoked((p) => p.identity.sub === user && p.identity.auth_method !== 'bearer');
+        break;
+      }
+      case SUBJECTS.revokedAppToken: {
+        const { token_id: id, exp } = event.payload;
+        this.set.addToken(id, exp);
+        this.o.onRevoked((p) => p.identity.token_id === id);
+        break;
+      }
+      case SUBJECTS.revokedApiKey: {
+        // Tokens minted from the key up to `generation` (a refresh keeps the id), or from any generation.
+        const { token_id: id, exp, generation = Number.POSITIVE_INFINITY } = event.payload;
+        this.set.addApiKey(id, generation, exp);
+        this.o.onRevoked((p) => p.apiKey?.id === id && p.apiKey.generation <= generation);
+        break;
+      }
+      default:
+        return;
     }
-    this.o.logger.info({ subject, event: e.id }, 'revocation applied');
+    this.o.logger.info({ subject, event: event.payload.id }, 'revocation applied');
   }
 }

@@ -13,6 +13,7 @@ import {
 } from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { IDENTITY_HEADER, splitAddr, type GrpcTlsConfig, type Logger } from '@gatehouse/shared';
+import { unmapIpv4 } from '@gatehouse/shared/net';
 import type { Gatekeeper } from '../auth/gatekeeper.js';
 import { isSpoofable } from '../http/upstream-headers.js';
 import type { ProxyMetrics } from '../observability/proxy-metrics.js';
@@ -196,7 +197,7 @@ export class GrpcEntry {
             out[IDENTITY_HEADER] = d.identityHeader;
             out['x-user-id'] = d.principal.identity.sub;
           }
-          out['x-forwarded-for'] = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+          out['x-forwarded-for'] = unmapIpv4(ip);
           this.forward(stream, owner, path, out, { service, method, authMethod: d.method }, parseGrpcTimeout(headers['grpc-timeout']));
         },
         (err: unknown) => {

@@ -33,7 +33,8 @@ export function grpcOwners(c: {
     table.set('apikeys.ApiKeyService', {
       endpoint: c.AUTH_APIKEY_GRPC_ENDPOINT,
       publicMethods: new Set(['ExchangeKeyForToken']),
-      passAuthorization: true,
+      // auth-apikey reads the caller from the signed identity; the user's own token stays here.
+      passAuthorization: false,
     });
   return table;
 }

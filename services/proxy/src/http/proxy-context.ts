@@ -1,4 +1,4 @@
-import type { Logger } from '@gatehouse/shared';
+import type { Logger, TrustedPeers } from '@gatehouse/shared';
 import type { Gatekeeper } from '../auth/gatekeeper.js';
 import type { IdentitySigner } from '../identity/identity-signer.js';
 import type { ProxyMetrics } from '../observability/proxy-metrics.js';
@@ -14,7 +14,8 @@ export interface ProxyContext {
   metrics: ProxyMetrics;
   logger: Logger;
   pools: UpstreamPools;
-  isTrusted: (ip: string) => boolean;
+  /** PROXY_TRUSTED_PROXIES: whose X-Forwarded-* are kept. */
+  trustedPeers: TrustedPeers;
   challenge: ChallengeOptions;
   loginUrl: string;
   defaultTimeoutMs: number;

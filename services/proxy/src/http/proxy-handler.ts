@@ -135,7 +135,7 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
         const remoteAddress = req.socket.remoteAddress ?? '';
         const headers = upstreamRequestHeaders(req.rawHeaders, req.headers, {
           remoteAddress,
-          trusted: ctx.isTrusted(remoteAddress),
+          trusted: ctx.trustedPeers.trusts(remoteAddress),
           encrypted: Boolean((req.socket as TLSSocket).encrypted),
           passAuthorization: ok.route.passAuthorization,
         });

@@ -26,7 +26,13 @@ export function challenges(
   } else if (err.code === 'INVALID_REQUEST') {
     bearer += `, error="invalid_request", error_description="${q(err.message)}"`;
   } else if (!noCredential && scheme === 'Bearer') {
-    bearer += `, error="invalid_token", error_description="${err.code === 'TOKEN_EXPIRED' ? 'The access token expired' : 'The access token is invalid'}"`;
+    const why =
+      err.code === 'TOKEN_EXPIRED'
+        ? 'The access token expired'
+        : err.code === 'API_KEY_NOT_ACCEPTED'
+          ? 'An API key is not an access token: exchange it first'
+          : 'The access token is invalid';
+    bearer += `, error="invalid_token", error_description="${why}"`;
   }
   const out = [bearer];
   if (o.basic) out.push(`Basic realm="${q(o.realm)}", charset="UTF-8"`);

@@ -54,7 +54,7 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         const headers = {
           ...upstreamRequestHeaders(req.rawHeaders, req.headers, {
             remoteAddress: req.socket.remoteAddress ?? '',
-            trusted: ctx.isTrusted(req.socket.remoteAddress ?? ''),
+            trusted: ctx.trustedPeers.trusts(req.socket.remoteAddress ?? ''),
             encrypted: false,
             passAuthorization: ok.route.passAuthorization,
             upgrade: true,

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { unmapIpv4 } from '@gatehouse/shared/net';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus legacy ones; never forwarded in either direction. */
 const HOP_BY_HOP = new Set([
@@ -124,7 +125,7 @@ export function upstreamRequestHeaders(
     else if (name === 'cookie') out[name] = `${cur as string}; ${value}`;
     else out[name] = Array.isArray(cur) ? [...cur, value] : [cur, value];
   }
-  const ip = ctx.remoteAddress.startsWith('::ffff:') ? ctx.remoteAddress.slice(7) : ctx.remoteAddress;
+  const ip = unmapIpv4(ctx.remoteAddress);
   const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
   const clientXff = ctx.trusted
     ? Array.isArray(headers['x-forwarded-for'])

@@ -1,17 +1,15 @@
 import { matchRoute } from '../domain/match-route.js';
-import { configSchema, DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
+import { DEFAULT_ROUTES_FILE, loadConfig } from '../config.js';
 import { providerRoutes } from './provider-routes.js';
 import { loadRoutesFile, parseRoutes } from './routes-file.js';
+import { codeOf } from '@gatehouse/shared/testing';
 
-const endpoints = { 'auth-bearer': 'http://b:1', 'auth-basic': 'http://c:1', 'auth-app': 'http://a:1', whoami: 'http://w:1' };
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
+const endpoints = {
+  'auth-bearer': 'http://b:1',
+  'auth-basic': 'http://c:1',
+  'auth-app': 'http://a:1',
+  'auth-apikey': 'http://k:1',
+  whoami: 'http://w:1',
 };
 
 describe('the shipped routes file', () => {
@@ -30,6 +28,7 @@ describe('the shipped routes file', () => {
     ['GET', '/users/me', 'http://c:1/', false],
     ['GET', '/users', 'http://c:1/', false],
     ['POST', '/auth-app/tokens', 'http://a:1/', false],
+    ['GET', '/apikey/oauthcallback', 'http://k:1/', true],
     ['GET', '/whoami', 'http://w:1/', false],
   ])('%s %s goes to %s (public %s)', (method, path, upstream, isPublic) => {
     const r = matchRoute(routes, method, path);
@@ -53,6 +52,11 @@ describe('the shipped routes file', () => {
     expect(matchRoute(routes, 'GET', '/auth-app/x').upstreamName).toBe('auth-app');
     expect(codeOf(() => matchRoute(routes, 'GET', '/authx'))).toBe('ROUTE_NOT_FOUND');
     expect(codeOf(() => matchRoute(routes, 'POST', '/auth'))).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('routes only GET /apikey/oauthcallback to auth-apikey, nothing else under /apikey', () => {
+    expect(codeOf(() => matchRoute(routes, 'POST', '/apikey/oauthcallback'))).toBe('METHOD_NOT_ALLOWED');
+    expect(codeOf(() => matchRoute(routes, 'GET', '/apikey/oauthcallback/x'))).toBe('ROUTE_NOT_FOUND');
   });
 });
 
@@ -90,7 +94,6 @@ describe('config', () => {
       AUTH_BEARER_HTTP_ENDPOINT: 'http://127.0.0.1:9210',
       WHOAMI_HTTP_ENDPOINT: 'http://127.0.0.1:9250',
     });
-    expect(configSchema).toBeDefined();
   });
 
   it('lists every bad variable at once', () => {
