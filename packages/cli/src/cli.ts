@@ -20,7 +20,7 @@ export const USAGE = `gatehouse: authentication services
   gatehouse users create|list|disable|delete|set-password
   gatehouse sessions list|revoke|revoke-all
   gatehouse auth-app create|list|delete
-  gatehouse apikeys create|list|delete|exchange   API keys, through the proxy (--token or GATEHOUSE_TOKEN)
+  gatehouse apikeys create|list|delete|exchange   API keys, through the proxy (as your login, or --token/GATEHOUSE_TOKEN)
   gatehouse login [--server=URL] [--no-browser]   sign in through the browser (tokens kept for later commands)
   gatehouse whoami                      the identity the proxy sees for your login
   gatehouse logout                      end the login's session and delete its tokens`;

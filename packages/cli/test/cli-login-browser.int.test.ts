@@ -13,7 +13,7 @@ import { CLIENT_SECRET, startSsoStack, type SsoStack } from './sso-helpers.js';
 
 // `gatehouse login --no-browser` end to end, as a user runs it: the real command in its own process,
 // a real headless Chromium (Debian's package; .ci/run installs it) following the printed URL and
-// signing in, the loopback callback, then `gatehouse whoami` and `gatehouse logout` as that user.
+// signing in, the loopback callback, then `gatehouse whoami`, `gatehouse apikeys` and `gatehouse logout` as that user.
 // Once with the built-in IdP, once with an external oidc-provider named by AUTH_CLI_PROVIDER.
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -140,6 +140,8 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
             NATS_URL: nats.url,
             GATEHOUSE_SECRET: 'cli-browser-test-secret-0123456789abcdef',
             GATEHOUSE_ADMIN_PASSWORD: 'admin password for tests 1',
+            // `gatehouse apikeys` with the stored login.
+            GATEHOUSE_ADD_RUN_SERVICES: 'auth-apikey',
             LOGIN_STALL_TIME: '20ms',
             BCRYPT_COST: '8',
             LOG_LEVEL: 'silent',
@@ -152,6 +154,7 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
         ),
       ));
       await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200);
+      await waitFor(async () => (await fetch(`http://${addrs.AUTH_APIKEY_DEBUG_ADDR}/readyz`)).status === 200);
       base = `http://${addrs.PROXY_HTTP_ADDR}`;
       const users = createUserClient(addrs.AUTH_BASIC_GRPC_ADDR!);
       userId = (await users.CreateUser({ email: 'ada@example.com', password: PASSWORD, name: 'Ada Lovelace' })).id;
@@ -202,6 +205,40 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
         expect(who.stdout).toMatch(/^ada@example.com \(Ada Lovelace\)$/m);
         expect(who.stdout).toContain(`user id:  ${userId}`);
         expect(who.stdout).toMatch(/signed in with: pwd \(bearer\)/);
+      },
+      SLOW,
+    );
+
+    it(
+      'gatehouse apikeys create and list act as the stored login with no token given, refreshing it first or after a refusal',
+      async () => {
+        const create = await gatehouse(['apikeys', 'create', '--name=laptop'], env).done;
+        expect(create).toMatchObject({ code: 0, stderr: '' });
+        const created = JSON.parse(create.stdout) as { uuid: string; status: string; authorizeURL: string };
+        expect(created.status).toBe('KEY_STATUS_UNAUTHORIZED');
+        expect(new URL(created.authorizeURL).searchParams.get('client_id')).toBe('gatehouse-apikey');
+
+        // About to expire: refreshed before the call (RefreshCli rotates the pair), then listed as Ada.
+        const before = stored();
+        writeFileSync(file(), JSON.stringify({ ...before, expires_at: Date.now() + 20_000 }), { mode: 0o600 });
+        const list = await gatehouse(['apikeys', 'list'], env).done;
+        expect(list).toMatchObject({ code: 0, stderr: '' });
+        expect(list.stdout).toMatch(new RegExp(`^${created.uuid}\\tlaptop\\tUNAUTHORIZED\\t`, 'm'));
+        const refreshed = stored();
+        expect(refreshed.access_token).not.toBe(before.access_token);
+        expect(refreshed.refresh_token).not.toBe(before.refresh_token);
+
+        // The proxy refuses the stored access token (here: damaged): refreshed once, and the call goes through.
+        writeFileSync(file(), JSON.stringify({ ...refreshed, access_token: 'not.a.token' }), { mode: 0o600 });
+        const again = await gatehouse(['apikeys', 'list'], env).done;
+        expect(again).toMatchObject({ code: 0, stderr: '' });
+        expect(again.stdout).toContain(created.uuid);
+        expect(stored().access_token).not.toBe('not.a.token');
+
+        // The stored token goes only to the gRPC entry it was issued through.
+        const elsewhere = await gatehouse(['apikeys', 'list'], { ...env, PROXY_GRPC_ENDPOINT: '127.0.0.1:1' }).done;
+        expect(elsewhere.code).not.toBe(0);
+        expect(elsewhere.stderr).toMatch(/you are signed in through .* not 127\.0\.0\.1:1/);
       },
       SLOW,
     );
@@ -262,6 +299,9 @@ describeWithBrowser('gatehouse login in headless Chromium', () => {
         const who = await gatehouse(['whoami'], env).done;
         expect(who.code).not.toBe(0);
         expect(who.stderr).toMatch(/not signed in: run `gatehouse login` first/);
+        const keys = await gatehouse(['apikeys', 'list'], env).done;
+        expect(keys.code).not.toBe(0);
+        expect(keys.stderr).toMatch(/not signed in: run `gatehouse login` \(or pass --token/);
       },
       SLOW,
     );
