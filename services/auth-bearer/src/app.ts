@@ -13,7 +13,7 @@ import {
   type UserDirectoryOverrides,
 } from '@gatehouse/shared';
 import { createCliLogin } from './cli/create-cli-login.js';
-import { listenerBase } from './cli/local-issuer-fetch.js';
+import { listenerBase } from './cli/listener-base.js';
 import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';

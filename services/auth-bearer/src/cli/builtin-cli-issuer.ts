@@ -31,7 +31,7 @@ export function builtinCliProvider(publicUrl: string, clientSecret: string): Pro
     label: undefined,
     trustAccessTokens: false,
     audience: undefined,
-    // Its requests go to auth-bearer's own listener on loopback (localIssuerFetch), whatever PUBLIC_URL's scheme.
+    // Its requests go to auth-bearer's own listener on loopback (backChannelFetch), whatever PUBLIC_URL's scheme.
     allowInsecureRequests: publicUrl.startsWith('http:'),
   };
 }

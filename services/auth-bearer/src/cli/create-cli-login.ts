@@ -1,6 +1,7 @@
 import {
   BUILTIN_IDP_PATH,
   CLI_CLIENT_ID,
+  backChannelFetch,
   builtinClientSecret,
   builtinIdpIssuer,
   type Clock,
@@ -15,14 +16,13 @@ import { ProviderClients } from '../sso/provider-clients.js';
 import type { ProviderSignIn } from '../sso/provider-sign-in.js';
 import { BuiltinCliIssuer, builtinCliProvider } from './builtin-cli-issuer.js';
 import { CliLogin } from './cli-login.js';
-import { localIssuerFetch } from './local-issuer-fetch.js';
 import type { CliIssuer } from './ports.js';
 import { ProviderCliIssuer } from './provider-cli-issuer.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
  * The CLI login with its issuer: AUTH_CLI_PROVIDER's provider (its openid-client configuration
- * shared with the SSO), else the built-in IdP reached on auth-bearer's own listener (`localIdp()`,
+ * shared with the SSO), else the built-in IdP reached on auth-bearer's own listener (`localHttp()`,
  * its base URL once listening), else none (AuthService answers UNIMPLEMENTED but GetAuthStatus).
  */
 export function createCliLogin(
@@ -51,7 +51,8 @@ export function createCliLogin(
       clients: new ProviderClients({
         timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
         retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER,
-        fetch: localIssuerFetch(builtinIdpIssuer(config.PUBLIC_URL), () => deps.localHttp() + BUILTIN_IDP_PATH),
+        // Everything the built-in IdP serves is under its issuer: any other URL is refused.
+        fetch: backChannelFetch(builtinIdpIssuer(config.PUBLIC_URL), () => deps.localHttp() + BUILTIN_IDP_PATH, 'refuse'),
         secretPost: true,
       }),
       users: deps.users,
