@@ -9,7 +9,7 @@ import {
   type Env,
   type ProviderConfig,
 } from '@gatehouse/shared';
-import { cliEnv, cliProviderProblems } from './cli/cli-config.js';
+import { cliEnv, cliProviderProblems, replacedCliVariableProblems } from './cli/cli-config.js';
 import { idpEnv } from './idp/idp-config.js';
 
 const sha256Digest = z
@@ -102,7 +102,7 @@ export function loadConfig(e: Env): Config {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  problems.push(...cliProviderProblems(e));
+  problems.push(...cliProviderProblems(e), ...replacedCliVariableProblems(e));
   if (!config || problems.length > 0) throw new ConfigError(problems);
   return config;
 }

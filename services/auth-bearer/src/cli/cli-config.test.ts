@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { idpClients } from '../idp/clients.js';
 import { cliProviderProblems } from './cli-config.js';
 
 const SECRET = 'cli-config-test-secret-0123456789abcdef';
@@ -35,6 +36,22 @@ describe('the CLI login configuration', () => {
   it("reports AUTH_CLI_PROVIDER's problem with the others, not after them", () => {
     expect(() => loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_CLI_PROVIDER: 'nope', ACCESS_TOKEN_TTL: 'soon' })).toThrow(
       /ACCESS_TOKEN_TTL[\s\S]*AUTH_CLI_PROVIDER/,
+    );
+  });
+
+  it('one list of extra redirects: AuthService accepts them and the built-in IdP registers them for gatehouse-cli', () => {
+    const c = loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_CLI_REDIRECT_ALLOW_LIST: 'https://cli.example.test/done' });
+    const cli = idpClients(c).find((x) => x.client_id === 'gatehouse-cli');
+    expect(cli?.redirect_uris).toEqual([
+      'http://127.0.0.1/api/auth/callback',
+      'http://[::1]/api/auth/callback',
+      'https://cli.example.test/done',
+    ]);
+  });
+
+  it('refuses the former AUTH_OIDC_CLI_REDIRECT_URIS at start and names its replacement, rather than ignore it', () => {
+    expect(() => loadConfig({ GATEHOUSE_SECRET: SECRET, AUTH_OIDC_CLI_REDIRECT_URIS: 'https://cli.example.test/done' })).toThrow(
+      /AUTH_OIDC_CLI_REDIRECT_URIS: replaced by AUTH_CLI_REDIRECT_ALLOW_LIST/,
     );
   });
 });

@@ -22,6 +22,18 @@ export const cliEnv = {
 };
 
 /**
+ * A variable the CLI login's were folded into: set, it would be silently ignored, so the start
+ * fails and names its replacement.
+ */
+export function replacedCliVariableProblems(e: Env): string[] {
+  return e.AUTH_OIDC_CLI_REDIRECT_URIS === undefined
+    ? []
+    : [
+        'AUTH_OIDC_CLI_REDIRECT_URIS: replaced by AUTH_CLI_REDIRECT_ALLOW_LIST (the same exact redirect URIs: AuthService accepts them and the built-in IdP registers them for gatehouse-cli)',
+      ];
+}
+
+/**
  * AUTH_CLI_PROVIDER must name a listed provider with driver openid (the CLI login needs its ID
  * token). Read from the raw variables, so the problem is reported with every other one even when
  * the provider's own settings are bad.
