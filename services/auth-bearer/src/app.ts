@@ -174,7 +174,10 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
-  host.grpc.add<TokenServiceHandlers>(host.protos.gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
+  host.grpc.add<TokenServiceHandlers>(
+    host.protos.gatehouse.v1.TokenService.service,
+    tokenServiceHandlers({ authority, sessions, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }),
+  );
 
   // The CLI login (seed 000's mgmt.v1alpha1.AuthService): the built-in IdP, reached on our own HTTP
   // listener once it listens, or AUTH_CLI_PROVIDER; client addresses by the trusted-peer rule.
