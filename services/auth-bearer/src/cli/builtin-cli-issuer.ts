@@ -4,7 +4,7 @@ import { CLI_CLIENT_ID, GatehouseError, builtinIdpIssuer, type ProviderConfig, t
 import type { OpenSessionInput } from '../domain/sessions.js';
 import type { TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from '../sso/provider-clients.js';
-import type { SignInContext } from '../sso/provider-sign-in.js';
+import { signInSessionInput, type SignInContext } from '../sso/sign-in-session.js';
 import type { CliIssuer, CliSessions, IdpTokens } from './ports.js';
 
 /**
@@ -77,19 +77,7 @@ export class BuiltinCliIssuer implements CliIssuer {
     if (!id) throw new GatehouseError('INVALID_CREDENTIALS', { detail: 'the built-in IdP sent no ID token' });
     const user = await this.deps.users.getUser({ id: id.sub });
     if (!user) throw new GatehouseError('INVALID_CREDENTIALS', { detail: `no user ${id.sub}` });
-    if (user.status !== 'active') throw new GatehouseError('USER_SUSPENDED', { detail: `user ${user.id} is ${user.status}` });
-    return this.deps.authority.openSession({
-      user_id: user.id,
-      email: user.email,
-      name: user.name,
-      roles: user.roles,
-      groups: user.groups,
-      client_id: ctx.client_id,
-      amr: amrOf(id),
-      scopes: ctx.scopes,
-      ip: ctx.ip,
-      user_agent: ctx.user_agent,
-    });
+    return this.deps.authority.openSession(signInSessionInput(user, amrOf(id), ctx));
   }
 
   /**

@@ -1,7 +1,7 @@
 import type * as oidc from 'openid-client';
 import type { AccessTokenClaims } from '@gatehouse/shared';
 import type { TokenSet } from '../domain/token-authority.js';
-import type { SignInContext } from '../sso/provider-sign-in.js';
+import type { SignInContext } from '../sso/sign-in-session.js';
 
 /** The end user's side of a call: the address the rate limit counts, the session's ip and user agent. */
 export interface CliClient {

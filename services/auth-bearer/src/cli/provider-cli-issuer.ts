@@ -2,7 +2,8 @@ import type * as oidc from 'openid-client';
 import type { ProviderConfig } from '@gatehouse/shared';
 import type { TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from '../sso/provider-clients.js';
-import type { ProviderSignIn, SignInContext } from '../sso/provider-sign-in.js';
+import type { ProviderSignIn } from '../sso/provider-sign-in.js';
+import type { SignInContext } from '../sso/sign-in-session.js';
 import type { CliIssuer, IdpTokens } from './ports.js';
 
 /**

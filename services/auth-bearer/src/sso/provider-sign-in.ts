@@ -1,17 +1,9 @@
 import type * as oidc from 'openid-client';
-import { GatehouseError, deriveKey, encrypt, type IdentityDirectory, type Logger, type ProviderConfig } from '@gatehouse/shared';
+import { deriveKey, encrypt, type IdentityDirectory, type Logger, type ProviderConfig } from '@gatehouse/shared';
 import type { TokenAuthority, TokenSet } from '../domain/token-authority.js';
+import { signInSessionInput, type SignInContext } from './sign-in-session.js';
 import { providerIdentity } from './sso-claims.js';
 import type { SsoSessionIndex } from './sso-session-index.js';
-
-/** Who is signing in besides the provider's answer: the Gatehouse client and the end user's request. */
-export interface SignInContext {
-  /** The session's client: `gatehouse` for browser SSO, `gatehouse-cli` for the CLI login. */
-  client_id: string;
-  scopes: string[];
-  ip: string;
-  user_agent: string;
-}
 
 /**
  * From a provider's token response to a Gatehouse session: the person's claims (ID token, else
@@ -43,18 +35,8 @@ export class ProviderSignIn {
   ): Promise<TokenSet> {
     const who = await providerIdentity(config, p, tokens);
     const user = await this.deps.identities.signIn(who.claims);
-    if (user.status !== 'active') throw new GatehouseError('USER_SUSPENDED', { detail: `user ${user.id} is ${user.status}` });
     const set = await this.deps.authority.openSession({
-      user_id: user.id,
-      email: user.email,
-      name: user.name,
-      roles: user.roles,
-      groups: user.groups,
-      client_id: ctx.client_id,
-      amr: [p.driver === 'openid' ? 'oidc' : 'oauth'],
-      scopes: ctx.scopes,
-      ip: ctx.ip,
-      user_agent: ctx.user_agent,
+      ...signInSessionInput(user, [p.driver === 'openid' ? 'oidc' : 'oauth'], ctx),
       external: {
         provider: p.name,
         ...(who.sub ? { sub: who.sub } : {}),
