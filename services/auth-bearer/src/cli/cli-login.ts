@@ -1,5 +1,9 @@
 import * as oidc from 'openid-client';
-import { CLI_CLIENT_ID, GatehouseError, sha256, type Clock, type KeyValueStore, type Logger } from '@gatehouse/shared';
+import type { Logger } from 'pino';
+import type { Clock } from '@gatehouse/shared/clock';
+import { sha256 } from '@gatehouse/shared/crypto';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { KeyValueStore } from '@gatehouse/shared/store';
 import type { TokenSet } from '../domain/token-authority.js';
 import { idpError } from './idp-errors.js';
 import type { CliAuthority, CliClient, CliIssuer, CliSessions, IdpTokens } from './ports.js';
@@ -22,6 +26,8 @@ export interface CliLoginOptions {
   audience: string;
   /** AUTH_CLI_REDIRECT_ALLOW_LIST, normalised. */
   redirectAllowList: readonly string[];
+  /** The sessions' client: gatehouse-cli (CLI_CLIENT_ID), whoever the issuer. */
+  clientId: string;
 }
 
 /**
@@ -120,7 +126,12 @@ export class CliLogin {
     }
     const granted = tokens.scope === undefined ? undefined : tokens.scope.split(' ').filter(Boolean);
     const set = await issuer
-      .openSession(config, tokens, { client_id: CLI_CLIENT_ID, scopes: granted ?? [], ip: client.ip, user_agent: client.user_agent })
+      .openSession(config, tokens, {
+        client_id: this.deps.opts.clientId,
+        scopes: granted ?? [],
+        ip: client.ip,
+        user_agent: client.user_agent,
+      })
       .catch((err: unknown) => {
         throw idpError(err, issuer.issuer, this.deps.logger);
       });

@@ -67,6 +67,6 @@ export function createCliLogin(
     store: deps.store,
     clock: deps.clock,
     logger: deps.logger,
-    opts: { audience: config.ACCESS_TOKEN_AUDIENCE, redirectAllowList: config.AUTH_CLI_REDIRECT_ALLOW_LIST },
+    opts: { audience: config.ACCESS_TOKEN_AUDIENCE, redirectAllowList: config.AUTH_CLI_REDIRECT_ALLOW_LIST, clientId: CLI_CLIENT_ID },
   });
 }

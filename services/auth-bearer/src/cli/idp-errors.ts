@@ -1,4 +1,5 @@
-import { GatehouseError, isGatehouseError, type Logger } from '@gatehouse/shared';
+import type { Logger } from 'pino';
+import { GatehouseError, isGatehouseError } from '@gatehouse/shared/errors';
 
 /** An OAuth error code (`invalid_grant`), safe to show and log; anything else is dropped. */
 const OAUTH_ERROR = /^[a-z_]{1,64}$/;

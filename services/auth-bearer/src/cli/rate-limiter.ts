@@ -1,4 +1,6 @@
-import { GatehouseError, type Clock, type KeyValueStore } from '@gatehouse/shared';
+import type { Clock } from '@gatehouse/shared/clock';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import type { KeyValueStore } from '@gatehouse/shared/store';
 
 export interface RateLimit {
   /** Calls allowed per window and key. */

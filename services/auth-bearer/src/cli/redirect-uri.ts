@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 /** Longest redirect URI looked at: anything longer is refused before parsing. */
 export const MAX_REDIRECT_URI_LENGTH = 2048;

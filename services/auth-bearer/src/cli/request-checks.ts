@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
 
 /** Sizes of what a CLI sends, checked before anything else looks at it. */
 export const CLI_LIMITS = { stateLength: 512, codeLength: 2048, scopeLength: 1024, scopeCount: 20 } as const;
