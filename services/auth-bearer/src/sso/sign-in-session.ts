@@ -1,4 +1,5 @@
-import { GatehouseError, type DirectoryUser } from '@gatehouse/shared';
+import { GatehouseError } from '@gatehouse/shared/errors';
+import { accountClaims, type DirectoryUser } from '@gatehouse/shared/users';
 import type { OpenSessionInput } from '../domain/sessions.js';
 
 /** Who is signing in besides the provider's answer: the Gatehouse client and the end user's request. */
@@ -18,11 +19,7 @@ export interface SignInContext {
 export function signInSessionInput(user: DirectoryUser, amr: string[], ctx: SignInContext): OpenSessionInput {
   if (user.status !== 'active') throw new GatehouseError('USER_SUSPENDED', { detail: `user ${user.id} is ${user.status}` });
   return {
-    user_id: user.id,
-    email: user.email,
-    name: user.name,
-    roles: user.roles,
-    groups: user.groups,
+    ...accountClaims(user),
     client_id: ctx.client_id,
     amr,
     scopes: ctx.scopes,
