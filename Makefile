@@ -4,7 +4,7 @@ PNPM := $(shell command -v pnpm 2>/dev/null || echo "npx --yes pnpm@10")
 PROTO_FILES := gatehouse/v1/principal.proto gatehouse/v1/tokens.proto gatehouse/v1/users.proto gatehouse/v1/apptokens.proto login/v1/login.proto mgmt/v1alpha1/auth.proto apikeys/apikeys.proto
 GEN_DIR := packages/shared/src/gen
 
-.PHONY: install proto build run test lint bench clean check-servers
+.PHONY: install proto build run test lint bench docs clean check-servers
 
 node_modules/.modules.yaml: package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile
@@ -43,6 +43,10 @@ lint: build
 
 bench: build
 	node bench/run.js
+
+# docs/operations.md's environment tables, from the config schemas (a test fails when they drift).
+docs: build
+	node packages/cli/dist/src/docs/write-env-tables.js
 
 clean:
 	rm -rf $(GEN_DIR) packages/*/dist services/*/dist packages/*/tsconfig.tsbuildinfo services/*/tsconfig.tsbuildinfo

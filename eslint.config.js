@@ -22,9 +22,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        // Plain JS files at the root (this one, jest.config.js, bench scripts) are not in any
-        // tsconfig; the default project lets the type-aware rules still parse them.
-        projectService: { allowDefaultProject: ['*.js', 'bench/*.js', 'bench/*.mjs'] },
+        // Plain JS files at the root (this one, jest.config.js, bench scripts, the image's
+        // healthcheck) are not in any tsconfig; the default project lets the type-aware rules parse them.
+        projectService: { allowDefaultProject: ['*.js', 'bench/*.js', 'bench/*.mjs', 'deploy/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -48,3 +48,20 @@ export const CONFIG_SCHEMAS = {
 export function isServiceName(s: string): s is ServiceName {
   return (SERVICE_NAMES as readonly string[]).includes(s);
 }
+
+/**
+ * Variables of the all-in-one runtime itself (`gatehouse server`), beside the services' schemas:
+ * for the generated docs table and the manifest checks.
+ */
+export const RUNTIME_ENV: Record<string, { default: string; description: string }> = {
+  GATEHOUSE_RUN_SERVICES: {
+    default: 'auth-bearer,auth-basic,proxy',
+    description: 'The exclusive list of services `gatehouse server` starts.',
+  },
+  GATEHOUSE_ADD_RUN_SERVICES: { default: '', description: 'Services added to the default set (e.g. auth-app).' },
+  GATEHOUSE_EXCLUDE_RUN_SERVICES: { default: '', description: 'Services removed from the set.' },
+  GATEHOUSE_ADMIN_EMAIL: { default: 'admin@example.com', description: 'The bootstrap admin created at first start.' },
+  GATEHOUSE_ADMIN_PASSWORD: { default: 'generated, printed once', description: 'The bootstrap admin password.' },
+  GATEHOUSE_DATA_DIR: { default: '.gatehouse', description: 'Where a generated GATEHOUSE_SECRET is kept when none is set.' },
+  WHOAMI_HTTP_ADDR: { default: '127.0.0.1:9250', description: 'The built-in `/whoami` demo upstream.' },
+};

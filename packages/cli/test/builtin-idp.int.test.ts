@@ -149,6 +149,15 @@ describe('built-in OpenID Provider through the proxy (real Redis + NATS, openid-
     return { set, browser };
   }
 
+  /** auth-bearer's gatehouse_audit_events_total for refresh-token reuse. */
+  const refreshTokenReuses = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${rt.ports['auth-bearer']!.debug}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('gatehouse_audit_events_total{') && l.includes('action="session.refresh_token_reuse"'));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+
   const whoami = (token: string) => fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });
 
   it('GetOIDCInfo, through the proxy gRPC entry, names the built-in issuer, its auth URL and gatehouse-cli', () => {
@@ -189,8 +198,11 @@ describe('built-in OpenID Provider through the proxy (real Redis + NATS, openid-
     expect(decodeJwt(refreshed.access_token).sid).toBe(decodeJwt(set.access_token).sid);
     expect((await whoami(refreshed.access_token)).status).toBe(200);
     // Rotation: the old refresh token is spent, and presenting it again ends the grant and its session.
+    const reusesBefore = await refreshTokenReuses();
     await expect(oidc.refreshTokenGrant(cli, set.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await waitFor(async () => (await whoami(refreshed.access_token)).status === 401, 5_000);
+    // Audited like auth-bearer's own reuse detections: the alert on them sees it.
+    expect(await refreshTokenReuses()).toBe(reusesBefore + 1);
   });
 
   it('refuses the access token after its Gatehouse session is revoked, and the refresh token with it', async () => {

@@ -31,6 +31,9 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
 
   beforeAll(async () => {
     [redis, nats] = await Promise.all([startRedis(), startNats()]);
+    // One data directory for every attempt: a retry after a port clash keeps the secret generated
+    // there, so it can unseal the signing key the first attempt already stored in Redis.
+    const dataDir = mkdtempSync(join(tmpdir(), 'gh-'));
     ({ addrs, value: rt } = await onFreePorts((addrs) =>
       startAllInOne(
         {
@@ -46,7 +49,7 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
           BCRYPT_COST: '8',
           LOG_LEVEL: 'silent',
         },
-        { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-')) },
+        { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir },
       ),
     ));
     base = `http://${addrs.PROXY_HTTP_ADDR}`;

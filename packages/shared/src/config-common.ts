@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { env } from './config.js';
 import type { GrpcTlsConfig } from './grpc/tls.js';
+import { parseRedisUrl } from './store/redis-url.js';
+
+/** Why a REDIS_URL is refused, or undefined when it is fine (the message never echoes the value). */
+const redisUrlProblem = (v: string): string | undefined => {
+  try {
+    parseRedisUrl(v);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
 
 /**
  * Variables every service shares. Services spread `commonEnv` into their own zod object, e.g.
@@ -15,13 +26,20 @@ export const commonEnv = {
     .url()
     .default('http://127.0.0.1:9200')
     .transform((u) => u.replace(/\/+$/, '')),
+  /** One server (redis://, rediss://), Sentinel (redis-sentinel://) or Cluster (redis-cluster://). */
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'expected redis:// or rediss://')
+    .superRefine((v, ctx) => {
+      const problem = redisUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
+  /** The sentinels' own password (redis-sentinel:// only), when they require one. `_FILE` works too. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  /** One NATS server or several, comma-separated (members of one cluster): nats://host:4222[,nats://host:4222]. */
   NATS_URL: z
     .string()
-    .regex(/^nats:\/\//, 'expected nats://')
+    .refine((v) => v.split(',').every((u) => /^nats:\/\/[^\s,]+$/.test(u.trim())), 'expected nats://host:port, or several comma-separated')
     .optional(),
   NATS_CREDS_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

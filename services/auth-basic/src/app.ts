@@ -33,6 +33,7 @@ import { usersRoutes } from './http/users-routes.js';
 import { loginPage } from './http/pages/login-page.js';
 import { resetPasswordPage } from './http/pages/reset-password-page.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import { authBasicMetrics } from './observability/auth-basic-metrics.js';
 import { HashPool } from './passwords/hash-pool.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { createGrpcSessionIssuer, type SessionIssuer } from './sessions/session-issuer.js';
@@ -109,8 +110,15 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
     config.GATEHOUSE_SECRET,
   );
   const authenticator = new PasswordAuthenticator({ users, hasher, limiter, totp, logger });
+  const own = authBasicMetrics(host.metrics, pool);
   const externalSignIn = new ExternalSignIn({ users, directory, logger });
-  const login = new LoginFlow({ authenticator, issuer, stallMs: config.LOGIN_STALL_TIME, clientId: config.LOGIN_CLIENT_ID });
+  const login = new LoginFlow({
+    authenticator,
+    issuer,
+    stallMs: config.LOGIN_STALL_TIME,
+    clientId: config.LOGIN_CLIENT_ID,
+    onOutcome: (outcome) => own.login(outcome),
+  });
   const reset = new PasswordReset(
     { users, directory, tokens: new ResetTokenStore(store), throttle: new ResetThrottle(store), mailer, limiter, policy, clock, logger },
     {

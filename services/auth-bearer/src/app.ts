@@ -19,6 +19,7 @@ import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
 import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
+import { auditMetrics } from './observability/audit-metrics.js';
 import { subscribeEvents } from './events/subscriber.js';
 import { authServiceHandlers } from './grpc/auth-service.js';
 import { tokenServiceHandlers } from './grpc/token-service.js';
@@ -62,7 +63,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     retentionMs: retentionMs + config.AUTH_BEARER_KEY_CACHE_TTL,
     cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL,
   });
-  const events = new EventPublisher({ store, bus, clock, logger, retentionMs });
+  const events = new EventPublisher({ store, bus, clock, logger, retentionMs, onAudit: auditMetrics(host.metrics) });
   const sessions = new SessionService({
     sessions: new SessionStore(store),
     users,
@@ -151,6 +152,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
         users,
         credentials: userDirectory.credentials(config.AUTH_OIDC_LOGIN_DEADLINE),
         trustedPeers: config.AUTH_BEARER_TRUST_PROXY,
+        events,
         logger,
       })
     : undefined;

@@ -41,7 +41,7 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
 
   it('keeps the private key in the store only encrypted', async () => {
     const kid = (await jwks()).keys[0]!.kid!;
-    const raw = (await app.store.get(`bearer:key:${kid}`))!;
+    const raw = (await app.store.get(`bearer:{keyring}:key:${kid}`))!;
     expect(raw).not.toMatch(/PRIVATE KEY/);
     expect(JSON.parse(raw).sealed).toMatch(/^v1\./);
   });
@@ -106,7 +106,7 @@ describe('auth-bearer signing keys and rotation (real Redis + NATS)', () => {
     // After the next rotation the expired key is pruned from the store as well.
     const again = await app.grpc.RotateKeys({});
     expect(again.published_kids).not.toContain(oldKid);
-    expect(await app.store.get(`bearer:key:${oldKid}`)).toBeNull();
+    expect(await app.store.get(`bearer:{keyring}:key:${oldKid}`)).toBeNull();
     expect(await codeOf(app.grpc.VerifyToken({ token: after }))).toBe('TOKEN_EXPIRED');
     await expect(app.grpc.VerifyToken({ token: await mint() })).resolves.toBeTruthy();
   });

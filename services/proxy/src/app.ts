@@ -1,8 +1,10 @@
+import { fetch as undiciFetch } from 'undici';
 import type { Duplex } from 'node:stream';
 import {
   builtinIdpIssuer,
   grpcPeerCheck,
   storeCheck,
+  watchBackends,
   createAccessTokenVerifier,
   createAppTokenClient,
   createTokenClient,
@@ -39,6 +41,7 @@ import type { Config } from './config.js';
 import { Revocation } from './events/revocation.js';
 import { GrpcEntry } from './grpc/grpc-entry.js';
 import { grpcOwners, type GrpcOwner } from './grpc/grpc-owners.js';
+import { endpointInstances, primaryEndpoint } from './http/endpoints.js';
 import { UpstreamPools } from './http/forward.js';
 import { createRequestHandler } from './http/proxy-handler.js';
 import { createUpgradeHandler } from './http/upgrade-handler.js';
@@ -79,6 +82,7 @@ function onClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, so
 export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): ServiceApp {
   const { clock, logger } = deps;
   const metrics = deps.metrics ?? new Metrics('proxy');
+  watchBackends(metrics, deps);
   const tls = grpcTlsFrom(config);
   const grpcOpts = { tls, deadlineMs: config.GATEHOUSE_GRPC_DEADLINE };
   const owned: Array<{ close(): void }> = [];
@@ -87,11 +91,26 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     owned.push(client);
     return client;
   };
+  const endpoints: Record<string, string> = {
+    'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
+    'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
+    'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
+    'auth-apikey': config.AUTH_APIKEY_HTTP_ENDPOINT,
+    whoami: config.WHOAMI_HTTP_ENDPOINT,
+  };
+  // Upstreams with several instances: routes name the first, the pools connect to any live one.
+  const instances = new Map(Object.values(endpoints).map((v) => [new URL(primaryEndpoint(v)).origin, endpointInstances(v)] as const));
+  const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS, instances);
   const keys: KeySource & { refresh?: () => Promise<void> } =
     deps.accessTokenKeys ??
-    new RemoteKeySource({
-      url: config.PROXY_ACCESS_TOKEN_JWKS_URL ?? `${config.AUTH_BEARER_HTTP_ENDPOINT.replace(/\/+$/, '')}/.well-known/jwks.json`,
-    });
+    (config.PROXY_ACCESS_TOKEN_JWKS_URL
+      ? new RemoteKeySource({ url: config.PROXY_ACCESS_TOKEN_JWKS_URL })
+      : // auth-bearer's own JWKS, fetched through the same pools as its routes (so it fails over too).
+        new RemoteKeySource({
+          url: `${primaryEndpoint(config.AUTH_BEARER_HTTP_ENDPOINT).replace(/\/+$/, '')}/.well-known/jwks.json`,
+          fetch: ((input: string | URL, init?: RequestInit) =>
+            undiciFetch(input, { ...(init as object), dispatcher: pools.poolFor(new URL(String(input))) })) as unknown as typeof fetch,
+        }));
   // The built-in OpenID Provider signs with auth-bearer's key ring and puts a Gatehouse session's
   // sid in its access tokens, so they verify and are revoked exactly like auth-bearer's own.
   const issuers = config.AUTH_OIDC_BUILTIN ? [config.PUBLIC_URL, builtinIdpIssuer(config.PUBLIC_URL)] : config.PUBLIC_URL;
@@ -193,21 +212,15 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     onLag: (ms) => proxyMetrics.lag(ms),
   });
 
-  const endpoints: Record<string, string> = {
-    'auth-bearer': config.AUTH_BEARER_HTTP_ENDPOINT,
-    'auth-basic': config.AUTH_BASIC_HTTP_ENDPOINT,
-    'auth-app': config.AUTH_APP_HTTP_ENDPOINT,
-    'auth-apikey': config.AUTH_APIKEY_HTTP_ENDPOINT,
-    whoami: config.WHOAMI_HTTP_ENDPOINT,
-  };
+  // Routes name an upstream by its first instance; the pools connect to any live one.
+  const primaries = Object.fromEntries(Object.entries(endpoints).map(([name, v]) => [name, primaryEndpoint(v)]));
   const routes = [
-    ...(deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, endpoints)),
+    ...(deps.routes ?? loadRoutesFile(config.PROXY_ROUTES_FILE, primaries)),
     ...providerRoutes(
       config.providers.map((p) => p.name),
-      config.AUTH_BEARER_HTTP_ENDPOINT,
+      primaries['auth-bearer']!,
     ),
   ];
-  const pools = new UpstreamPools(config.PROXY_UPSTREAM_MAX_SOCKETS);
 
   let http: HttpListener | undefined;
   let grpcEntry: GrpcEntry | undefined;

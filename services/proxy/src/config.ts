@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { httpEndpoint } from './http/endpoints.js';
 import {
   builtinIdpEnv,
   commonEnv,
@@ -68,12 +69,13 @@ export const configSchema = z.object({
     .string()
     .regex(/^[\w .-]+$/)
     .default('gatehouse'),
-  AUTH_BEARER_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9210'),
-  AUTH_BASIC_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9220'),
-  AUTH_APP_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9230'),
-  WHOAMI_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9250'),
+  /** Base URL of each route upstream; several comma-separated instances fail over (http/endpoints.ts). */
+  AUTH_BEARER_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9210'),
+  AUTH_BASIC_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9220'),
+  AUTH_APP_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9230'),
+  WHOAMI_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9250'),
   /** auth-apikey's HTTP base URL: GET /apikey/oauthcallback (the end of a key's authorization at the IdP). */
-  AUTH_APIKEY_HTTP_ENDPOINT: z.string().url().default('http://127.0.0.1:9240'),
+  AUTH_APIKEY_HTTP_ENDPOINT: httpEndpoint('http://127.0.0.1:9240'),
   /** auth-apikey's gRPC address; apikeys.ApiKeyService is routed when it is set. */
   AUTH_APIKEY_GRPC_ENDPOINT: z.string().optional(),
   /** Override of the JWKS the proxy verifies access tokens with (default: auth-bearer's). */

@@ -55,8 +55,11 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
 
+  // Validated (and `_FILE` resolved) by every service's config; any one of them carries the shared values.
+  const common = configs.get(names[0]!) as { REDIS_SENTINEL_PASSWORD?: string } | undefined;
   const { store, bus } = await connectBackends({
     redisUrl: env.REDIS_URL,
+    redisSentinelPassword: common?.REDIS_SENTINEL_PASSWORD,
     natsUrl: env.NATS_URL,
     natsCredsFile: env.NATS_CREDS_FILE,
     name: 'gatehouse',

@@ -81,6 +81,14 @@ export function createGrpcClient<C extends grpc.Client, H>(
   opts: GrpcClientOptions = {},
 ): AsyncClient<C, H> & { close(): void; raw: C } {
   const channelOptions: grpc.ClientOptions = {
+    // Every address the target resolves to is used: a comma list (`ipv4:10.0.0.5:9211,10.0.0.6:9211`)
+    // or a DNS name with several records (`auth-bearer-grpc:9211`, a headless Kubernetes Service).
+    // Calls go to the ready ones in turn, so one dead instance only costs the calls in flight on it
+    // (and those that are idempotent are retried below, landing on another instance).
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    // An instance that comes back (a restart on the same address) rejoins within 5 s, not after
+    // grpc-js's default backoff of up to 2 minutes.
+    'grpc.max_reconnect_backoff_ms': 5_000,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -96,8 +104,9 @@ export function createGrpcClient<C extends grpc.Client, H>(
   const methods = Object.keys((Ctor as unknown as { service: Record<string, unknown> }).service);
 
   // One deadline per logical call: retries share it, so a retried read never waits longer than
-  // `deadlineMs` in total. Only UNAVAILABLE is retried (the server was not reached or said so);
-  // DEADLINE_EXCEEDED is not, as the time budget is gone.
+  // `deadlineMs` in total. Retried: UNAVAILABLE (the server was not reached, its connection broke,
+  // or it said so) and CANCELLED (this client never cancels a call, so it came from a server
+  // that shut down before answering). DEADLINE_EXCEEDED is not, as the time budget is gone.
   const attempt = (method: string, req: unknown, metadata: grpc.Metadata, deadline: number): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const fn = (raw as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>)[method]!.bind(raw);
@@ -121,7 +130,11 @@ export function createGrpcClient<C extends grpc.Client, H>(
         } catch (err) {
           const e = err as grpc.ServiceError;
           const backoff = 50 * 2 ** n;
-          const retryable = idempotent.has(m) && n < retries && e.code === grpc.status.UNAVAILABLE && Date.now() + backoff < deadline;
+          const retryable =
+            idempotent.has(m) &&
+            n < retries &&
+            (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.CANCELLED) &&
+            Date.now() + backoff < deadline;
           if (!retryable) throw fromGrpcError(e);
           await new Promise((r) => setTimeout(r, backoff));
         }

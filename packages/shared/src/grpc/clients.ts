@@ -11,10 +11,15 @@ export type UserClient = AsyncClient<UserServiceClient, UserServiceHandlers> & {
 export type AppTokenClient = AsyncClient<AppTokenServiceClient, AppTokenServiceHandlers> & { close(): void };
 export type ApiKeyClient = AsyncClient<ApiKeyServiceClient, ApiKeyServiceHandlers> & { close(): void };
 
-/** auth-bearer's TokenService. Reads (ListSessions, GetSession, VerifyToken) are retried. */
+/**
+ * auth-bearer's TokenService. Retried on UNAVAILABLE: the reads (ListSessions, GetSession,
+ * VerifyToken), RevokeSession (revoking twice is revoking once) and MintAccessToken (an extra
+ * token nobody received is harmless). Never OpenSession (a duplicate session), RefreshSession (a
+ * replayed rotation is reuse once the grace period is off), RevokeUser or RotateKeys.
+ */
 export function createTokenClient(address: string, opts: GrpcClientOptions = {}): TokenClient {
   return createGrpcClient<TokenServiceClient, TokenServiceHandlers>(loadProtos().gatehouse.v1.TokenService, address, {
-    idempotent: ['ListSessions', 'GetSession', 'VerifyToken'],
+    idempotent: ['ListSessions', 'GetSession', 'VerifyToken', 'RevokeSession', 'MintAccessToken'],
     ...opts,
   });
 }
@@ -27,10 +32,10 @@ export function createUserClient(address: string, opts: GrpcClientOptions = {}):
   });
 }
 
-/** auth-app's AppTokenService. */
+/** auth-app's AppTokenService. Authenticate is a lookup (its last-used stamp is idempotent). */
 export function createAppTokenClient(address: string, opts: GrpcClientOptions = {}): AppTokenClient {
   return createGrpcClient<AppTokenServiceClient, AppTokenServiceHandlers>(loadProtos().gatehouse.v1.AppTokenService, address, {
-    idempotent: ['ListAppTokens'],
+    idempotent: ['ListAppTokens', 'Authenticate'],
     ...opts,
   });
 }

@@ -53,6 +53,11 @@ export class GrpcServer {
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+      // Clients reconnect every few minutes (GOAWAY, calls in flight finish) and so resolve the
+      // target again: instances added behind a DNS name (a scaled-up headless Service) get calls
+      // without waiting for an old connection to break.
+      'grpc.max_connection_age_ms': 5 * 60_000,
+      'grpc.max_connection_age_grace_ms': 30_000,
     });
     // Registered through a shim that remembers Watch streams, so stop() can end them.
     this.health.addToServer({

@@ -95,30 +95,50 @@ const endpointUrl = z.string().transform((v, ctx) => {
 });
 
 const settingSchemas = {
+  /** `openid` (endpoints from the issuer's discovery document) or `oauth2` (the three URLs below). */
   DRIVER: z.enum(['openid', 'oauth2']),
+  /** The client registered at the provider (required at auth-bearer). */
   CLIENT_ID: z.string().min(1).optional(),
+  /** The client's secret (`_FILE` for a path); unset: a public client (PKCE only). */
   CLIENT_SECRET: z.string().min(1).optional(),
+  /** openid: the issuer or its full discovery URL (…/.well-known/openid-configuration). */
   ISSUER_URL: endpointUrl.optional(),
+  /** oauth2: the authorization endpoint. */
   AUTHORIZE_URL: endpointUrl.optional(),
+  /** oauth2: the token endpoint. */
   ACCESS_URL: endpointUrl.optional(),
+  /** oauth2: the profile (JSON) endpoint. */
   PROFILE_URL: endpointUrl.optional(),
+  /** Space- or comma-separated; unset: `openid profile email` (oauth2: `email`). */
   SCOPE: z.string().optional(),
+  /** The claim that identifies the person at the provider; unset: `sub` (oauth2: `email`). */
   IDENTIFIER_KEY: z
     .string()
     .regex(/^[\w.:-]{1,64}$/, 'expected a claim name')
     .optional(),
+  /** Create an account for an unknown person (verified e-mail only). */
   ALLOW_PUBLIC_REGISTRATION: env.bool(false),
+  /** The role of accounts created through the provider. */
   DEFAULT_ROLE_ID: z
     .string()
     .regex(/^[\w.:@/-]{1,128}$/, 'expected a role identifier')
     .optional(),
+  /** `session`: the session cookie; `cookie`: the refresh cookie (the app calls /auth/refresh). */
   MODE: z.enum(['session', 'cookie']).default('session'),
+  /** Absolute URLs `redirect` may name after the login (same origin and path); relative paths always may. */
   REDIRECT_ALLOW_LIST: env.list(''),
+  /** Icon name shown by GET /auth. */
   ICON: z.string().max(64).optional(),
+  /** Label shown by GET /auth. */
   LABEL: z.string().max(128).optional(),
+  /** The proxy accepts the provider's access tokens for the local account they map to (driver openid). */
   TRUST_ACCESS_TOKENS: env.bool(false),
+  /** The audience of the provider's access tokens meant for Gatehouse (required with TRUST_ACCESS_TOKENS; not the client id). */
   AUDIENCE: z.string().min(1).optional(),
 } satisfies Record<ProviderSetting, z.ZodType>;
+
+/** The schema of each provider setting (the generated variable tables read defaults and comments from it). */
+export const PROVIDER_SETTING_SCHEMAS: Readonly<Record<ProviderSetting, z.ZodType>> = settingSchemas;
 
 const providerSchema = z.object(settingSchemas);
 type ParsedProvider = z.infer<typeof providerSchema>;

@@ -23,6 +23,7 @@ export interface ServiceDeps {
  */
 export async function connectBackends(opts: {
   redisUrl?: string | undefined;
+  redisSentinelPassword?: string | undefined;
   natsUrl?: string | undefined;
   natsCredsFile?: string | undefined;
   name: string;
@@ -40,7 +41,7 @@ export async function connectBackends(opts: {
   }
   let store: KeyValueStore;
   if (opts.redisUrl) {
-    const r = new RedisStore({ url: opts.redisUrl });
+    const r = new RedisStore({ url: opts.redisUrl, sentinelPassword: opts.redisSentinelPassword });
     try {
       await r.ready(opts.readyTimeoutMs ?? 10_000);
     } catch (err) {

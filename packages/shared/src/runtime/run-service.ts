@@ -5,7 +5,13 @@ import { createLogger } from '../logger.js';
 import { connectBackends, type ServiceApp, type ServiceDeps } from './deps.js';
 
 export interface RunnableService<
-  C extends { LOG_LEVEL: string; REDIS_URL?: string | undefined; NATS_URL?: string | undefined; NATS_CREDS_FILE?: string | undefined },
+  C extends {
+    LOG_LEVEL: string;
+    REDIS_URL?: string | undefined;
+    REDIS_SENTINEL_PASSWORD?: string | undefined;
+    NATS_URL?: string | undefined;
+    NATS_CREDS_FILE?: string | undefined;
+  },
 > {
   name: string;
   loadConfig(env: Env): C;
@@ -17,12 +23,19 @@ export interface RunnableService<
  * a service runs alone), start, then drain on SIGTERM/SIGINT and exit 0 (1 if draining failed).
  */
 export async function runService<
-  C extends { LOG_LEVEL: string; REDIS_URL?: string | undefined; NATS_URL?: string | undefined; NATS_CREDS_FILE?: string | undefined },
+  C extends {
+    LOG_LEVEL: string;
+    REDIS_URL?: string | undefined;
+    REDIS_SENTINEL_PASSWORD?: string | undefined;
+    NATS_URL?: string | undefined;
+    NATS_CREDS_FILE?: string | undefined;
+  },
 >(svc: RunnableService<C>, env: Env = process.env): Promise<{ logger: Logger; stop: () => Promise<void> }> {
   const config = svc.loadConfig(env);
   const logger = createLogger({ service: svc.name, level: config.LOG_LEVEL });
   const { store, bus } = await connectBackends({
     redisUrl: config.REDIS_URL,
+    redisSentinelPassword: config.REDIS_SENTINEL_PASSWORD,
     natsUrl: config.NATS_URL,
     natsCredsFile: config.NATS_CREDS_FILE,
     name: svc.name,

@@ -9,6 +9,7 @@ import { createHttpApp } from '../http/http-app.js';
 import type { ReadinessCheck } from '../observability/debug-server.js';
 import { Metrics } from '../observability/metrics.js';
 import { busCheck, storeCheck } from '../observability/readiness.js';
+import { watchBackends } from '../observability/backend-metrics.js';
 import type { KeyValueStore } from '../store/store.js';
 import { identityVerifierFor } from '../identity/require-identity.js';
 import type { KeySource } from '../jwt/key-source.js';
@@ -104,6 +105,8 @@ export class ServiceHost {
   /** Closes the HTTP app's routes and returns the service's start and stop. Call once, after every route. */
   app(s: HostedServiceOptions): ServiceApp {
     const { logger } = this.o;
+    // gatehouse_store_up / gatehouse_bus_up: what readiness tells the orchestrator, told to the dashboard.
+    watchBackends(this.metrics, { store: s.store, bus: s.bus });
     this.http.use(notFoundHandler());
     for (const { paths, handler } of s.errorHandlers ?? []) this.http.use(paths, handler);
     this.http.use(errorMiddleware(logger));

@@ -1,9 +1,14 @@
-import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { GatehouseError } from '../errors.js';
+import { parseRedisUrl } from './redis-url.js';
 import type { KeyValueStore, ScoredMember, SetOptions } from './store.js';
 
 export interface RedisStoreOptions {
+  /** redis://, rediss://, redis-sentinel:// or redis-cluster:// (see redis-url.ts). */
   url: string;
+  /** Password of the sentinels themselves (redis-sentinel:// only), when they require one. */
+  sentinelPassword?: string | undefined;
   /** Prefix of every key (default `gh:`), so Gatehouse can share a Redis database. */
   keyPrefix?: string;
   /** Per-command timeout on request paths (default 500 ms): an outage fails fast. */
@@ -28,10 +33,6 @@ else
 end
 return 1`;
 
-/**
- * Redis-backed store. The offline queue is disabled and every command has a short timeout:
- * when Redis is down, callers get SERVICE_UNAVAILABLE at once rather than a hang.
- */
 /** EXEC reports per-command errors in its result instead of rejecting: surface the first one. */
 async function execMulti(m: ChainableCommander): Promise<unknown[]> {
   const res = await m.exec();
@@ -40,26 +41,78 @@ async function execMulti(m: ChainableCommander): Promise<unknown[]> {
   return res.map(([, v]) => v);
 }
 
+const reconnectDelay = (times: number) => Math.min(times * 100, 2000);
+
+/**
+ * Redis-backed store: one server, a Sentinel-managed master or a Cluster, chosen by the URL. The
+ * offline queue is disabled and every command has a short timeout: when Redis is down, callers get
+ * SERVICE_UNAVAILABLE at once rather than a hang.
+ */
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
+  /** Prefix of every key: Cluster hash slots are computed on the prefixed key. */
+  private readonly keyPrefix: string;
   private closed = false;
 
   constructor(opts: RedisStoreOptions) {
+    this.keyPrefix = opts.keyPrefix ?? 'gh:';
     const options: RedisOptions = {
-      keyPrefix: opts.keyPrefix ?? 'gh:',
+      keyPrefix: this.keyPrefix,
       commandTimeout: opts.commandTimeoutMs ?? 500,
       connectTimeout: opts.connectTimeoutMs ?? 2000,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       lazyConnect: false,
-      retryStrategy: (times) => Math.min(times * 100, 2000),
+      retryStrategy: reconnectDelay,
       // ioredis otherwise arms a 2 s timer on a dead connection's close that keeps the process alive.
       disconnectTimeout: 200,
     };
-    this.client = new Redis(opts.url, options);
+    const target = parseRedisUrl(opts.url);
+    if (target.kind === 'single') {
+      this.client = new Redis(target.url, options);
+    } else if (target.kind === 'sentinel') {
+      this.client = new Redis({
+        ...options,
+        sentinels: target.sentinels,
+        name: target.masterName,
+        db: target.db,
+        username: target.username,
+        password: target.password,
+        sentinelPassword: opts.sentinelPassword,
+        sentinelRetryStrategy: reconnectDelay,
+        sentinelReconnectStrategy: reconnectDelay,
+        // Listens for +switch-master, so a failover moves the connection at once instead of at the
+        // next command that fails on the demoted master.
+        failoverDetector: true,
+      });
+    } else {
+      const { keyPrefix, enableOfflineQueue, retryStrategy: _perNode, ...nodeOptions } = options;
+      this.client = new Cluster(target.nodes, {
+        keyPrefix,
+        enableOfflineQueue,
+        clusterRetryStrategy: reconnectDelay,
+        slotsRefreshTimeout: options.connectTimeout,
+        redisOptions: { ...nodeOptions, username: target.username, password: target.password },
+      });
+    }
     // Errors surface per command; the connection's own error events are reconnect noise.
     this.client.on('error', () => undefined);
+  }
+
+  /**
+   * Groups key positions by Cluster hash slot (one group on a single server). Keys that must change
+   * together share a hash tag (`{…}`), so they land in one group and the command stays atomic;
+   * across groups a multi-key command is one command per slot, which the callers accept.
+   */
+  private bySlot(keys: readonly string[]): number[][] {
+    if (!(this.client instanceof Cluster)) return [keys.map((_, i) => i)];
+    const groups = new Map<number, number[]>();
+    keys.forEach((k, i) => {
+      const slot = calculateSlot(this.keyPrefix + k);
+      groups.set(slot, [...(groups.get(slot) ?? []), i]);
+    });
+    return [...groups.values()];
   }
 
   /**
@@ -103,7 +156,8 @@ export class RedisStore implements KeyValueStore {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof Error && /WRONGTYPE|ERR syntax|NOSCRIPT/.test(err.message)) throw err;
+      // Programming errors surface as they are (a CROSSSLOT means a key lacks its hash tag).
+      if (err instanceof Error && /WRONGTYPE|ERR syntax|NOSCRIPT|CROSSSLOT/.test(err.message)) throw err;
       throw new GatehouseError('SERVICE_UNAVAILABLE', { detail: `redis: ${(err as Error).message}`, retryAfter: 1, cause: err });
     }
   }
@@ -114,7 +168,16 @@ export class RedisStore implements KeyValueStore {
 
   mget(keys: readonly string[]) {
     if (keys.length === 0) return Promise.resolve([]);
-    return this.run(() => this.client.mget(...keys));
+    return this.run(async () => {
+      const out: Array<string | null> = new Array<string | null>(keys.length).fill(null);
+      await Promise.all(
+        this.bySlot(keys).map(async (group) => {
+          const values = await this.client.mget(...group.map((i) => keys[i]!));
+          group.forEach((i, j) => (out[i] = values[j] ?? null));
+        }),
+      );
+      return out;
+    });
   }
 
   set(key: string, value: string, opts: SetOptions = {}) {
@@ -133,7 +196,10 @@ export class RedisStore implements KeyValueStore {
 
   del(...keys: string[]) {
     if (keys.length === 0) return Promise.resolve(0);
-    return this.run(() => this.client.del(...keys));
+    return this.run(async () => {
+      const counts = await Promise.all(this.bySlot(keys).map((group) => this.client.del(...group.map((i) => keys[i]!))));
+      return counts.reduce((a, b) => a + b, 0);
+    });
   }
 
   incr(key: string, ttlMs?: number) {
@@ -257,7 +323,10 @@ export class RedisStore implements KeyValueStore {
     try {
       await this.client.quit();
     } catch {
-      this.client.disconnect();
+      // disconnect() below ends it anyway
     }
+    // QUIT ends the main connection only: the sentinel subscriptions of the failover detector are
+    // closed by disconnect() alone (else they reconnect forever and the process never exits).
+    this.client.disconnect();
   }
 }

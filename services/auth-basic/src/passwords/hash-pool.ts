@@ -48,6 +48,11 @@ export class HashPool {
     return this.queue.length;
   }
 
+  /** Threads running a job. */
+  get busy(): number {
+    return this.running.size;
+  }
+
   run(input: JobInput): Promise<string | boolean> {
     if (this.closed) return Promise.reject(new GatehouseError('SERVICE_UNAVAILABLE', { detail: 'hash pool closed', retryAfter: 1 }));
     const free = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);

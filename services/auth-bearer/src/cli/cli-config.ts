@@ -9,7 +9,10 @@ export const cliEnv = {
    * built-in IdP. Unset: the built-in IdP (PUBLIC_URL/oidc, client gatehouse-cli).
    */
   AUTH_CLI_PROVIDER: z.string().optional(),
-  /** Exact redirect URIs a CLI may use besides loopback (http://127.0.0.1|[::1]:<any port>/…). */
+  /**
+   * Exact redirect URIs a CLI may use besides loopback (http://127.0.0.1|[::1]:<any port>/…): https,
+   * or loopback http, without query. AuthService accepts them and the built-in IdP registers them for gatehouse-cli.
+   */
   AUTH_CLI_REDIRECT_ALLOW_LIST: env.list('').transform((list, ctx) => {
     for (const entry of list) {
       const problem = allowListEntryProblem(entry);

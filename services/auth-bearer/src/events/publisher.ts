@@ -12,13 +12,26 @@ import {
 } from '@gatehouse/shared';
 import type { SessionEvents, SessionRecord } from '../domain/ports.js';
 
+/** The audit action of a replayed refresh token (auth-bearer's sessions and the built-in IdP's grants): alerted on. */
+export const REFRESH_TOKEN_REUSE = 'session.refresh_token_reuse';
+
 /**
  * Writes revocations where a starting proxy finds them (sorted sets scored by expiry, pruned on
  * write) and announces them on NATS. The store is the source of truth: a failed publish is logged,
  * never fatal, because subscribers reload from the store after a reconnect.
  */
 export class EventPublisher implements SessionEvents {
-  constructor(private readonly opts: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: Logger; retentionMs: number }) {}
+  constructor(
+    private readonly opts: {
+      store: KeyValueStore;
+      bus: EventBus;
+      clock: Clock;
+      logger: Logger;
+      retentionMs: number;
+      /** Told every audit action (metrics). */
+      onAudit?: (action: string) => void;
+    },
+  ) {}
 
   private async publish<S extends EventSubject>(subject: S, fields: EventFields<S>): Promise<void> {
     try {
@@ -54,12 +67,13 @@ export class EventPublisher implements SessionEvents {
   }
 
   async audit(action: string, actor: string, subject: string, extra: Record<string, unknown> = {}): Promise<void> {
+    this.opts.onAudit?.(action);
     await this.publish(SUBJECTS.audit, { action, actor, subject, service: 'auth-bearer', ...extra });
   }
 
   /** Logged (security signal) and audited; only a prefix of the digest leaves the service. */
   async refreshTokenReused(session: SessionRecord, tokenDigest: string): Promise<void> {
     this.opts.logger.warn({ sid: session.id, user_id: session.user_id }, 'refresh token reuse: session revoked');
-    await this.audit('session.refresh_token_reuse', session.user_id, session.id, { token_digest: tokenDigest.slice(0, 8) });
+    await this.audit(REFRESH_TOKEN_REUSE, session.user_id, session.id, { token_digest: tokenDigest.slice(0, 8) });
   }
 }

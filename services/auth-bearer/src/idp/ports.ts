@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { CredentialChecker, KeyValueStore, Logger, TrustedPeers, UserDirectory } from '@gatehouse/shared';
+import type { SessionEvents } from '../domain/ports.js';
 import type { OpenSessionInput } from '../domain/sessions.js';
 import type { SessionRecord } from '../store/session-store.js';
 
@@ -31,5 +32,7 @@ export interface IdpDeps {
   credentials: CredentialChecker;
   /** AUTH_BEARER_TRUST_PROXY: whose X-Forwarded-For gives the end user's address (limiter, session). */
   trustedPeers: TrustedPeers;
+  /** Security signals the provider detects (a replayed refresh token), audited like auth-bearer's own. */
+  events: Pick<SessionEvents, 'audit'>;
   logger: Logger;
 }

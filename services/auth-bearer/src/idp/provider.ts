@@ -8,6 +8,7 @@ import type {
 } from 'oidc-provider';
 import { Provider, errors, interactionPolicy } from './oidc-provider.js';
 import { OIDC_CLIENT_AMR, OIDC_PROVIDER_COOKIE_NAMES, type DirectoryUser } from '@gatehouse/shared';
+import { REFRESH_TOKEN_REUSE } from '../events/publisher.js';
 import { FIRST_PARTY_CLIENTS } from './clients.js';
 import type { GrantSessions } from './grant-sessions.js';
 import { errorPage } from './pages.js';
@@ -153,5 +154,15 @@ export function createProvider(o: ProviderOptions): ProviderType {
   // protocol and host from PUBLIC_URL itself (never from the client), so every URL is PUBLIC_URL's.
   provider.proxy = true;
   provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'built-in OpenID Provider error'));
+  // A rotated refresh token presented again: oidc-provider has revoked the grant (and so its
+  // session); audited as auth-bearer's own reuse detections are, so one alert watches both.
+  provider.on('grant.error', (ctx, err) => {
+    const token = ctx.oidc.entities.RefreshToken;
+    if (!(err instanceof errors.InvalidGrant) || !token?.consumed || !token.accountId) return;
+    deps.logger.warn({ user_id: token.accountId, client_id: token.clientId }, 'built-in IdP refresh token reuse: grant revoked');
+    void deps.events
+      .audit(REFRESH_TOKEN_REUSE, token.accountId, token.grantId ?? 'unknown', { client_id: token.clientId, via: 'oidc' })
+      .catch(() => undefined);
+  });
   return provider;
 }

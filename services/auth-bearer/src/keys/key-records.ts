@@ -2,7 +2,7 @@ import { GatehouseError } from '@gatehouse/shared/errors';
 import type { KeyValueStore } from '@gatehouse/shared/store';
 import type { SigningAlg } from '../domain/ports.js';
 
-/** What is kept per key in the store (`bearer:key:<kid>`): the private key sealed with GATEHOUSE_SECRET. */
+/** What is kept per key in the store (`bearer:{keyring}:key:<kid>`): the private key sealed with GATEHOUSE_SECRET. */
 export interface StoredKey {
   kid: string;
   alg: SigningAlg;
@@ -14,9 +14,16 @@ export interface StoredKey {
   sealed: string;
 }
 
-const KEYS_SET = 'bearer:keys';
-const ACTIVE = 'bearer:active-key';
-const keyKey = (kid: string) => `bearer:key:${kid}`;
+// One Redis Cluster hash tag for the whole ring: the MGET of the active kid and every key is a
+// consistent snapshot only when one server holds them all (a rotation between two per-slot reads
+// could name an active kid the ring did not load).
+const KEYS_SET = 'bearer:{keyring}:keys';
+const ACTIVE = 'bearer:{keyring}:active';
+const keyKey = (kid: string) => `bearer:{keyring}:key:${kid}`;
+/** The names before the hash tag: read once at start to adopt the keys (adoptLegacy). */
+const LEGACY = { set: 'bearer:keys', active: 'bearer:active-key', key: (kid: string) => `bearer:key:${kid}` } as const;
+/** The store keys of the ring (tests check they share one Cluster hash slot). */
+export const KEY_RING_KEYS = { set: KEYS_SET, active: ACTIVE, key: keyKey } as const;
 const RETRIES = 5;
 
 /** The store layout of the signing keys: one record per kid, the set of kids, the active kid. */
@@ -43,6 +50,25 @@ export class KeyRecords {
     if (kids.length === 0) return;
     await this.store.del(...kids.map(keyKey));
     await this.store.setRemove(KEYS_SET, kids);
+  }
+
+  /**
+   * Keys stored before the ring got its Cluster hash tag (`bearer:active-key`, `bearer:keys`,
+   * `bearer:key:<kid>`) are copied under the new names, so upgraded instances keep signing with the
+   * key the others use and a rolling upgrade invalidates no token. The old names stay for
+   * instances not yet upgraded (a few hundred bytes, left as they are).
+   */
+  async adoptLegacy(): Promise<void> {
+    const active = await this.store.get(LEGACY.active);
+    if (active === null) return;
+    const kids = await this.store.setMembers(LEGACY.set);
+    const raws = await this.store.mget(kids.map(LEGACY.key));
+    for (const [i, raw] of raws.entries()) {
+      if (raw === null) continue;
+      await this.store.set(keyKey(kids[i]!), raw, { onlyIfAbsent: true });
+      await this.store.setAdd(KEYS_SET, [kids[i]!]);
+    }
+    if (raws[kids.indexOf(active)]) await this.store.set(ACTIVE, active, { onlyIfAbsent: true });
   }
 
   /** Makes `kid` active only if no key is (two instances starting together: one wins). */

@@ -44,6 +44,7 @@ export class StoreKeyRing implements SigningKeys {
 
   /** Loads (or, the first time ever, creates) the keys. */
   async init(): Promise<void> {
+    if ((await this.records.activeKid()) === null) await this.records.adoptLegacy();
     if ((await this.records.activeKid()) === null) {
       const created = await this.createKey();
       // Two instances starting together: only one key becomes active, the other is discarded.

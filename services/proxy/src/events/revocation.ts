@@ -29,6 +29,9 @@ export interface RevocationOptions {
   onLag?: (ms: number) => void;
 }
 
+/** Delay of the second store load after a reconnect (subscription interest spreading over cluster routes). */
+const RESYNC_SETTLE_MS = 1000;
+
 /**
  * The proxy's revocation state: NATS events applied as they come, the store's sorted sets loaded
  * at start and after every reconnect, and per-request store checks (briefly cached) once the bus
@@ -53,7 +56,14 @@ export class Revocation {
       () => s2.unsubscribe(),
       this.o.bus.onReconnect(() => {
         this.o.onKeysRotated();
-        void this.load().catch((err: unknown) => this.o.logger.error({ err }, 'revocation resync after reconnect failed'));
+        const resync = () =>
+          void this.load().catch((err: unknown) => this.o.logger.error({ err }, 'revocation resync after reconnect failed'));
+        resync();
+        // In a NATS cluster the new server tells the others about our subscriptions over its routes,
+        // which takes a moment: an event published on another node meanwhile is dropped there, after
+        // the load above read the store. A second load once the interest has spread closes that gap.
+        const again = setTimeout(resync, RESYNC_SETTLE_MS);
+        again.unref();
       }),
     );
     this.pruneTimer = setInterval(() => this.set.prune(this.o.clock.now()), 60_000);

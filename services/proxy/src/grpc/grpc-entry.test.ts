@@ -1,4 +1,4 @@
-import { parseGrpcTimeout } from './grpc-entry.js';
+import { grpcTargetAddresses, parseGrpcTimeout } from './grpc-entry.js';
 
 describe('parseGrpcTimeout', () => {
   it.each([
@@ -19,5 +19,16 @@ describe('parseGrpcTimeout', () => {
     // node clamps longer delays to 1 ms (TimeoutOverflowWarning): the call would end DEADLINE_EXCEEDED at once.
     expect(ms + 50).toBeLessThanOrEqual(2_147_483_647);
     expect(parseGrpcTimeout('99999999H')! + 50).toBeLessThanOrEqual(2_147_483_647);
+  });
+});
+
+describe('grpcTargetAddresses', () => {
+  it.each([
+    ['auth-basic:9221', ['auth-basic:9221']],
+    ['dns:///auth-basic-grpc:9221', ['auth-basic-grpc:9221']],
+    ['ipv4:10.0.0.5:9211,10.0.0.6:9211', ['10.0.0.5:9211', '10.0.0.6:9211']],
+    ['ipv6:[::1]:9211', ['[::1]:9211']],
+  ])('reads the instances of %s', (target, addrs) => {
+    expect(grpcTargetAddresses(target)).toEqual(addrs);
   });
 });

@@ -63,9 +63,24 @@ export function parseGrpcTimeout(v: string | string[] | undefined): number | und
  * (grpc-timeout), streaming and large messages behave as with a direct connection. Refusals are
  * trailers-only responses (UNIMPLEMENTED for unknown services, UNAUTHENTICATED, UNAVAILABLE).
  */
+/**
+ * The host:port instances of a gRPC target: `host:port`, `dns:///host:port`, or a comma list after
+ * `ipv4:` / `ipv6:` (the forms @grpc/grpc-js accepts in the *_GRPC_ENDPOINT variables).
+ */
+export function grpcTargetAddresses(target: string): string[] {
+  const bare = target.replace(/^dns:(\/\/[^/]*\/)?/, '').replace(/^ipv[46]:/, '');
+  return bare
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+}
+
 export class GrpcEntry {
   private server: Http2Server | Http2SecureServer | undefined;
+  /** Open HTTP/2 sessions by instance address (host:port). */
   private readonly sessions = new Map<string, ClientHttp2Session>();
+  /** Per target, which of its instances a new session goes to next. */
+  private readonly nextAddress = new Map<string, number>();
   private readonly streams = new Set<ServerHttp2Stream>();
 
   constructor(private readonly o: GrpcEntryOptions) {}
@@ -111,9 +126,18 @@ export class GrpcEntry {
     this.sessions.clear();
   }
 
-  private session(endpoint: string): ClientHttp2Session {
-    const cur = this.sessions.get(endpoint);
-    if (cur && !cur.closed && !cur.destroyed) return cur;
+  private session(target: string): ClientHttp2Session {
+    // A gRPC target may name several instances (`ipv4:10.0.0.5:9211,10.0.0.6:9211`, `dns:///name:port`):
+    // calls use an open session to any of them, else open one to the next instance in turn, so a
+    // dead instance costs the calls on its broken session and the next ones go elsewhere.
+    const addrs = grpcTargetAddresses(target);
+    for (const a of addrs) {
+      const cur = this.sessions.get(a);
+      if (cur && !cur.closed && !cur.destroyed) return cur;
+    }
+    const n = this.nextAddress.get(target) ?? 0;
+    this.nextAddress.set(target, n + 1);
+    const endpoint = addrs[n % addrs.length]!;
     const t = this.o.tls;
     const s = connect(
       `${t.enabled ? 'https' : 'http'}://${endpoint}`,

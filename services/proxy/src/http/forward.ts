@@ -2,20 +2,35 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { PassThrough } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { GatehouseError } from '@gatehouse/shared';
+import { failoverConnector } from './failover-connector.js';
 import { clientResponseHeaders } from './upstream-headers.js';
 import { sendJsonError } from './responses.js';
 
-/** Keep-alive connection pools (undici), one per upstream origin. */
+/**
+ * Keep-alive connection pools (undici), one per upstream origin. An origin listed in `instances`
+ * (the first URL of a multi-instance endpoint → all of its URLs) connects through the
+ * failover connector: its pool spreads connections over the instances and skips dead ones.
+ */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
-  constructor(private readonly maxSockets: number) {}
+  constructor(
+    private readonly maxSockets: number,
+    private readonly instances: ReadonlyMap<string, readonly URL[]> = new Map(),
+  ) {}
 
   poolFor(url: URL): Pool {
     let p = this.pools.get(url.origin);
     if (!p) {
       // No undici timeouts: forwardHttp bounds the wait for response headers itself (→ 504), and a
       // streamed response (server-sent events) may stay quiet for as long as it likes, as before.
-      p = new Pool(url.origin, { connections: this.maxSockets, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+      const targets = this.instances.get(url.origin);
+      p = new Pool(url.origin, {
+        connections: this.maxSockets,
+        pipelining: 1,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        ...(targets && targets.length > 1 ? { connect: failoverConnector(targets) } : {}),
+      });
       this.pools.set(url.origin, p);
     }
     return p;
