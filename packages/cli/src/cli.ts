@@ -2,8 +2,11 @@ import { GatehouseError } from '@gatehouse/shared';
 import { apiKeysCommand } from './commands/apikeys.js';
 import { authAppCommand } from './commands/auth-app.js';
 import { keysCommand } from './commands/keys.js';
+import { loginCommand } from './commands/login.js';
+import { logoutCommand } from './commands/logout.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { usersCommand } from './commands/users.js';
+import { whoamiCommand } from './commands/whoami.js';
 import { startAllInOne, type RunningRuntime } from './runtime/all-in-one.js';
 import { runSingleService } from './runtime/single-service.js';
 import { isServiceName, SERVICE_NAMES } from './services.js';
@@ -17,7 +20,10 @@ export const USAGE = `gatehouse: authentication services
   gatehouse users create|list|disable|delete|set-password
   gatehouse sessions list|revoke|revoke-all
   gatehouse auth-app create|list|delete
-  gatehouse apikeys create|list|delete|exchange   API keys, through the proxy (--token or GATEHOUSE_TOKEN)`;
+  gatehouse apikeys create|list|delete|exchange   API keys, through the proxy (as your login, or --token/GATEHOUSE_TOKEN)
+  gatehouse login [--server=URL] [--no-browser]   sign in through the browser (tokens kept for later commands)
+  gatehouse whoami                      the identity the proxy sees for your login
+  gatehouse logout                      end the login's session and delete its tokens`;
 
 /**
  * server: the all-in-one runtime (main.ts handles its signals); service: one service, whose
@@ -45,6 +51,10 @@ export function parseCommand(
   if (first === 'sessions') return { kind: 'once', run: () => sessionsCommand([second ?? '', ...rest], env, out) };
   if (first === 'auth-app' && second !== 'server') return { kind: 'once', run: () => authAppCommand([second ?? '', ...rest], env, out) };
   if (first === 'apikeys') return { kind: 'once', run: () => apiKeysCommand([second ?? '', ...rest], env, out) };
+  const args = argv.slice(1);
+  if (first === 'login') return { kind: 'once', run: () => loginCommand(args, env, out) };
+  if (first === 'whoami') return { kind: 'once', run: () => whoamiCommand(args, env, out) };
+  if (first === 'logout') return { kind: 'once', run: () => logoutCommand(args, env, out) };
   throw new Error(USAGE);
 }
 

@@ -17,4 +17,12 @@ describe("services' domain files", () => {
       expect(offenders).toEqual([]);
     },
   );
+
+  it("auth-bearer's CLI login rules (the use case and its checks) load the kernel only through its sub-paths", () => {
+    const dir = join(SERVICES, 'auth-bearer', 'dist', 'src', 'cli');
+    const rules = ['cli-login', 'redirect-uri', 'request-checks', 'rate-limiter', 'idp-errors', 'ports'].map((f) => `${f}.js`);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(rules));
+    const offenders = rules.filter((f) => /from ['"]@gatehouse\/shared['"]/.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
 });

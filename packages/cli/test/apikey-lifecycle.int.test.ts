@@ -28,6 +28,7 @@ describe('API keys end to end: seed 002 through the proxy, authorized at a real 
   let addrs: Record<string, string>;
   let base: string;
   let client: SeedClient;
+  const loginDir = join(mkdtempSync(join(tmpdir(), 'gh-cfg-')), 'gatehouse');
   const adminPassword = 'admin password for tests 1';
 
   const login = (email: string, password: string) => passwordLogin(base, email, password);
@@ -36,7 +37,14 @@ describe('API keys end to end: seed 002 through the proxy, authorized at a real 
     const lines: string[] = [];
     const cmd = parseCommand(
       argv,
-      { ...addrs, AUTH_BASIC_GRPC_ENDPOINT: addrs.AUTH_BASIC_GRPC_ADDR!, PROXY_GRPC_ENDPOINT: addrs.PROXY_GRPC_ADDR!, ...extra },
+      // An empty login folder: no stored login of whoever runs the tests is used.
+      {
+        ...addrs,
+        AUTH_BASIC_GRPC_ENDPOINT: addrs.AUTH_BASIC_GRPC_ADDR!,
+        PROXY_GRPC_ENDPOINT: addrs.PROXY_GRPC_ADDR!,
+        GATEHOUSE_CONFIG_DIR: loginDir,
+        ...extra,
+      },
       (l) => lines.push(l),
     );
     if (cmd.kind !== 'once') throw new Error('expected a one-shot command');
@@ -247,7 +255,7 @@ describe('API keys end to end: seed 002 through the proxy, authorized at a real 
     const token = await cli(['apikeys', 'exchange'], { GATEHOUSE_API_KEY: created.key });
     expect(claimsOf(token)).toMatchObject({ sub: carol.id, scope: 'read:things write:things' });
     expect((await whoami(token)).status).toBe(200);
-    await expect(cli(['apikeys', 'list'])).rejects.toThrow(/not signed in/);
+    await expect(cli(['apikeys', 'list'])).rejects.toThrow(/not signed in: run `gatehouse login`/);
 
     await cli(['users', 'disable', '--email=carol@example.com']);
     await waitFor(async () => (await whoami(token)).status === 401, 5000, 50);

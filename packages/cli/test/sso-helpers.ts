@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '@gatehouse/shared';
 import { startNats, startRedis, startOidcProvider, type SpawnedServer, type TestOidcProvider } from '@gatehouse/shared/testing';
 import { startAllInOne, type RunningRuntime } from '../src/index.js';
-import { freeAddrs, waitFor } from './helpers.js';
+import { onFreePorts, waitFor } from './helpers.js';
 
 export const SECRET = 'sso-test-secret-0123456789abcdef0123456789';
 export const CLIENT_SECRET = 'gatehouse-client-secret-at-the-idp';
@@ -54,42 +54,63 @@ export async function startSsoStack(opts: {
   accounts: Parameters<typeof startOidcProvider>[0]['accounts'];
   providers: string[];
   env: (issuer: string, base: string) => Record<string, string>;
+  /** Also a native client's loopback redirect (any port, RFC 8252), for the CLI login through this IdP. */
+  cliLoopback?: boolean;
 }): Promise<SsoStack> {
   const [redis, nats] = await Promise.all([startRedis(), startNats()]);
-  const addrs = await freeAddrs();
-  const base = `http://${addrs.PROXY_HTTP_ADDR}`;
-  const idp = await startOidcProvider({
-    clients: [
-      {
-        client_id: 'gatehouse',
-        client_secret: CLIENT_SECRET,
-        redirect_uris: opts.providers.map((p) => `${base}/auth/login/${p}/callback`),
-        backchannel_logout_uri: `${base}/auth/login/${opts.providers[0]}/backchannel-logout`,
-        backchannel_logout_session_required: true,
-        grant_types: ['authorization_code', 'refresh_token'],
-      },
-      // Another application of the same IdP, whose users call Gatehouse's APIs with its access tokens.
-      { client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/spa/cb'] },
-    ],
-    accounts: opts.accounts,
-    resources: { [API_AUDIENCE]: 'api' },
-    refreshTokens: true,
+  // Ports chosen free can be taken by a parallel test before the bind: the IdP (whose client names
+  // the proxy's address) and Gatehouse start again on other ports then.
+  const { addrs, value } = await onFreePorts(async (addrs) => {
+    const base = `http://${addrs.PROXY_HTTP_ADDR}`;
+    const idp = await startOidcProvider({
+      clients: [
+        {
+          client_id: 'gatehouse',
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [
+            ...opts.providers.map((p) => `${base}/auth/login/${p}/callback`),
+            ...(opts.cliLoopback ? ['http://127.0.0.1/api/auth/callback'] : []),
+          ],
+          ...(opts.cliLoopback ? { application_type: 'native' as const } : {}),
+          backchannel_logout_uri: `${base}/auth/login/${opts.providers[0]}/backchannel-logout`,
+          backchannel_logout_session_required: true,
+          grant_types: ['authorization_code', 'refresh_token'],
+        },
+        // Another application of the same IdP, whose users call Gatehouse's APIs with its access tokens.
+        { client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/spa/cb'] },
+      ],
+      accounts: opts.accounts,
+      resources: { [API_AUDIENCE]: 'api' },
+      refreshTokens: true,
+    });
+    let rt: RunningRuntime;
+    try {
+      rt = await startAllInOne(
+        {
+          ...addrs,
+          GATEHOUSE_SECRET: SECRET,
+          REDIS_URL: redis.url,
+          NATS_URL: nats.url,
+          GATEHOUSE_ADMIN_PASSWORD: 'admin password for sso tests',
+          LOGIN_STALL_TIME: '10ms',
+          BCRYPT_COST: '8',
+          LOG_LEVEL: 'silent',
+          AUTH_PROVIDERS: opts.providers.join(','),
+          ...opts.env(idp.issuer, base),
+        },
+        {
+          logger: createLogger({ service: 'test', level: 'silent' }),
+          print: () => undefined,
+          dataDir: mkdtempSync(join(tmpdir(), 'gh-sso-')),
+        },
+      );
+    } catch (err) {
+      await idp.close();
+      throw err;
+    }
+    return { idp, rt, base };
   });
-  const rt = await startAllInOne(
-    {
-      ...addrs,
-      GATEHOUSE_SECRET: SECRET,
-      REDIS_URL: redis.url,
-      NATS_URL: nats.url,
-      GATEHOUSE_ADMIN_PASSWORD: 'admin password for sso tests',
-      LOGIN_STALL_TIME: '10ms',
-      BCRYPT_COST: '8',
-      LOG_LEVEL: 'silent',
-      AUTH_PROVIDERS: opts.providers.join(','),
-      ...opts.env(idp.issuer, base),
-    },
-    { logger: createLogger({ service: 'test', level: 'silent' }), print: () => undefined, dataDir: mkdtempSync(join(tmpdir(), 'gh-sso-')) },
-  );
+  const { idp, rt, base } = value;
   await waitFor(async () => (await fetch(`http://${addrs.PROXY_DEBUG_ADDR}/readyz`)).status === 200);
   return {
     idp,

@@ -53,6 +53,7 @@ export * from './observability/backend-metrics.js';
 export * from './net/index.js';
 export * from './providers/provider-env.js';
 export * from './oidc/discovery.js';
+export * from './oidc/back-channel-fetch.js';
 export * from './users/identity-directory.js';
 export * from './oidc/builtin-idp.js';
 export * from './http/html.js';

@@ -4,12 +4,16 @@ import {
   ServiceHost,
   cookieSettingsFrom,
   userDirectoryFor,
+  splitAddr,
+  type AuthServiceHandlers,
   type HostOverrides,
   type ServiceApp,
   type ServiceDeps,
   type TokenServiceHandlers,
   type UserDirectoryOverrides,
 } from '@gatehouse/shared';
+import { createCliLogin } from './cli/create-cli-login.js';
+import { listenerBase } from './cli/listener-base.js';
 import { longestTokenLifetimeMs, type Config } from './config.js';
 import { AccessTokenIssuer } from './domain/access-tokens.js';
 import { SessionService } from './domain/sessions.js';
@@ -17,6 +21,7 @@ import { TokenAuthority } from './domain/token-authority.js';
 import { EventPublisher } from './events/publisher.js';
 import { auditMetrics } from './observability/audit-metrics.js';
 import { subscribeEvents } from './events/subscriber.js';
+import { authServiceHandlers } from './grpc/auth-service.js';
 import { tokenServiceHandlers } from './grpc/token-service.js';
 import { SESSIONS_PATH, accountSessionsRoutes } from './http/account-sessions-routes.js';
 import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
@@ -27,6 +32,7 @@ import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { BackchannelLogout } from './sso/backchannel-logout.js';
 import { ProviderClients } from './sso/provider-clients.js';
+import { ProviderSignIn } from './sso/provider-sign-in.js';
 import { SsoLogin } from './sso/sso-login.js';
 import { SsoSessionIndex } from './sso/sso-session-index.js';
 import { SsoStateSealer } from './sso/sso-state.js';
@@ -101,17 +107,26 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   const { verifyIdentity } = host;
   const cookies = cookieSettingsFrom(config);
   const ssoIndex = new SsoSessionIndex(store, config.REFRESH_TOKEN_TTL);
-  const ssoLogin = new SsoLogin({
-    providers: config.providers,
-    clients: new ProviderClients({ timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT, retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER }),
-    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+  const providerClients = new ProviderClients({
+    timeoutMs: config.AUTH_BEARER_SSO_HTTP_TIMEOUT,
+    retryAfterMs: config.AUTH_BEARER_SSO_RETRY_AFTER,
+  });
+  // One path from a provider's token response to a session: the browser SSO and the CLI login.
+  const providerSignIn = new ProviderSignIn({
     identities: userDirectory.identities,
     authority,
     index: ssoIndex,
+    logger,
+    secret: config.GATEHOUSE_SECRET,
+  });
+  const ssoLogin = new SsoLogin({
+    providers: config.providers,
+    clients: providerClients,
+    sealer: new SsoStateSealer(config.GATEHOUSE_SECRET),
+    signIn: providerSignIn,
     store,
     clock,
     logger,
-    secret: config.GATEHOUSE_SECRET,
     opts: { publicUrl: config.PUBLIC_URL, stateTtlMs: config.AUTH_BEARER_SSO_STATE_TTL },
   });
   const backchannel = new BackchannelLogout({
@@ -161,7 +176,28 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
-  host.grpc.add<TokenServiceHandlers>(host.protos.gatehouse.v1.TokenService.service, tokenServiceHandlers({ authority, sessions }));
+  host.grpc.add<TokenServiceHandlers>(
+    host.protos.gatehouse.v1.TokenService.service,
+    tokenServiceHandlers({ authority, sessions, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }),
+  );
+
+  // The CLI login (seed 000's mgmt.v1alpha1.AuthService): the built-in IdP, reached on our own HTTP
+  // listener once it listens, or AUTH_CLI_PROVIDER; client addresses by the trusted-peer rule.
+  const cliLogin = createCliLogin(config, {
+    store,
+    clock,
+    logger,
+    authority,
+    sessions,
+    users,
+    providerClients,
+    signIn: providerSignIn,
+    localHttp: () => listenerBase(splitAddr(config.AUTH_BEARER_HTTP_ADDR)[0], host.ports?.http ?? 0),
+  });
+  host.grpc.add<AuthServiceHandlers>(
+    host.protos.mgmt.v1alpha1.AuthService.service,
+    authServiceHandlers({ login: cliLogin, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }),
+  );
 
   return host.app({
     store,

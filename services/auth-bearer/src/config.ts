@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { commonEnv, cookieEnv, env, loadConfigWithProviders, providersEnv, type Env, type ProviderConfig } from '@gatehouse/shared';
+import {
+  ConfigError,
+  commonEnv,
+  cookieEnv,
+  env,
+  loadConfigWithProviders,
+  providersEnv,
+  type Env,
+  type ProviderConfig,
+} from '@gatehouse/shared';
+import { cliEnv, cliProviderProblems, replacedCliVariableProblems } from './cli/cli-config.js';
 import { idpEnv } from './idp/idp-config.js';
 
 const sha256Digest = z
@@ -74,6 +84,8 @@ export const configSchema = z.object({
   AUTH_BEARER_SSO_JWKS_COOLDOWN: env.duration('30s'),
   /** The built-in OpenID Provider at PUBLIC_URL/oidc (src/idp/idp-config.ts). */
   ...idpEnv,
+  /** The CLI login, mgmt.v1alpha1.AuthService (src/cli/cli-config.ts). */
+  ...cliEnv,
 });
 
 export type Config = z.infer<typeof configSchema> & { providers: ProviderConfig[] };
@@ -82,7 +94,17 @@ export type ResourceClient = z.infer<typeof resourceClient>;
 
 /** The schema's variables and the providers' (AUTH_<NAME>_*), every problem listed at once. */
 export function loadConfig(e: Env): Config {
-  return loadConfigWithProviders(configSchema, e, 'sso');
+  let config: Config | undefined;
+  const problems: string[] = [];
+  try {
+    config = loadConfigWithProviders(configSchema, e, 'sso');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  problems.push(...cliProviderProblems(e), ...replacedCliVariableProblems(e));
+  if (!config || problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 /** The longest any token signed by this service can live: keys and revocations are kept this long. */

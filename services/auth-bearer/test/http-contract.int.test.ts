@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '../src/config.js';
 import { postJson, principal, startAuthBearer, startBackends, type Backends, type HttpResult, type Running } from './harness.js';
 
@@ -188,6 +189,30 @@ describe('auth-bearer HTTP contract: discovery, caching, client address (real Re
 
     it('keeps the socket peer without X-Forwarded-For', async () => {
       expect(await ipAfterRefresh(app, {})).toBe('127.0.0.1');
+    });
+  });
+
+  describe('the session ip of a gRPC OpenSession that names none (the shared gRPC client-address rule)', () => {
+    const ipOfOpened = async (r: Running, forwardedFor?: string) => {
+      const user = `u-${randomUUID()}`;
+      r.users.add({ id: user });
+      const metadata = new Metadata();
+      if (forwardedFor) metadata.set('x-forwarded-for', forwardedFor);
+      await r.grpc.OpenSession({ principal: principal(user), client_id: 'web', amr: ['pwd'], user_agent: 'grpc' }, { metadata });
+      const [s] = (await r.grpc.ListSessions({ user_id: user })).sessions;
+      return s!.ip;
+    };
+
+    it('takes x-forwarded-for from a trusted peer, the address the proxy appended', async () => {
+      expect(await ipOfOpened(app, '198.51.100.66, 203.0.113.7')).toBe('203.0.113.7');
+    });
+
+    it('ignores x-forwarded-for from a peer that is not trusted: a caller cannot choose its recorded address', async () => {
+      expect(await ipOfOpened(strict, '203.0.113.7')).toBe('127.0.0.1');
+    });
+
+    it('keeps the peer without x-forwarded-for', async () => {
+      expect(await ipOfOpened(app)).toBe('127.0.0.1');
     });
   });
 });

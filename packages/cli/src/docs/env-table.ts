@@ -101,6 +101,7 @@ const SOURCES = [
   'services/proxy/src/config.ts',
   'services/auth-bearer/src/config.ts',
   'services/auth-bearer/src/idp/idp-config.ts',
+  'services/auth-bearer/src/cli/cli-config.ts',
   'services/auth-basic/src/config.ts',
   'services/auth-app/src/config.ts',
   'services/auth-apikey/src/config.ts',

@@ -1,6 +1,7 @@
 import type { TokenServiceClient, TokenServiceHandlers } from '../gen/gatehouse/v1/TokenService.js';
 import type { UserServiceClient, UserServiceHandlers } from '../gen/gatehouse/v1/UserService.js';
 import type { AppTokenServiceClient, AppTokenServiceHandlers } from '../gen/gatehouse/v1/AppTokenService.js';
+import type { AuthServiceClient as MgmtAuthServiceClient, AuthServiceHandlers } from '../gen/mgmt/v1alpha1/AuthService.js';
 import type { ApiKeyServiceClient, ApiKeyServiceHandlers } from '../gen/apikeys/ApiKeyService.js';
 import { createGrpcClient, type AsyncClient, type GrpcClientOptions } from './client.js';
 import { loadProtos } from './proto.js';
@@ -46,6 +47,16 @@ export function createAppTokenClient(address: string, opts: GrpcClientOptions = 
 export function createApiKeyClient(address: string, opts: GrpcClientOptions = {}): ApiKeyClient {
   return createGrpcClient<ApiKeyServiceClient, ApiKeyServiceHandlers>(loadProtos().apikeys.ApiKeyService, address, {
     idempotent: ['GetAPIKey', 'ListAPIKeys'],
+    ...opts,
+  });
+}
+
+export type AuthServiceClient = AsyncClient<MgmtAuthServiceClient, AuthServiceHandlers> & { close(): void };
+
+/** mgmt.v1alpha1.AuthService (seed 000, the CLI login; auth-bearer, public through the proxy's gRPC entry). */
+export function createAuthServiceClient(address: string, opts: GrpcClientOptions = {}): AuthServiceClient {
+  return createGrpcClient<MgmtAuthServiceClient, AuthServiceHandlers>(loadProtos().mgmt.v1alpha1.AuthService, address, {
+    idempotent: ['GetAuthStatus', 'GetCliIssuer', 'CheckToken'],
     ...opts,
   });
 }

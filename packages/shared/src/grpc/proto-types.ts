@@ -12,6 +12,8 @@ export type { TokenServiceHandlers } from '../gen/gatehouse/v1/TokenService.js';
 export type { UserServiceHandlers } from '../gen/gatehouse/v1/UserService.js';
 export type { AppTokenServiceHandlers } from '../gen/gatehouse/v1/AppTokenService.js';
 export type { LoginServiceHandlers } from '../gen/login/v1/LoginService.js';
+export type { AuthServiceHandlers } from '../gen/mgmt/v1alpha1/AuthService.js';
+export type { AccessToken, AccessToken__Output } from '../gen/mgmt/v1alpha1/AccessToken.js';
 export type { ApiKeyServiceHandlers } from '../gen/apikeys/ApiKeyService.js';
 export type { APIKey, APIKey__Output } from '../gen/apikeys/APIKey.js';
 export type { KeyStatus__Output } from '../gen/apikeys/KeyStatus.js';

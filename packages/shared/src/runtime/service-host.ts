@@ -68,6 +68,7 @@ export class ServiceHost {
   /** Every gRPC contract, for `grpc.add(host.protos.….service, handlers)`. */
   readonly protos = loadProtos();
   readonly verifyIdentity: ServiceHostOptions['verifyIdentity'];
+  private listeners: ServiceListeners | undefined;
 
   constructor(private readonly o: ServiceHostOptions) {
     this.tls = o.tls;
@@ -96,6 +97,11 @@ export class ServiceHost {
     });
   }
 
+  /** The bound ports while started (a service that calls its own listener: auth-bearer's CLI login reaches its built-in IdP). */
+  get ports(): ServiceListeners['ports'] | undefined {
+    return this.listeners?.ports;
+  }
+
   /** Closes the HTTP app's routes and returns the service's start and stop. Call once, after every route. */
   app(s: HostedServiceOptions): ServiceApp {
     const { logger } = this.o;
@@ -105,12 +111,11 @@ export class ServiceHost {
     for (const { paths, handler } of s.errorHandlers ?? []) this.http.use(paths, handler);
     this.http.use(errorMiddleware(logger));
 
-    let listeners: ServiceListeners | undefined;
     let subs: Subscription[] = [];
     return {
       start: async () => {
         subs = (await s.beforeListen?.()) ?? [];
-        listeners = await startServiceListeners({
+        this.listeners = await startServiceListeners({
           name: this.o.name,
           logger,
           metrics: this.metrics,
@@ -122,12 +127,13 @@ export class ServiceHost {
           checks: [storeCheck(s.store), busCheck(s.bus), ...(s.checks ?? [])],
           ...(s.logFields ? { logFields: s.logFields } : {}),
         });
-        return listeners.ports;
+        return this.listeners.ports;
       },
       stop: async () => {
         for (const sub of subs) sub.unsubscribe();
         subs = [];
-        await listeners?.close();
+        await this.listeners?.close();
+        this.listeners = undefined;
         await s.afterClose?.();
       },
     };

@@ -17,6 +17,20 @@ export function directoryUserOf(u: DirectoryUser): DirectoryUser {
   return { id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups, status: u.status };
 }
 
+/** The account fields every principal and session carries, as the gRPC messages spell them. */
+export interface AccountClaims {
+  user_id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  groups: string[];
+}
+
+/** A user's account fields for a principal or a session: one mapping for every service that makes one. */
+export function accountClaims(u: Pick<DirectoryUser, 'id' | 'email' | 'name' | 'roles' | 'groups'>): AccountClaims {
+  return { user_id: u.id, email: u.email, name: u.name, roles: u.roles, groups: u.groups };
+}
+
 export type UserKey = { id: string } | { email: string };
 
 /**

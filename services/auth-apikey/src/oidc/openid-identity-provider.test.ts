@@ -1,39 +1,6 @@
-import { createServer } from 'node:http';
 import { AuthorizationResponseError, ResponseBodyError } from 'openid-client';
 import { IdpError } from '../domain/ports.js';
-import { backChannelFetch, toIdpError } from './openid-identity-provider.js';
-
-describe('backChannelFetch (AUTH_APIKEY_OIDC_INTERNAL_URL)', () => {
-  it('sends requests under the issuer to the internal URL, path and query kept, and nothing else', async () => {
-    const seen: string[] = [];
-    const server = createServer((req, res) => {
-      seen.push(req.url ?? '');
-      res.end('{}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const f = backChannelFetch('https://gatehouse.example/oidc', `http://127.0.0.1:${port}/internal/oidc/`);
-      await (
-        await f('https://gatehouse.example/oidc/.well-known/openid-configuration', {
-          body: undefined,
-          headers: {},
-          method: 'GET',
-          redirect: 'manual',
-        } as never)
-      ).text();
-      await (
-        await f('https://gatehouse.example/oidc/token?x=1', { body: undefined, headers: {}, method: 'GET', redirect: 'manual' } as never)
-      ).text();
-      await expect(
-        f('https://gatehouse.example/oidcx/token', { body: undefined, headers: {}, method: 'GET', redirect: 'manual' } as never),
-      ).rejects.toThrow();
-      expect(seen).toEqual(['/internal/oidc/.well-known/openid-configuration', '/internal/oidc/token?x=1']);
-    } finally {
-      server.close();
-    }
-  });
-});
+import { toIdpError } from './openid-identity-provider.js';
 
 describe('toIdpError', () => {
   it('tells a dead grant, a refusal and an outage apart', () => {

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { discoverClient } from '@gatehouse/shared';
+import { backChannelFetch, discoverClient } from '@gatehouse/shared';
 import { IdpError, type IdentityProvider, type IdpTokens } from '../domain/ports.js';
 
 export interface OpenIdProviderOptions {
@@ -22,13 +22,6 @@ export interface OpenIdProviderOptions {
   internalUrl?: string | undefined;
 }
 
-/** Requests under `issuer` go to the same path under `internal`. */
-export function backChannelFetch(issuer: string, internal: string): client.CustomFetch {
-  const from = issuer.replace(/\/+$/, '');
-  const to = internal.replace(/\/+$/, '');
-  return (url, options) => fetch(url === from || url.startsWith(`${from}/`) ? `${to}${url.slice(from.length)}` : url, options);
-}
-
 /**
  * The IdP through openid-client 6: discovery (cached once it succeeded), the authorization URL with
  * PKCE S256, state, nonce and `prompt=consent` (oidc-provider issues a refresh token for
@@ -45,7 +38,8 @@ export class OpenIdIdentityProvider implements IdentityProvider {
     // client_secret_basic: APIKEY_CLIENT_AUTH_METHOD, what the built-in IdP registers gatehouse-apikey with.
     this.config ??= discoverClient(this.o.issuer, this.o.clientId, client.ClientSecretBasic(this.o.clientSecret), {
       timeoutMs: this.o.timeoutMs,
-      fetch: this.o.internalUrl ? backChannelFetch(this.o.issuer, this.o.internalUrl) : undefined,
+      // Any IdP: its keys or userinfo may live on another host, which is asked as discovery names it.
+      fetch: this.o.internalUrl ? backChannelFetch(this.o.issuer, this.o.internalUrl, 'pass') : undefined,
     }).catch((err: unknown) => {
       this.config = undefined; // asked again next time
       throw toIdpError(err);

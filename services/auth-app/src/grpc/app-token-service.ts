@@ -1,4 +1,11 @@
-import { GatehouseError, type AppTokenInfo, type AppTokenServiceHandlers, type AsyncHandlers, type UserKey } from '@gatehouse/shared';
+import {
+  GatehouseError,
+  accountClaims,
+  type AppTokenInfo,
+  type AppTokenServiceHandlers,
+  type AsyncHandlers,
+  type UserKey,
+} from '@gatehouse/shared';
 import type { AppTokens } from '../domain/app-tokens.js';
 import { LABEL_CLI, LABEL_IMPERSONATION } from '../domain/label.js';
 import type { AppTokenRecord } from '../domain/ports.js';
@@ -49,11 +56,7 @@ export function appTokenServiceHandlers(tokens: AppTokens): AsyncHandlers<AppTok
     Authenticate: async (req) => {
       const { user, record } = await tokens.authenticate(req.username, req.token);
       return {
-        user_id: user.id,
-        email: user.email,
-        name: user.name,
-        roles: user.roles,
-        groups: user.groups,
+        ...accountClaims(user),
         amr: ['app'],
         auth_method: 'app',
         scopes: record.scopes,

@@ -1,11 +1,12 @@
 import { GatehouseError } from '@gatehouse/shared';
+import { accountClaims } from '@gatehouse/shared/users';
 import type { UserRecord } from '../domain/user.js';
 import type { IssuedSession, PrincipalInput, SessionIssuer } from '../sessions/session-issuer.js';
 import type { PasswordAttempt, PasswordAuthenticator } from './password-authenticator.js';
 import { stall } from './stall.js';
 
 export function principalOf(user: UserRecord, amr: string[], authMethod: string): PrincipalInput {
-  return { user_id: user.id, email: user.email, name: user.name, roles: user.roles, groups: user.groups, amr, auth_method: authMethod };
+  return { ...accountClaims(user), amr, auth_method: authMethod };
 }
 
 /**

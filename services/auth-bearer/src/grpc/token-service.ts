@@ -1,10 +1,11 @@
 import {
   GatehouseError,
-  grpcPeerAddress,
+  grpcClientAddress,
   type AsyncHandlers,
   type SessionInfo,
   type TokenServiceHandlers,
   type TokenSet__Output,
+  type TrustedPeers,
 } from '@gatehouse/shared';
 import type { SessionRecord } from '../domain/ports.js';
 import type { SessionService } from '../domain/sessions.js';
@@ -40,8 +41,15 @@ function tokenSetMessage(t: TokenSet): TokenSet__Output {
   };
 }
 
-/** gatehouse.v1.TokenService: maps messages to the authority and back (the proto is the contract). */
-export function tokenServiceHandlers(deps: { authority: TokenAuthority; sessions: SessionService }): AsyncHandlers<TokenServiceHandlers> {
+/**
+ * gatehouse.v1.TokenService: maps messages to the authority and back (the proto is the contract).
+ * `trustedPeers` (AUTH_BEARER_TRUST_PROXY): whose x-forwarded-for names the caller's address.
+ */
+export function tokenServiceHandlers(deps: {
+  authority: TokenAuthority;
+  sessions: SessionService;
+  trustedPeers: TrustedPeers;
+}): AsyncHandlers<TokenServiceHandlers> {
   const { authority, sessions } = deps;
 
   const findSession = async (req: { session_id?: string; refresh_token?: string }): Promise<SessionRecord | null> => {
@@ -62,8 +70,8 @@ export function tokenServiceHandlers(deps: { authority: TokenAuthority; sessions
         client_id: req.client_id || p?.client_id || 'gatehouse',
         amr: req.amr.length ? req.amr : (p?.amr ?? []),
         scopes: req.scopes.length ? req.scopes : (p?.scopes ?? []),
-        // The caller (auth-basic) passes the end user's address; its own is only a fallback.
-        ip: req.ip || grpcPeerAddress(ctx.peer),
+        // The caller (auth-basic) passes the end user's address; else the shared client-address rule.
+        ip: req.ip || grpcClientAddress(ctx, deps.trustedPeers),
         user_agent: req.user_agent,
       });
       return tokenSetMessage(set);

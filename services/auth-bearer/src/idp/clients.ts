@@ -6,7 +6,11 @@ export interface ClientsInput {
   GATEHOUSE_SECRET: string;
   PUBLIC_URL: string;
   AUTH_OIDC_CLI_CLIENT_SECRET?: string | undefined;
-  AUTH_OIDC_CLI_REDIRECT_URIS: string[];
+  /**
+   * The CLI login's redirects besides loopback (AuthService checks them; gatehouse-cli, whose secret
+   * only AuthService holds, must accept them too): one list for both.
+   */
+  AUTH_CLI_REDIRECT_ALLOW_LIST: string[];
   AUTH_OIDC_APIKEY_CLIENT_SECRET?: string | undefined;
   AUTH_OIDC_CLIENTS: FileClient[];
 }
@@ -29,7 +33,7 @@ export function idpClients(c: ClientsInput): ClientMetadata[] {
       client_secret: c.AUTH_OIDC_CLI_CLIENT_SECRET ?? builtinClientSecret(c.GATEHOUSE_SECRET, CLI_CLIENT_ID),
       client_name: 'Gatehouse CLI',
       application_type: 'native',
-      redirect_uris: [...CLI_LOOPBACK, ...c.AUTH_OIDC_CLI_REDIRECT_URIS],
+      redirect_uris: [...new Set([...CLI_LOOPBACK, ...c.AUTH_CLI_REDIRECT_ALLOW_LIST])],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',

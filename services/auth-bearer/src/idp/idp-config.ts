@@ -9,8 +9,6 @@ export const idpEnv = {
   AUTH_OIDC_CLIENTS: fileClientsSchema,
   /** gatehouse-cli's secret; unset: derived from GATEHOUSE_SECRET. Only auth-bearer needs it. */
   AUTH_OIDC_CLI_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** Exact redirect URIs gatehouse-cli may use besides loopback http://127.0.0.1|[::1]:<any port>/api/auth/callback. */
-  AUTH_OIDC_CLI_REDIRECT_URIS: env.list(''),
   /** gatehouse-apikey's secret; unset: derived from GATEHOUSE_SECRET. auth-apikey reads the same variable. */
   ...builtinApikeyClientEnv,
   /** Lifetime of an authorization code. */

@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import { errors } from './oidc-provider.js';
-import { GatehouseError, isGatehouseError, requestClientAddress } from '@gatehouse/shared';
+import { GatehouseError, accountClaims, isGatehouseError, requestClientAddress } from '@gatehouse/shared';
 import type { GrantSessions } from './grant-sessions.js';
 import { consentPage, errorPage, formTargetOf, loginPage, type Page } from './pages.js';
 import type { IdpDeps } from './ports.js';
@@ -135,11 +135,7 @@ export function interactionRoutes(o: {
         if (!user || user.status !== 'active') throw new GatehouseError('UNAUTHENTICATED', { detail: 'user is not active' });
         const amr = (d.lastSubmission?.login as { amr?: string[] } | undefined)?.amr ?? (d.session as { amr?: string[] } | undefined)?.amr;
         await grants.open(grantId, {
-          user_id: user.id,
-          email: user.email,
-          name: user.name,
-          roles: user.roles,
-          groups: user.groups,
+          ...accountClaims(user),
           client_id: clientId,
           amr: amr && amr.length > 0 ? amr : ['pwd'],
           scopes: (typeof d.params.scope === 'string' ? d.params.scope : '').split(' ').filter(Boolean),

@@ -6,13 +6,16 @@ export interface ProviderClientOptions {
   timeoutMs: number;
   /** After a failed discovery, further logins fail fast for this long before it is tried again. */
   retryAfterMs: number;
-  /** Tests only; production keeps the global fetch. */
+  /** How requests reach the IdPs (tests; the built-in IdP, which auth-bearer reaches on its own listener). Default: the global fetch. */
   fetch?: typeof fetch;
+  /** Send client secrets in the body (the built-in IdP registers its first-party clients with client_secret_post). */
+  secretPost?: boolean;
 }
 
 /** RFC 6749 §2.3.1: client_secret_basic unless the IdP says it supports only client_secret_post. */
-function clientAuth(p: ProviderConfig, meta: oidc.ServerMetadata): oidc.ClientAuth {
+function clientAuth(p: ProviderConfig, meta: oidc.ServerMetadata, secretPost: boolean): oidc.ClientAuth {
   if (!p.clientSecret) return oidc.None();
+  if (secretPost) return oidc.ClientSecretPost(p.clientSecret);
   const methods = meta.token_endpoint_auth_methods_supported;
   return methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')
     ? oidc.ClientSecretPost(p.clientSecret)
@@ -63,7 +66,12 @@ export class ProviderClients {
             ...this.fetchOpt(),
           })
         : { issuer: new URL(p.authorizeUrl!).origin, authorization_endpoint: p.authorizeUrl!, token_endpoint: p.accessUrl! };
-    const config = new oidc.Configuration(meta, p.clientId!, p.clientSecret ? { client_secret: p.clientSecret } : {}, clientAuth(p, meta));
+    const config = new oidc.Configuration(
+      meta,
+      p.clientId!,
+      p.clientSecret ? { client_secret: p.clientSecret } : {},
+      clientAuth(p, meta, this.opts.secretPost === true),
+    );
     if (p.allowInsecureRequests) oidc.allowInsecureRequests(config);
     config.timeout = Math.max(1, Math.ceil(this.opts.timeoutMs / 1000));
     if (this.opts.fetch) config[oidc.customFetch] = this.opts.fetch;

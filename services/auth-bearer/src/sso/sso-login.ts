@@ -1,21 +1,17 @@
 import * as oidc from 'openid-client';
 import {
   GatehouseError,
-  encrypt,
-  deriveKey,
   isGatehouseError,
   loginRedirectTarget,
   sha256,
   type Clock,
-  type IdentityDirectory,
   type KeyValueStore,
   type Logger,
   type ProviderConfig,
 } from '@gatehouse/shared';
-import type { TokenAuthority, TokenSet } from '../domain/token-authority.js';
+import type { TokenSet } from '../domain/token-authority.js';
 import type { ProviderClients } from './provider-clients.js';
-import { providerIdentity } from './sso-claims.js';
-import type { SsoSessionIndex } from './sso-session-index.js';
+import type { ProviderSignIn } from './provider-sign-in.js';
 import type { SsoStateSealer } from './sso-state.js';
 
 export interface SsoLoginOptions {
@@ -56,7 +52,7 @@ export class SsoLoginError extends Error {
 }
 
 /** openid-client's refusals (state, iss, nonce, PKCE, invalid_grant, IdP error responses) vs. an IdP that cannot answer. */
-function fromClientError(err: unknown, provider: string): GatehouseError {
+export function fromClientError(err: unknown, provider: string): GatehouseError {
   if (isGatehouseError(err)) return err;
   const e = err as { name?: string; code?: string; error?: string; message?: string; cause?: unknown };
   const unreachable = e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT';
@@ -74,25 +70,20 @@ function fromClientError(err: unknown, provider: string): GatehouseError {
  */
 export class SsoLogin {
   private readonly providers: Map<string, ProviderConfig>;
-  private readonly refreshKey: Buffer;
 
   constructor(
     private readonly deps: {
       providers: readonly ProviderConfig[];
       clients: ProviderClients;
       sealer: SsoStateSealer;
-      identities: IdentityDirectory;
-      authority: TokenAuthority;
-      index: SsoSessionIndex;
+      signIn: ProviderSignIn;
       store: KeyValueStore;
       clock: Clock;
       logger: Logger;
-      secret: string;
       opts: SsoLoginOptions;
     },
   ) {
     this.providers = new Map(deps.providers.map((p) => [p.name, p]));
-    this.refreshKey = deriveKey(deps.secret, 'sso-refresh-token');
   }
 
   provider(name: string): ProviderConfig {
@@ -160,41 +151,16 @@ export class SsoLogin {
         .catch((err: unknown) => {
           throw fromClientError(err, p.name);
         });
-      const who = await providerIdentity(config, p, tokens).catch((err: unknown) => {
-        throw fromClientError(err, p.name);
-      });
-      const user = await this.deps.identities.signIn(who.claims);
-      if (user.status !== 'active') throw new GatehouseError('USER_SUSPENDED', { detail: `user ${user.id} is ${user.status}` });
-      const set = await this.deps.authority.openSession({
-        user_id: user.id,
-        email: user.email,
-        name: user.name,
-        roles: user.roles,
-        groups: user.groups,
-        client_id: 'gatehouse',
-        amr: [p.driver === 'openid' ? 'oidc' : 'oauth'],
-        scopes: [],
-        ip: req.ip ?? '',
-        user_agent: req.userAgent ?? '',
-        external: {
-          provider: p.name,
-          ...(who.sub ? { sub: who.sub } : {}),
-          ...(who.sid ? { sid: who.sid } : {}),
-          ...(tokens.refresh_token ? { refresh_token_sealed: this.sealRefreshToken(p.name, tokens.refresh_token) } : {}),
-        },
-      });
-      await this.deps.index.add(p.name, set.session_id, { sub: who.sub, sid: who.sid });
-      this.deps.logger.info({ provider: p.name, user_id: user.id, sid: set.session_id }, 'SSO login');
+      const set = await this.deps.signIn
+        .open(p, config, tokens, { client_id: 'gatehouse', scopes: [], ip: req.ip ?? '', user_agent: req.userAgent ?? '' })
+        .catch((err: unknown) => {
+          throw fromClientError(err, p.name);
+        });
       return { tokens: set, mode: p.mode, redirect };
     } catch (err) {
       const ge = fromClientError(err, providerName);
       this.deps.logger.info({ provider: providerName, code: ge.code, why: ge.detail }, 'SSO login refused');
       throw new SsoLoginError(ge, redirect);
     }
-  }
-
-  /** The provider's refresh token at rest: AES-256-GCM, bound to the provider. */
-  private sealRefreshToken(provider: string, token: string): string {
-    return encrypt(this.refreshKey, token, `sso-refresh:${provider}`);
   }
 }
