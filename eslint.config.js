@@ -43,7 +43,8 @@ export default tseslint.config(
   {
     // Tests reference methods unbound on purpose (expect(obj.method), jest.fn wiring), and they
     // read response bodies as untyped JSON and assert on their shape: the assertions are the types.
-    files: ['**/*.test.ts', '**/*.contract.ts', '**/test/**/*.ts'],
+    // packages/reliability is test tooling only (fault, timing and soak drivers): the same rules.
+    files: ['**/*.test.ts', '**/*.contract.ts', '**/test/**/*.ts', 'packages/reliability/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -5,11 +5,17 @@ import type { RunningRuntime } from './runtime/all-in-one.js';
 // The only file with side effects: argv/env in, signals and exit codes out.
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
-/** SIGTERM/SIGINT drain the all-in-one runtime, then exit 0 (1 if draining failed or hung). */
+/**
+ * SIGTERM/SIGINT drain the all-in-one runtime, then exit 0 (1 if draining failed or hung); a second
+ * signal while draining exits 1 at once.
+ */
 function drainOnSignals(runtime: RunningRuntime): void {
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without draining\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stderr.write(`${signal}: draining...\n`);
     const force = setTimeout(() => process.exit(1), 15_000);

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   FAILED_VALIDATION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Validation failed.' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Payload too large.' },
   HEADERS_TOO_LARGE: { http: 431, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Request header fields too large.' },
+  /** The client took longer than the server allows to send its headers or its request. */
+  REQUEST_TIMEOUT: { http: 408, grpc: GrpcStatus.DEADLINE_EXCEEDED, message: 'Request timeout.' },
   REQUESTS_EXCEEDED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Too many requests.' },
   SERVICE_UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, message: 'Service unavailable.' },
   BAD_GATEWAY: { http: 502, grpc: GrpcStatus.UNAVAILABLE, message: 'Bad gateway.' },

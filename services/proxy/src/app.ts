@@ -1,5 +1,6 @@
-import { fetch as undiciFetch } from 'undici';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { fetch as undiciFetch } from 'undici';
 import {
   builtinIdpIssuer,
   grpcPeerCheck,
@@ -71,11 +72,16 @@ export interface ProxyOverrides {
 /** Answers malformed, oversized or slow requests from node's parser with the shared JSON shape. */
 function onClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
   if (!socket.writable) return void socket.destroy();
-  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'INVALID_REQUEST';
-  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code === 'HEADERS_TOO_LARGE' ? 431 : 400;
-  const body = JSON.stringify(errorBody(new GatehouseError(code)));
+  const code =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'HEADERS_TOO_LARGE'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'REQUEST_TIMEOUT'
+        : 'INVALID_REQUEST';
+  const error = new GatehouseError(code);
+  const body = JSON.stringify(errorBody(error));
   socket.end(
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${error.httpStatus} ${STATUS_CODES[error.httpStatus]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 

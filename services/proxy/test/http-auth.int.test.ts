@@ -1,5 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
 import { createIdentityVerifier, RemoteKeySource } from '@gatehouse/shared';
+import { errorCode } from '@gatehouse/shared/testing';
 import {
   mintToken,
   startAuthBackends,
@@ -238,13 +239,15 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect((await get(proxy, '/api/echo', { cookie: 'gatehouse_session_token=stolen' })).status).toBe(401);
   });
 
-  it('keeps an upstream 429 as 429 and maps upstream failures to 502 and 504', async () => {
+  it('keeps an upstream 429 as 429, answers 503 + Retry-After for an upstream that refuses connections and 504 for a slow one', async () => {
     const token = await mintToken(jwks.key);
     const limited = await get(proxy, '/api/limited', { authorization: `Bearer ${token}` });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('7');
     const dead = await get(proxy, '/dead/x', { authorization: `Bearer ${token}` });
-    expect(dead.status).toBe(502);
+    expect(dead.status).toBe(503);
+    expect(dead.headers.get('retry-after')).toBe('1');
+    expect(await errorCode(dead)).toBe('SERVICE_UNAVAILABLE');
     const started = Date.now();
     const slow = await get(proxy, '/fast/slow', { authorization: `Bearer ${token}` });
     expect(slow.status).toBe(504);

@@ -29,11 +29,11 @@ export class MemoryBus implements EventBus {
     return { unsubscribe: () => this.subs.delete(sub) };
   }
 
-  onReconnect(): () => void {
+  onReconnect(_handler: () => void): () => void {
     return () => undefined;
   }
 
-  onDisconnect(): () => void {
+  onDisconnect(_handler: () => void): () => void {
     return () => undefined;
   }
 

@@ -1,5 +1,6 @@
 import { compactVerify, type CryptoKey, type JWSHeaderParameters } from 'jose';
 import { GatehouseError } from '../errors.js';
+import { duplicateMember } from './duplicate-members.js';
 import type { KeySource } from './key-source.js';
 
 /** Every JWS algorithm the signature layer knows. HMAC and `none` are deliberately absent. */
@@ -58,7 +59,7 @@ function strictBase64url(segment: string, what: string): Buffer {
  * The signature layer of every Gatehouse token check: compact serialization only, size checked
  * before decoding, strict base64url, a JSON-object header whose `alg` is one of the pinned
  * algorithms, no `crit` extensions, no key-reference headers, and a key looked up by (kid, alg) in
- * a configured key source. Claims are not looked at here (see createAccessTokenVerifier).
+ * a configured key source; a header naming a member twice is refused (duplicateMember). Claims are not looked at here (see createAccessTokenVerifier).
  */
 export async function verifyJws(token: string, opts: VerifyJwsOptions): Promise<VerifiedJws> {
   const maxBytes = opts.maxBytes ?? 8192;
@@ -75,12 +76,15 @@ export async function verifyJws(token: string, opts: VerifyJwsOptions): Promise<
   strictBase64url(p, 'payload');
   strictBase64url(s, 'signature');
 
+  const headerText = headerBytes.toString('utf8');
   let header: unknown;
   try {
-    header = JSON.parse(headerBytes.toString('utf8'));
+    header = JSON.parse(headerText);
   } catch {
     throw invalid('header is not JSON');
   }
+  const twice = duplicateMember(headerText);
+  if (twice !== undefined) throw invalid(`header member ${twice} appears twice`);
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid('header is not a JSON object');
   const hdr = header as JWSHeaderParameters & Record<string, unknown>;
   if (typeof hdr.alg !== 'string' || !allowed.has(hdr.alg)) throw invalid(`algorithm ${String(hdr.alg)} is not allowed`);

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, SignJWT, type JWTPayload } from 'jose';
+import { CompactSign, exportJWK, exportSPKI, SignJWT, type JWTPayload } from 'jose';
 import { GatehouseError } from '../errors.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { testKeyPair } from '../testing/keys.js';
@@ -199,6 +199,32 @@ describe('createAccessTokenVerifier: attack battery', () => {
     ]) {
       await rejects(bad);
     }
+  });
+
+  it('rejects a validly signed token whose claims name sub twice (first-wins and last-wins parsers disagree)', async () => {
+    const payload = JSON.stringify(claims({ sub: 'ada' })).replace(/^\{/, '{"sub":"root",');
+    const token = await new CompactSign(Buffer.from(payload))
+      .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt' })
+      .sign(es.privateKey);
+    expect((await rejects(token)).detail).toBe('claim sub appears twice');
+    // The same name spelled with a JSON escape, and a duplicate inside a nested object.
+    const escaped = JSON.stringify(claims()).replace(/^\{/, '{"s\\u0075b":"root",');
+    const t2 = await new CompactSign(Buffer.from(escaped))
+      .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt' })
+      .sign(es.privateKey);
+    expect((await rejects(t2)).detail).toBe('claim sub appears twice');
+    const nested = JSON.stringify(claims()).replace(/\}$/, ',"act":{"sub":"a","sub":"b"}}');
+    const t3 = await new CompactSign(Buffer.from(nested))
+      .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: 'at+jwt' })
+      .sign(es.privateKey);
+    expect((await rejects(t3)).detail).toBe('claim sub appears twice');
+  });
+
+  it('rejects a header naming alg twice, before any key is looked up', async () => {
+    const good = await sign(claims());
+    const [, p, s] = good.split('.') as [string, string, string];
+    const header = `{"alg":"none","alg":"ES256","kid":"${es.kid}","typ":"at+jwt"}`;
+    expect((await rejects(`${b64(header)}.${p}.${s}`)).detail).toBe('header member alg appears twice');
   });
 
   it('rejects crit extensions and a non-JSON payload', async () => {

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { GatehouseError } from '../errors.js';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims.js';
+import { duplicateMember } from './duplicate-members.js';
 import { ASYMMETRIC_JWS_ALGORITHMS, verifyJws } from './jws.js';
 import type { KeySource } from './key-source.js';
 
@@ -40,7 +41,7 @@ const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Numb
 /**
  * The one access-token verifier (auth-bearer and the proxy both use it). Signature layer: see
  * verifyJws (size before decoding, pinned algorithms, strict encoding, key-reference headers
- * refused, kid only a lookup key). Claims: typ at+jwt, iss and aud exact, exp/iat/sub/jti/client_id
+ * refused, kid only a lookup key). Claims: no member named twice, typ at+jwt, iss and aud exact, exp/iat/sub/jti/client_id
  * present, exp and nbf with bounded skew, iat not in the future.
  * Expired tokens give TOKEN_EXPIRED, everything else INVALID_TOKEN.
  */
@@ -60,12 +61,16 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
     const typOk = header.typ === undefined ? opts.typOptional === true : typs.some((t) => sameMediaType(header.typ, t));
     if (!typOk) throw invalid(`typ ${String(header.typ)} is not ${typs.join(' or ')}`);
 
+    const text = Buffer.from(payload).toString('utf8');
     let claims: unknown;
     try {
-      claims = JSON.parse(Buffer.from(payload).toString('utf8'));
+      claims = JSON.parse(text);
     } catch {
       throw invalid('payload is not JSON');
     }
+    // Signed by a trusted key is not enough: `{"sub":"ada","sub":"root"}` reads as two users.
+    const twice = duplicateMember(text);
+    if (twice !== undefined) throw invalid(`claim ${twice} appears twice`);
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw invalid('payload is not a JSON object');
     const c = claims as Record<string, unknown>;
 

@@ -20,7 +20,8 @@ export interface RunnableService<
 
 /**
  * The body of every service's main.ts: config from the environment, Redis and NATS (required when
- * a service runs alone), start, then drain on SIGTERM/SIGINT and exit 0 (1 if draining failed).
+ * a service runs alone), start, then drain on SIGTERM/SIGINT and exit 0 (1 if draining failed);
+ * a second signal during the drain exits 1 at once.
  */
 export async function runService<
   C extends {
@@ -51,7 +52,12 @@ export async function runService<
   };
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    // An operator who signals again does not want to wait for the drain (Kubernetes never does;
+    // a person at a terminal pressing Ctrl-C twice does): exit at once, in-flight requests cut.
+    if (stopping) {
+      logger.warn({ signal }, 'second signal while draining: exiting now');
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'draining');
     stop().then(

@@ -17,3 +17,4 @@ export * from './captured-logger.js';
 export * from './harness-options.js';
 export * from './oidc-provider.js';
 export * from './browser.js';
+export * from './fuzz.js';

@@ -6,8 +6,26 @@ import { Revocation } from './revocation.js';
 /** A memory bus whose connection state the test sets (NATS's disconnectedSince, by hand). */
 class SwitchableBus extends MemoryBus {
   down: number | null = null;
+  private readonly onUp = new Set<() => void>();
+  private readonly onDown = new Set<() => void>();
   override disconnectedSince(): number | null {
     return this.down;
+  }
+  override onReconnect(h: () => void): () => void {
+    this.onUp.add(h);
+    return () => this.onUp.delete(h);
+  }
+  override onDisconnect(h: () => void): () => void {
+    this.onDown.add(h);
+    return () => this.onDown.delete(h);
+  }
+  disconnect(at: number): void {
+    this.down = at;
+    for (const h of this.onDown) h();
+  }
+  reconnect(): void {
+    this.down = null;
+    for (const h of this.onUp) h();
   }
 }
 
@@ -90,6 +108,33 @@ describe('the proxy revocation state', () => {
     expect(await t.revocation.check(principal('s-9'))).toBeNull();
     t.clock.advance(1);
     expect(await t.revocation.check(principal('s-9'))).toBe('session revoked');
+    t.revocation.stop();
+  });
+
+  it('keeps asking the store after the bus reconnects until the reload has finished (no window that misses the outage revocations)', async () => {
+    const t = setup();
+    await t.revocation.start();
+    t.bus.disconnect(t.clock.now());
+    await t.store.zAdd(REVOCATION_KEYS.sessions, 's-7', t.clock.now() + 60_000);
+    t.clock.advance(6_000);
+    // The reload after the reconnect (its first store read) waits; meanwhile the set still lacks s-7.
+    let release!: () => void;
+    const read = t.store.zRangeByScore.bind(t.store);
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    t.store.zRangeByScore = async (...a) => {
+      if (calls++ === 0) await held;
+      return read(...a);
+    };
+    t.bus.reconnect();
+    expect(await t.revocation.check(principal('s-7'))).toBe('session revoked');
+    t.store.zRangeByScore = read;
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    // Reloaded: the set has s-7, and the store is no longer asked per request.
+    expect(await t.revocation.check(principal('s-7'))).toBe('session revoked');
+    t.store.zRangeByScore = () => Promise.reject(new Error('store should not be asked now'));
+    expect(await t.revocation.check(principal('s-8'))).toBeNull();
     t.revocation.stop();
   });
 });

@@ -44,6 +44,13 @@ export class Revocation {
   private snapshotLoading: Promise<RevokedSet> | undefined;
   private readonly unsubs: Array<() => void> = [];
   private pruneTimer: NodeJS.Timeout | undefined;
+  /**
+   * Since when the in-memory set may lack events: the start of a bus outage, kept after the bus
+   * reconnects until the reload from the store has finished. Without it, the moments between the
+   * reconnect and the end of that reload would trust a set that misses the outage's revocations.
+   */
+  private gapSince: number | null = null;
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: RevocationOptions) {}
 
@@ -54,15 +61,16 @@ export class Revocation {
     this.unsubs.push(
       () => s1.unsubscribe(),
       () => s2.unsubscribe(),
+      this.o.bus.onDisconnect(() => {
+        this.gapSince ??= this.o.bus.disconnectedSince() ?? this.o.clock.now();
+      }),
       this.o.bus.onReconnect(() => {
         this.o.onKeysRotated();
-        const resync = () =>
-          void this.load().catch((err: unknown) => this.o.logger.error({ err }, 'revocation resync after reconnect failed'));
-        resync();
+        this.resync();
         // In a NATS cluster the new server tells the others about our subscriptions over its routes,
         // which takes a moment: an event published on another node meanwhile is dropped there, after
         // the load above read the store. A second load once the interest has spread closes that gap.
-        const again = setTimeout(resync, RESYNC_SETTLE_MS);
+        const again = setTimeout(() => this.resync(), RESYNC_SETTLE_MS);
         again.unref();
       }),
     );
@@ -92,6 +100,22 @@ export class Revocation {
   stop(): void {
     for (const u of this.unsubs.splice(0)) u();
     clearInterval(this.pruneTimer);
+    clearTimeout(this.resyncTimer);
+  }
+
+  /** Reloads after a reconnect, retried every second while the store fails; closes the gap once done. */
+  private resync(): void {
+    clearTimeout(this.resyncTimer);
+    this.load().then(
+      () => {
+        if (this.o.bus.disconnectedSince() === null) this.gapSince = null;
+      },
+      (err: unknown) => {
+        this.o.logger.error({ err }, 'revocation resync after reconnect failed; retrying');
+        this.resyncTimer = setTimeout(() => this.resync(), 1000);
+        this.resyncTimer.unref();
+      },
+    );
   }
 
   get loaded(): boolean {
@@ -113,7 +137,7 @@ export class Revocation {
     if (!this.loaded) throw new GatehouseError('SERVICE_UNAVAILABLE', { retryAfter: 1, detail: 'revocation lists not loaded yet' });
     const local = this.set.reason(p, now);
     if (local) return local;
-    const down = this.o.bus.disconnectedSince();
+    const down = this.gapSince ?? this.o.bus.disconnectedSince();
     if (down === null || now - down <= this.o.maxStalenessMs) return null;
     const snap = await this.storeSnapshot(now);
     return snap.reason(p, now);

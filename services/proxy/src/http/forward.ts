@@ -5,6 +5,7 @@ import { GatehouseError } from '@gatehouse/shared';
 import { failoverConnector } from './failover-connector.js';
 import { clientResponseHeaders } from './upstream-headers.js';
 import { sendJsonError } from './responses.js';
+import { upstreamFailure } from './upstream-failure.js';
 
 /**
  * Keep-alive connection pools (undici), one per upstream origin. An origin listed in `instances`
@@ -53,15 +54,15 @@ export interface ForwardOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   pools: UpstreamPools;
-  /** Called once with the upstream status (or 502/504/413) for metrics and logs. */
+  /** Called once with the upstream status (or 502/503/504/413) for metrics and logs. */
   done: (status: number) => void;
 }
 
 /**
  * Streams a request to the upstream and the answer back, without buffering either body
  * (backpressure both ways: the request body through pipe, the response by pausing the upstream
- * while the client socket is full). No response headers within `timeoutMs` → 504; connection
- * failure → 502; a body over `maxBodyBytes` → 413 and both sides closed.
+ * while the client socket is full). No response headers within `timeoutMs` → 504; a refused
+ * connection → 503 (upstreamFailure); other connection failures → 502; a body over `maxBodyBytes` → 413 and both sides closed.
  */
 export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: ForwardOptions): void {
   let finished = false;
@@ -98,7 +99,7 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
       finish(502);
       return;
     }
-    const e = timedOut ? new GatehouseError('GATEWAY_TIMEOUT') : new GatehouseError('BAD_GATEWAY');
+    const e = upstreamFailure(err, timedOut);
     sendJsonError(res, e);
     finish(e.httpStatus);
   };

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { GatehouseError, IDENTITY_HEADER, toGatehouseError, type Identity } from '@gatehouse/shared';
 import type { Decision } from '../auth/gatekeeper.js';
@@ -36,6 +36,15 @@ export function identityHeaders(identity: Identity | undefined, signed: string |
   });
   headerSets.set(identity, { signed, headers });
   return headers;
+}
+
+/**
+ * The identity headers first, then the client's (already stripped of anything identity-looking).
+ * Upstreams cap how many headers they read (node: 2,000 raw entries) and drop the rest silently:
+ * a client sending 1,500 filler headers must not push the proxy's identity past that cap.
+ */
+export function identityFirst(identity: Readonly<Record<string, string>>, client: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return { ...identity, ...client, ...identity };
 }
 
 /**
@@ -133,13 +142,15 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
       (ok) => {
         if (!ok) return;
         const remoteAddress = req.socket.remoteAddress ?? '';
-        const headers = upstreamRequestHeaders(req.rawHeaders, req.headers, {
-          remoteAddress,
-          trusted: ctx.trustedPeers.trusts(remoteAddress),
-          encrypted: Boolean((req.socket as TLSSocket).encrypted),
-          passAuthorization: ok.route.passAuthorization,
-        });
-        Object.assign(headers, identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader));
+        const headers = identityFirst(
+          identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
+          upstreamRequestHeaders(req.rawHeaders, req.headers, {
+            remoteAddress,
+            trusted: ctx.trustedPeers.trusts(remoteAddress),
+            encrypted: Boolean((req.socket as TLSSocket).encrypted),
+            passAuthorization: ok.route.passAuthorization,
+          }),
+        );
         forwardHttp(req, res, {
           base: ok.route.upstream,
           path: upstreamPath(ok.route.upstream, ok.path, ok.query),

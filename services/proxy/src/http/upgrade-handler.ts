@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import { errorBody, GatehouseError } from '@gatehouse/shared';
 import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { upstreamPath } from './forward.js';
-import { admit, identityHeaders } from './proxy-handler.js';
+import { upstreamFailure } from './upstream-failure.js';
+import { admit, identityFirst, identityHeaders } from './proxy-handler.js';
 import type { ProxyContext } from './proxy-context.js';
 import { upstreamRequestHeaders } from './upstream-headers.js';
 
@@ -51,16 +52,16 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         if (!ok) return;
         if (!ok.route.websocket) return refuse(new GatehouseError('METHOD_NOT_ALLOWED', { detail: 'route does not accept websockets' }));
         const base = ok.route.upstream;
-        const headers = {
-          ...upstreamRequestHeaders(req.rawHeaders, req.headers, {
+        const headers = identityFirst(
+          identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
+          upstreamRequestHeaders(req.rawHeaders, req.headers, {
             remoteAddress: req.socket.remoteAddress ?? '',
             trusted: ctx.trustedPeers.trusts(req.socket.remoteAddress ?? ''),
             encrypted: false,
             passAuthorization: ok.route.passAuthorization,
             upgrade: true,
           }),
-          ...identityHeaders(ok.decision.principal?.identity, ok.decision.identityHeader),
-        };
+        );
         const upReq = request({
           hostname: base.hostname,
           port: base.port || 80,
@@ -71,7 +72,7 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         const timer = setTimeout(() => upReq.destroy(new Error('timeout')), ok.route.timeoutMs ?? ctx.defaultTimeoutMs);
         upReq.on('error', (e) => {
           clearTimeout(timer);
-          refuse(new GatehouseError(e.message === 'timeout' ? 'GATEWAY_TIMEOUT' : 'BAD_GATEWAY'));
+          refuse(upstreamFailure(e, e.message === 'timeout'));
         });
         upReq.on('response', (res) => {
           clearTimeout(timer);

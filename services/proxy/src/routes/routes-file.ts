@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '@gatehouse/shared';
+import { ConfigError, parseDuration } from '@gatehouse/shared';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -54,33 +54,67 @@ export interface Route {
   websocket: boolean;
 }
 
+/** A route's `timeout` in ms, or a problem (parseDuration throws on anything but `30s`-style values). */
+function timeoutOf(r: { timeout?: string | undefined }, i: number, problems: string[]): number | undefined {
+  if (!r.timeout) return undefined;
+  try {
+    return parseDuration(r.timeout);
+  } catch {
+    problems.push(`routes file: route ${i}: timeout "${r.timeout}" is not a duration (e.g. 30s, 500ms)`);
+    return undefined;
+  }
+}
+
 /**
  * Parses the routes file. Upstream names resolve through `endpoints` (service base URLs from the
- * config) and the file's own `upstreams` map; a literal http(s) URL is accepted too.
+ * config) and the file's own `upstreams` map; a literal http(s) URL is accepted too. Every problem
+ * (not YAML, schema, unknown upstream, bad URL or timeout) is reported at once as a ConfigError,
+ * like the environment's: the service stops at start with the list, never with a stack trace.
  */
 export function parseRoutes(text: string, endpoints: Record<string, string>): Route[] {
-  const raw = fileSchema.safeParse(parse(text));
-  if (!raw.success) throw new Error(`routes file: ${raw.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new ConfigError([`routes file: not YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const raw = fileSchema.safeParse(doc);
+  if (!raw.success) throw new ConfigError(raw.error.issues.map((i) => `routes file: ${i.path.join('.')}: ${i.message}`));
   const names: Record<string, string> = { ...endpoints, ...raw.data.upstreams };
-  return raw.data.routes.map((r, i) => {
+  const problems: string[] = [];
+  const routes = raw.data.routes.flatMap((r, i): Route[] => {
     const target = names[r.upstream] ?? (/^https?:\/\//.test(r.upstream) ? r.upstream : undefined);
-    if (!target) throw new Error(`routes file: route ${i} names unknown upstream "${r.upstream}"`);
+    if (!target) {
+      problems.push(`routes file: route ${i} names unknown upstream "${r.upstream}"`);
+      return [];
+    }
+    let upstream: URL;
+    try {
+      upstream = new URL(target);
+    } catch {
+      problems.push(`routes file: route ${i}: upstream "${target}" is not a URL`);
+      return [];
+    }
     const path = (r.prefix ?? r.path)!;
-    return {
-      name: r.name ?? `${r.upstream}:${path}`,
-      match: r.prefix !== undefined ? 'prefix' : 'exact',
-      path: path.length > 1 ? path.replace(/\/+$/, '') : path,
-      methods: r.methods ? new Set<string>(r.methods) : null,
-      upstream: new URL(target),
-      upstreamName: r.upstream,
-      public: r.public,
-      scopes: r.scopes,
-      roles: r.roles,
-      timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
-      passAuthorization: r.passAuthorization,
-      websocket: r.websocket,
-    };
+    return [
+      {
+        name: r.name ?? `${r.upstream}:${path}`,
+        match: r.prefix !== undefined ? 'prefix' : 'exact',
+        path: path.length > 1 ? path.replace(/\/+$/, '') : path,
+        methods: r.methods ? new Set<string>(r.methods) : null,
+        upstream,
+        upstreamName: r.upstream,
+        public: r.public,
+        scopes: r.scopes,
+        roles: r.roles,
+        timeoutMs: timeoutOf(r, i, problems),
+        passAuthorization: r.passAuthorization,
+        websocket: r.websocket,
+      },
+    ];
   });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return routes;
 }
 
 export function loadRoutesFile(file: string, endpoints: Record<string, string>): Route[] {
