@@ -98,6 +98,8 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
           socket.write(`${lines.join('\r\n')}\r\n\r\n`);
           if (upHead.length) socket.write(upHead);
           if (head.length) upSocket.write(head);
+          // The client may have gone during the handshake: nothing to relay (nor to track).
+          if (socket.destroyed) return void upSocket.destroy();
           const principal = ok.decision.principal;
           const untrack = principal
             ? ctx.sockets.add(principal, () => {
