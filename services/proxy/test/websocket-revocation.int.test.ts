@@ -2,13 +2,25 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { NatsBus, REVOCATION_KEYS, RedisStore, SUBJECTS } from '@gatehouse/shared';
 import { eventually, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
-import { mintToken, quietLogger, startJwks, startProxy, startUpstream, wsText, type ProxyUnderTest, type Upstream } from './harness.js';
+import {
+  mintToken,
+  quietLogger,
+  startAuthBackends,
+  startJwks,
+  startProxy,
+  startUpstream,
+  wsText,
+  type AuthBackends,
+  type ProxyUnderTest,
+  type Upstream,
+} from './harness.js';
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
 
 /** An open WebSocket through the proxy (/api is a websocket route) and when it closed. */
-async function openWs(p: ProxyUnderTest, token: string): Promise<{ ws: WebSocket; closed: Promise<number> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${p.http}/api/ws`, { headers: { authorization: `Bearer ${token}` } });
+async function openWs(p: ProxyUnderTest, token: string | { cookie: string }): Promise<{ ws: WebSocket; closed: Promise<number> }> {
+  const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : token;
+  const ws = new WebSocket(`ws://127.0.0.1:${p.http}/api/ws`, { headers });
   const closed = new Promise<number>((resolve) => ws.on('close', () => resolve(Date.now())));
   const reply = await new Promise<string>((resolve, reject) => {
     ws.on('open', () => ws.send('ping'));
@@ -26,9 +38,10 @@ function closedAfter(closed: Promise<number>, since: number): Promise<number> {
 }
 
 /** A refused upgrade's status and error code. */
-function refusedUpgrade(p: ProxyUnderTest, token: string): Promise<[number, string]> {
+function refusedUpgrade(p: ProxyUnderTest, token: string | { cookie: string }): Promise<[number, string]> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${p.http}/api/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : token;
+    const ws = new WebSocket(`ws://127.0.0.1:${p.http}/api/ws`, { headers });
     ws.on('open', () => reject(new Error('upgraded')));
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
@@ -52,20 +65,27 @@ describe('issue 10 item 10: upgraded WebSockets end with their credential (real 
   const proxies: ProxyUnderTest[] = [];
   let publisher: NatsBus;
   let writer: RedisStore;
+  let backends: AuthBackends;
 
-  const proxy = async (env: Record<string, string> = {}) => {
+  const proxy = async (env: Record<string, string> = {}, withBackends = false) => {
     const store = new RedisStore({ url: redis.url });
     await store.ready(5000);
     stores.push(store);
     const bus = await NatsBus.connect({ url: nats.url, logger: quietLogger });
     buses.push(bus);
-    const p = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, store, bus, env });
+    const p = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, store, bus, env, ...(withBackends ? { backends } : {}) });
     proxies.push(p);
     return p;
   };
 
   beforeAll(async () => {
-    [redis, nats, jwks, upstream] = await Promise.all([startRedis(), startNats(), startJwks(), startUpstream()]);
+    [redis, nats, jwks, upstream, backends] = await Promise.all([
+      startRedis(),
+      startNats(),
+      startJwks(),
+      startUpstream(),
+      startAuthBackends(),
+    ]);
     publisher = await NatsBus.connect({ url: nats.url, logger: quietLogger });
     buses.push(publisher);
     writer = new RedisStore({ url: redis.url });
@@ -77,6 +97,7 @@ describe('issue 10 item 10: upgraded WebSockets end with their credential (real 
     for (const b of buses) await b.close().catch(() => undefined);
     for (const s of stores) await s.close().catch(() => undefined);
     await upstream.close();
+    await backends.stop();
     await jwks.close();
     await nats.stop().catch(() => undefined);
     await redis.stop();
@@ -120,6 +141,25 @@ describe('issue 10 item 10: upgraded WebSockets end with their credential (real 
       other.ws.close();
     },
   );
+
+  it('revoked browser session over an open WebSocket (session cookie): closed at the event; a new upgrade gets 401 INVALID_CREDENTIALS', async () => {
+    const p = await proxy({}, true);
+    const cookie = { cookie: 'gatehouse_session_token=good-session-token; theme=dark' };
+    const { closed } = await openWs(p, cookie);
+    // The upstream never saw the session cookie (issue 10 item 1), only the other one.
+    expect(upstream.last?.headers.cookie).toBe('theme=dark');
+    const revokedAt = Date.now();
+    await publisher.publish(SUBJECTS.revokedSession, {
+      id: randomUUID(),
+      at: now(),
+      sid: 'sess-1',
+      user_id: 'user-sess',
+      exp: now() + 60_000,
+    });
+    await publisher.flush();
+    expect(await closedAfter(closed, revokedAt)).toBeLessThan(1000);
+    expect(await refusedUpgrade(p, cookie)).toEqual([401, 'INVALID_CREDENTIALS']);
+  });
 
   it('revoked session over an open WebSocket while NATS is down: closed from Redis within the staleness bound', async () => {
     const p = await proxy({ PROXY_REVOCATION_MAX_STALENESS: '300ms', PROXY_REVOCATION_STORE_CACHE_TTL: '100ms' });
