@@ -31,6 +31,10 @@ export const configSchema = z.object({
   PROXY_ENABLE_APP_AUTH: env.bool(false),
   PROXY_ENABLE_BASIC_AUTH: env.bool(false),
   PROXY_ENABLE_SESSION_AUTH: env.bool(true),
+  /**
+   * The routes file (services/proxy/README.md): its `passCookies` marks Gatehouse's own endpoints,
+   * the only routes Gatehouse's cookies reach (and may be set from).
+   */
   PROXY_ROUTES_FILE: z.string().default(DEFAULT_ROUTES_FILE),
   /**
    * Peers whose X-Forwarded-* headers are believed: a trusted-peer list (IPs, CIDRs, loopback,
@@ -39,7 +43,7 @@ export const configSchema = z.object({
   PROXY_TRUSTED_PROXIES: env.trustedPeers(''),
   /** The oldest revocation state ever served: past it, the proxy asks the store per request. */
   PROXY_REVOCATION_MAX_STALENESS: env.duration('5s'),
-  /** How long a store snapshot is reused while the bus is down. */
+  /** How long a store snapshot is reused while the bus is down; also how often open WebSockets are rechecked (within 100 ms to 1 s). */
   PROXY_REVOCATION_STORE_CACHE_TTL: env.duration('1s'),
   /** How long a revocation matters: the longest access-token lifetime. */
   PROXY_REVOCATION_TTL: env.duration('15m'),

@@ -81,6 +81,8 @@ export class Gatekeeper {
     if (principal) {
       const refused = authorize(principal.identity, rule);
       if (refused && !rule.public) return deny(refused, false, refused.detail ?? refused.code);
+      // A public route goes on anonymously: the upstream never gets an identity its rule refuses.
+      if (refused) principal = null;
     }
     const identityHeader = principal ? await this.signer.sign(principal.identity) : undefined;
     this.metrics.authDecision(method, 'allow', started);

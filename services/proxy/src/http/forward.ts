@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { GatehouseError } from '@gatehouse/shared';
 import { failoverConnector } from './failover-connector.js';
+import type { CookieGuard } from './gatehouse-cookies.js';
 import { clientResponseHeaders } from './upstream-headers.js';
 import { sendJsonError } from './responses.js';
 import { upstreamFailure } from './upstream-failure.js';
@@ -54,6 +55,8 @@ export interface ForwardOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   pools: UpstreamPools;
+  /** Keeps the upstream from setting Gatehouse's cookies (unset: the route passes them, `passCookies`). */
+  cookies?: CookieGuard | undefined;
   /** Called once with the upstream status (or 502/503/504/413) for metrics and logs. */
   done: (status: number) => void;
 }
@@ -138,7 +141,7 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
       if (tooLarge || finished) return c.abort(abortReason ?? new Error('request already answered'));
       clearTimeout(timer);
       responded = true;
-      res.writeHead(statusCode, statusMessage, clientResponseHeaders(headers));
+      res.writeHead(statusCode, statusMessage, clientResponseHeaders(headers, o.cookies));
       // Server-sent events and other streams: send headers now, chunks as they come.
       res.flushHeaders();
       finish(statusCode);

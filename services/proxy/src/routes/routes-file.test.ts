@@ -48,6 +48,31 @@ describe('the shipped routes file', () => {
     expect(matchRoute(all, 'GET', '/auth/login/google').upstreamName).toBe('auth-basic');
   });
 
+  it("passes Gatehouse's cookies only to Gatehouse's endpoints that read or set them (passCookies)", () => {
+    const all = [...routes, ...providerRoutes(['keycloak'], endpoints['auth-bearer'])];
+    const passing = (method: string, path: string) => matchRoute(all, method, path).passCookies;
+    for (const [m, p] of [
+      ['POST', '/auth/refresh'],
+      ['POST', '/auth/logout'],
+      ['POST', '/auth/login'],
+      ['GET', '/auth/login/keycloak/callback'],
+      ['POST', '/graphql/system'],
+      ['GET', '/oidc/auth'],
+    ])
+      expect([m, p, passing(m!, p!)]).toEqual([m, p, true]);
+    for (const [m, p] of [
+      ['GET', '/whoami'],
+      ['GET', '/users/me'],
+      ['POST', '/auth-app/tokens'],
+      ['GET', '/auth/sessions'],
+      ['POST', '/oauth/token'],
+      ['POST', '/auth/password/request'],
+      ['GET', '/admin/login'],
+      ['GET', '/apikey/oauthcallback'],
+    ])
+      expect([m, p, passing(m!, p!)]).toEqual([m, p, false]);
+  });
+
   it('does not let /auth-app or /authx fall under /auth', () => {
     expect(matchRoute(routes, 'GET', '/auth-app/x').upstreamName).toBe('auth-app');
     expect(codeOf(() => matchRoute(routes, 'GET', '/authx'))).toBe('ROUTE_NOT_FOUND');
