@@ -93,7 +93,8 @@ export class ServiceHost {
       metrics: deps.metrics,
       tls: grpcTlsFrom(config),
       addrs: { http: addr('HTTP'), grpc: addr('GRPC'), debug: addr('DEBUG') },
-      verifyIdentity: identityVerifierFor(config, deps.clock, deps.identityKeys),
+      // The service accepts only identity headers the proxy signed for it (aud = its name).
+      verifyIdentity: identityVerifierFor(config, deps.clock, name, deps.identityKeys),
     });
   }
 

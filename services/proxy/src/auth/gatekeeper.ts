@@ -12,6 +12,8 @@ export interface AccessRule {
   public: boolean;
   scopes: readonly string[];
   roles: readonly string[];
+  /** Who receives the identity header: the route's upstream name, its `aud` (only that upstream accepts it). */
+  audience: string;
 }
 
 export type Decision =
@@ -82,7 +84,7 @@ export class Gatekeeper {
       const refused = authorize(principal.identity, rule);
       if (refused && !rule.public) return deny(refused, false, refused.detail ?? refused.code);
     }
-    const identityHeader = principal ? await this.signer.sign(principal.identity) : undefined;
+    const identityHeader = principal ? await this.signer.sign(principal.identity, rule.audience) : undefined;
     this.metrics.authDecision(method, 'allow', started);
     // Skip building the log record when info is off (the decision log is per request).
     if (this.logger.isLevelEnabled('info'))
