@@ -85,8 +85,9 @@ export function createIdentityVerifier(opts: {
       const { payload } = await jwtVerify(
         token,
         async (h: JWTHeaderParameters) => {
+          if (typeof h.kid !== 'string') throw new GatehouseError('UNAUTHENTICATED', { detail: 'identity header without a string kid' });
           const k = await opts.keys.getKey(h.kid, h.alg);
-          if (!k) throw new GatehouseError('UNAUTHENTICATED', { detail: `identity key ${String(h.kid)} unknown` });
+          if (!k) throw new GatehouseError('UNAUTHENTICATED', { detail: `identity key ${h.kid} unknown` });
           return k;
         },
         {
