@@ -6,6 +6,7 @@ import {
   commonEnv,
   cookieEnv,
   env,
+  IDENTITY_MAX_TTL_SEC,
   loadConfigWithProviders,
   providersEnv,
   type Env,
@@ -49,7 +50,13 @@ export const configSchema = z.object({
   PROXY_REVOCATION_TTL: env.duration('15m'),
   PROXY_IDENTITY_KEY_FILE: z.string().optional(),
   PROXY_IDENTITY_ALG: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
-  PROXY_IDENTITY_TTL: env.duration('60s'),
+  /**
+   * Lifetime of a signed identity header (whole seconds, 1s to 30s): what a header an upstream
+   * leaks or replays is worth. The proxy reuses one per principal and upstream until 90% of it.
+   */
+  PROXY_IDENTITY_TTL: env
+    .duration('30s')
+    .refine((ms) => ms >= 1000 && ms <= IDENTITY_MAX_TTL_SEC * 1000, `must be between 1s and ${IDENTITY_MAX_TTL_SEC}s`),
   PROXY_MAX_HEADER_BYTES: env.int(16 * 1024, 1024, 1024 * 1024),
   /** Largest request body forwarded (streamed, counted). */
   PROXY_MAX_BODY_BYTES: env.int(1024 * 1024 * 1024, 0),

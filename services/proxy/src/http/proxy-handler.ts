@@ -94,7 +94,7 @@ export async function admit(
   const cookie = req.headers.cookie;
   const decision = await ctx.gatekeeper.decide(
     { authorization: req.headers.authorization, cookie, ip: req.socket.remoteAddress ?? '' },
-    { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles },
+    { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles, audience: route.upstreamName },
   );
   trace.authMethod = decision.method;
   if (!decision.allowed) {

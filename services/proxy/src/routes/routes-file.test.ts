@@ -126,4 +126,11 @@ describe('config', () => {
       /GATEHOUSE_SECRET[\s\S]*PROXY_TRUSTED_PROXIES[\s\S]*PROXY_IDENTITY_TTL/,
     );
   });
+
+  it('keeps the identity header short-lived: PROXY_IDENTITY_TTL defaults to 30s and refuses more', () => {
+    expect(loadConfig({ GATEHOUSE_SECRET: 'x'.repeat(40) }).PROXY_IDENTITY_TTL).toBe(30_000);
+    expect(() => loadConfig({ GATEHOUSE_SECRET: 'x'.repeat(40), PROXY_IDENTITY_TTL: '60s' })).toThrow(
+      /PROXY_IDENTITY_TTL: must be between 1s and 30s/,
+    );
+  });
 });
