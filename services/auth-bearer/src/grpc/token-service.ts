@@ -134,8 +134,10 @@ export function tokenServiceHandlers(deps: {
       return { kid: r.kid, published_kids: r.published };
     },
     async GetSession(req) {
-      const s = await findSession(req);
-      if (!s) throw new GatehouseError('INVALID_TOKEN', { detail: 'no such session' });
+      const found = await findSession(req);
+      if (!found) throw new GatehouseError('INVALID_TOKEN', { detail: 'no such session' });
+      // The account as it is now (roles changed since login count at once; a disabled user is refused).
+      const s = await sessions.current(found);
       await sessions.touch(s);
       return sessionInfo(s);
     },
