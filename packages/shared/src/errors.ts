@@ -19,6 +19,12 @@ export const ERROR_CODES = {
   USER_SUSPENDED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'User suspended.' },
   FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: "You don't have permission to access this." },
   INSUFFICIENT_SCOPE: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: 'Insufficient scope.' },
+  /** A cookie-authenticated state change or upgrade from a page of another origin (csrf/csrf-check.ts). */
+  CSRF_REJECTED: {
+    http: 403,
+    grpc: GrpcStatus.PERMISSION_DENIED,
+    message: 'Cross-site request refused: this request must come from a Gatehouse page (Origin).',
+  },
   NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, message: 'Not found.' },
   ROUTE_NOT_FOUND: { http: 404, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Route not found.' },
   METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Method not allowed.' },

@@ -2,6 +2,7 @@ import {
   RemoteKeySource,
   ServiceHost,
   cookieSettingsFrom,
+  originPolicyFrom,
   createAccessTokenVerifier,
   grpcPeerCheck,
   requestClientAddress,
@@ -142,7 +143,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
   const { http, grpc } = host;
   // GET /auth (the providers) is auth-bearer's, with the SSO routes.
   http.use(authRoutes({ login, reset, cookies, clock, clientIp }));
-  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, clientIp, logger }));
+  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, clientIp, logger, origins: originPolicyFrom(config) }));
   http.use(usersRoutes({ directory, totp, verifyIdentity, clientIp, pageMax: config.USERS_PAGE_MAX }));
   // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
   http.use(loginPage());

@@ -5,6 +5,7 @@ import {
   GatehouseError,
   authAnswer,
   clearAuthCookies,
+  csrfRefusalOf,
   parseAuthMode,
   presentedRefreshToken,
   toGatehouseError,
@@ -13,6 +14,7 @@ import {
   type Clock,
   type CookieSettings,
   type Logger,
+  type OriginPolicy,
 } from '@gatehouse/shared';
 import type { LoginFlow } from '../auth/login-flow.js';
 import type { PasswordReset } from '../auth/password-reset.js';
@@ -54,14 +56,16 @@ export function graphqlRoutes(deps: {
   clock: Clock;
   clientIp: ClientIp;
   logger: Logger;
+  /** PUBLIC_URL's origin and GATEHOUSE_ALLOWED_ORIGINS: who may refresh or log out with a cookie. */
+  origins: OriginPolicy;
 }): Router {
   const { cookies } = deps;
 
   /** The answer of the mode as the mutation's value, with the same cookie and headers as REST. */
   const tokens = (res: Response, mode: AuthMode, s: IssuedSession) =>
     writeAuthAnswer(res, authAnswer(mode, s, cookies, deps.clock.now()), cookies);
-  const presented = (req: Request, arg: unknown, mode: AuthMode): string =>
-    presentedRefreshToken(arg, req.cookies as Record<string, unknown> | undefined, mode, cookies);
+  const presented = (req: Request, arg: unknown, mode: AuthMode, use: 'refresh' | 'logout'): string =>
+    presentedRefreshToken(arg, req.cookies as Record<string, unknown> | undefined, mode, cookies, use);
 
   const rootValue = {
     auth_login: async (a: Record<string, unknown>, { req, res }: Ctx) => {
@@ -74,11 +78,15 @@ export function graphqlRoutes(deps: {
     },
     auth_refresh: async (a: Record<string, unknown>, { req, res }: Ctx) => {
       const mode = parseAuthMode(a.mode);
-      return tokens(res, mode, await deps.issuer.refresh(presented(req, a.refresh_token, mode), deps.clientIp(req), userAgentOf(req)));
+      return tokens(
+        res,
+        mode,
+        await deps.issuer.refresh(presented(req, a.refresh_token, mode, 'refresh'), deps.clientIp(req), userAgentOf(req)),
+      );
     },
     auth_logout: async (a: Record<string, unknown>, { req, res }: Ctx) => {
       const mode = parseAuthMode(a.mode);
-      await deps.issuer.revokeSession({ refreshToken: presented(req, a.refresh_token, mode) }, 'logout');
+      await deps.issuer.revokeSession({ refreshToken: presented(req, a.refresh_token, mode, 'logout') }, 'logout');
       clearAuthCookies(res, cookies);
       return true;
     },
@@ -103,6 +111,9 @@ export function graphqlRoutes(deps: {
 
   const r = Router();
   r.post('/graphql/system', cookieParser(), async (req, res) => {
+    // auth_refresh and auth_logout read the auth cookies: the proxy's CSRF rule holds here too.
+    const forged = csrfRefusalOf(req, '/graphql/system', [cookies.sessionCookieName, cookies.refreshCookieName], deps.origins);
+    if (forged) throw forged;
     const body = bodyOf(req);
     if (typeof body.query !== 'string' || body.query.length === 0)
       throw new GatehouseError('INVALID_PAYLOAD', { message: '"query" is required.' });

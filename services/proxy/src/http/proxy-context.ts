@@ -1,4 +1,4 @@
-import type { Logger, TrustedPeers } from '@gatehouse/shared';
+import type { Logger, OriginPolicy, TrustedPeers } from '@gatehouse/shared';
 import type { Gatekeeper } from '../auth/gatekeeper.js';
 import type { IdentitySigner } from '../identity/identity-signer.js';
 import type { ProxyMetrics } from '../observability/proxy-metrics.js';
@@ -22,6 +22,8 @@ export interface ProxyContext {
   maxBodyBytes: number;
   /** One line per answered request (never with its query string). */
   accessLog: boolean;
+  /** Cookie-authenticated state changes and upgrades need an allowed Origin (GATEHOUSE_ALLOWED_ORIGINS). */
+  csrf: { policy: OriginPolicy; authCookies: readonly string[] };
 }
 
 export const IDENTITY_JWKS_PATH = '/.well-known/gatehouse/jwks.json';
