@@ -453,7 +453,7 @@ describe('back-channel logout', () => {
     // The session is gone from the store at once...
     const refreshed = await fetch(`${s.base}/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: jar.header() },
+      headers: { 'content-type': 'application/json', cookie: jar.header(), origin: new URL(s.base).origin },
       body: JSON.stringify({ mode: 'session' }),
     });
     expect(refreshed.status).toBe(401);
