@@ -128,6 +128,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
       ttlMs: config.PASSWORD_RESET_TTL,
       stallMs: config.LOGIN_STALL_TIME,
       minIntervalMs: config.PASSWORD_RESET_MIN_INTERVAL,
+      enabled: config.PASSWORD_RESET_ENABLED,
     },
   );
 
