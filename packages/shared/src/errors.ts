@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   INVALID_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Invalid request.' },
   FAILED_VALIDATION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Validation failed.' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Payload too large.' },
+  /** More auth mutations in one GraphQL request than AUTH_BASIC_GRAPHQL_MAX_MUTATIONS allows (aliases and fragments count). */
+  TOO_MANY_MUTATIONS: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Too many mutations in one request.' },
   HEADERS_TOO_LARGE: { http: 431, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Request header fields too large.' },
   /** The client took longer than the server allows to send its headers or its request. */
   REQUEST_TIMEOUT: { http: 408, grpc: GrpcStatus.DEADLINE_EXCEEDED, message: 'Request timeout.' },

@@ -96,6 +96,11 @@ export const configSchema = z.object({
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_REDIRECT_URL: optionalUrl,
 
+  /**
+   * Auth mutations (auth_login, auth_refresh, …) one POST /graphql/system may execute, aliases and
+   * fragment spreads counted; more → 400 TOO_MANY_MUTATIONS before any runs.
+   */
+  AUTH_BASIC_GRAPHQL_MAX_MUTATIONS: env.int(1, 1, 100),
   /** Largest page of ListUsers / GET /users. */
   USERS_PAGE_MAX: env.int(100, 1, 1000),
   /** `production` (the image's default): password reset then needs SMTP_URL (no outbox folder). */
