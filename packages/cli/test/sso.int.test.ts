@@ -180,8 +180,9 @@ describe('discovery: issuer and full discovery URL', () => {
     expect(jar.cookies.has('gatehouse_refresh_token')).toBe(true);
     const refreshed = await fetch(`${s.base}/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: jar.header() },
-      body: JSON.stringify({ mode: 'json' }),
+      headers: { 'content-type': 'application/json', cookie: jar.header(), origin: new URL(s.base).origin },
+      // cookie mode: json mode never reads cookies (the refresh token would land in the body).
+      body: JSON.stringify({ mode: 'cookie' }),
     });
     const t = (await json(refreshed)).data;
     const me = await whoami({ authorization: `Bearer ${t.access_token}` });
@@ -452,7 +453,7 @@ describe('back-channel logout', () => {
     // The session is gone from the store at once...
     const refreshed = await fetch(`${s.base}/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: jar.header() },
+      headers: { 'content-type': 'application/json', cookie: jar.header(), origin: new URL(s.base).origin },
       body: JSON.stringify({ mode: 'session' }),
     });
     expect(refreshed.status).toBe(401);

@@ -254,7 +254,7 @@ describe('vertical slice through the proxy (real Redis + NATS)', () => {
       expect((await json(who)).data.identity).toMatchObject({ email: 'bob@example.com', auth_method: 'session' });
       const out = await fetch(`${base}/auth/logout`, {
         method: 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { cookie, 'content-type': 'application/json', origin: new URL(base).origin },
         body: JSON.stringify({ mode: 'session' }),
       });
       expect(out.status).toBeLessThan(300);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from './config.js';
+import { allowedOriginsEnv } from './csrf/origin-policy.js';
 import type { GrpcTlsConfig } from './grpc/tls.js';
 import { parseRedisUrl } from './store/redis-url.js';
 
@@ -92,4 +93,9 @@ export const cookieEnv = {
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   COOKIE_SAME_SITE: z.enum(['lax', 'strict', 'none']).default('lax'),
   COOKIE_DOMAIN: z.string().optional(),
+  /**
+   * Origins besides PUBLIC_URL's whose pages may make cookie-authenticated state changes and
+   * WebSocket upgrades (comma-separated, e.g. https://app.example); any other Origin → 403 CSRF_REJECTED.
+   */
+  GATEHOUSE_ALLOWED_ORIGINS: allowedOriginsEnv,
 };

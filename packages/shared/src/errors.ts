@@ -19,6 +19,12 @@ export const ERROR_CODES = {
   USER_SUSPENDED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, message: 'User suspended.' },
   FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: "You don't have permission to access this." },
   INSUFFICIENT_SCOPE: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, message: 'Insufficient scope.' },
+  /** A cookie-authenticated state change or upgrade from a page of another origin (csrf/csrf-check.ts). */
+  CSRF_REJECTED: {
+    http: 403,
+    grpc: GrpcStatus.PERMISSION_DENIED,
+    message: 'Cross-site request refused: this request must come from a Gatehouse page (Origin).',
+  },
   NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, message: 'Not found.' },
   ROUTE_NOT_FOUND: { http: 404, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Route not found.' },
   METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, message: 'Method not allowed.' },
@@ -27,6 +33,8 @@ export const ERROR_CODES = {
   INVALID_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Invalid request.' },
   FAILED_VALIDATION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Validation failed.' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Payload too large.' },
+  /** More auth mutations in one GraphQL request than AUTH_BASIC_GRAPHQL_MAX_MUTATIONS allows (aliases and fragments count). */
+  TOO_MANY_MUTATIONS: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, message: 'Too many mutations in one request.' },
   HEADERS_TOO_LARGE: { http: 431, grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'Request header fields too large.' },
   /** The client took longer than the server allows to send its headers or its request. */
   REQUEST_TIMEOUT: { http: 408, grpc: GrpcStatus.DEADLINE_EXCEEDED, message: 'Request timeout.' },

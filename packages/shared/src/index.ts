@@ -59,3 +59,4 @@ export * from './users/identity-directory.js';
 export * from './oidc/builtin-idp.js';
 export * from './http/html.js';
 export * from './runtime/service-host.js';
+export * from './csrf/index.js';

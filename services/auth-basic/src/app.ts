@@ -2,6 +2,7 @@ import {
   RemoteKeySource,
   ServiceHost,
   cookieSettingsFrom,
+  originPolicyFrom,
   createAccessTokenVerifier,
   grpcPeerCheck,
   requestClientAddress,
@@ -133,6 +134,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
       ttlMs: config.PASSWORD_RESET_TTL,
       stallMs: config.LOGIN_STALL_TIME,
       minIntervalMs: config.PASSWORD_RESET_MIN_INTERVAL,
+      enabled: config.PASSWORD_RESET_ENABLED,
     },
   );
 
@@ -148,7 +150,19 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
   const { http, grpc } = host;
   // GET /auth (the providers) is auth-bearer's, with the SSO routes.
   http.use(authRoutes({ login, reset, cookies, clock, clientIp }));
-  http.use(graphqlRoutes({ login, reset, issuer, cookies, clock, clientIp, logger }));
+  http.use(
+    graphqlRoutes({
+      login,
+      reset,
+      issuer,
+      cookies,
+      clock,
+      clientIp,
+      logger,
+      origins: originPolicyFrom(config),
+      maxMutations: config.AUTH_BASIC_GRAPHQL_MAX_MUTATIONS,
+    }),
+  );
   http.use(usersRoutes({ directory, totp, verifyIdentity, clientIp, pageMax: config.USERS_PAGE_MAX }));
   // Browser pages the proxy routes publicly: where PROXY_LOGIN_URL and the reset e-mails point.
   http.use(loginPage());

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { builtinIdpEnv, commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
+import { ConfigError, builtinIdpEnv, commonEnv, cookieEnv, env, loadConfig as loadWith, type Env } from '@gatehouse/shared';
 
 const optionalUrl = z.string().url().optional();
 
@@ -71,6 +71,11 @@ export const configSchema = z.object({
   TOTP_ENROLLMENT_TTL: env.duration('10m'),
 
   // Password reset
+  /**
+   * Password reset by e-mail (/auth/password/request, /auth/password/reset). Off: both answer 403
+   * FORBIDDEN. With NODE_ENV=production it needs SMTP_URL, or auth-basic refuses to start.
+   */
+  PASSWORD_RESET_ENABLED: env.bool(true),
   PASSWORD_RESET_TTL: env.duration('1h'),
   /**
    * At most one reset e-mail per address within this interval (mailbox flooding); requests inside
@@ -88,7 +93,7 @@ export const configSchema = z.object({
     .regex(/^smtps?:\/\//, 'expected smtp:// or smtps://')
     .optional(),
   EMAIL_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
-  /** Without SMTP_URL, reset e-mails are written here (and the link logged): dev/all-in-one only. */
+  /** Without SMTP_URL, reset e-mails are written here (the link is never logged): dev/all-in-one only. */
   AUTH_BASIC_OUTBOX_DIR: z.string().default('./.gatehouse/outbox'),
 
   // LoginService.GetOIDCInfo: OIDC_ISSUER names another provider; unset, the built-in one (PUBLIC_URL/oidc,
@@ -99,12 +104,28 @@ export const configSchema = z.object({
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_REDIRECT_URL: optionalUrl,
 
+  /**
+   * Auth mutations (auth_login, auth_refresh, …) one POST /graphql/system may execute, aliases and
+   * fragment spreads counted; more → 400 TOO_MANY_MUTATIONS before any runs.
+   */
+  AUTH_BASIC_GRAPHQL_MAX_MUTATIONS: env.int(1, 1, 100),
   /** Largest page of ListUsers / GET /users. */
   USERS_PAGE_MAX: env.int(100, 1, 1000),
+  /** `production` (the image's default): password reset then needs SMTP_URL (no outbox folder). */
+  NODE_ENV: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Why the configuration cannot send reset e-mails as it must, or undefined. */
+export function mailTransportProblem(c: Pick<Config, 'NODE_ENV' | 'SMTP_URL' | 'PASSWORD_RESET_ENABLED'>): string | undefined {
+  if (c.NODE_ENV !== 'production' || c.SMTP_URL || !c.PASSWORD_RESET_ENABLED) return undefined;
+  return 'SMTP_URL: required in production (NODE_ENV=production) for password reset e-mails; set it, or PASSWORD_RESET_ENABLED=false';
+}
+
 export function loadConfig(e: Env): Config {
-  return loadWith(configSchema, e);
+  const config = loadWith(configSchema, e);
+  const problem = mailTransportProblem(config);
+  if (problem) throw new ConfigError([problem]);
+  return config;
 }

@@ -112,7 +112,10 @@ describe('POST /graphql/system', () => {
     );
     expect((body.data!.auth_login as { refresh_token: unknown }).refresh_token).toBeNull();
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-    const r = await gql('mutation { auth_refresh(mode: "cookie") { access_token } }', undefined, { cookie });
+    const r = await gql('mutation { auth_refresh(mode: "cookie") { access_token } }', undefined, {
+      'sec-fetch-site': 'same-origin',
+      cookie,
+    });
     expect((r.body.data!.auth_refresh as { access_token: string }).access_token).toEqual(expect.any(String));
   });
 

@@ -290,6 +290,26 @@ describe('reset e-mail throttle (mailbox flooding)', () => {
     }
   });
 
+  it('answers 403 FORBIDDEN to request and reset when PASSWORD_RESET_ENABLED=false, sending nothing', async () => {
+    const sent: string[] = [];
+    const off = await startHarness(
+      redis.url,
+      { PASSWORD_RESET_ENABLED: 'false' },
+      { mailer: { send: async (m) => void sent.push(m.to), close: () => undefined } },
+    );
+    try {
+      await off.createUser('off@example.com', PW);
+      const req = await off.post('/auth/password/request', { email: 'off@example.com' });
+      expect([req.status, await errorCode(req)]).toEqual([403, 'FORBIDDEN']);
+      const reset = await off.post('/auth/password/reset', { token: 'a'.repeat(43), password: NEW_PW });
+      expect([reset.status, await errorCode(reset)]).toEqual([403, 'FORBIDDEN']);
+      await off.app.drainMail();
+      expect(sent).toEqual([]);
+    } finally {
+      await off.stop();
+    }
+  });
+
   it('gives the slot back when the e-mail cannot be sent', async () => {
     let fail = true;
     const sent: string[] = [];
@@ -321,7 +341,7 @@ describe('reset e-mail throttle (mailbox flooding)', () => {
 });
 
 describe('password reset without SMTP_URL (dev outbox)', () => {
-  it('logs the full link as reset_link (not redacted) and writes an .eml to the outbox', async () => {
+  it('attack: reading the log for a reset token: the outbox mailer writes the .eml and logs only its file, never the link', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gh-outbox-'));
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
@@ -358,13 +378,17 @@ describe('password reset without SMTP_URL (dev outbox)', () => {
       });
       expect(res.status).toBe(204);
       await app.drainMail();
-      const logged = lines.map((l) => JSON.parse(l) as { reset_link?: string }).find((l) => l.reset_link);
-      expect(logged?.reset_link).toMatch(new RegExp(`^${PUBLIC_URL}/admin/reset-password\\?token=[\\w-]{43}$`));
       const files = await readdir(dir);
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/\.eml$/);
       const eml = await readFile(join(dir, files[0]!), 'utf8');
-      expect(linkIn(eml)).toBe(logged!.reset_link);
+      const link = linkIn(eml);
+      expect(link).toMatch(new RegExp(`^${PUBLIC_URL}/admin/reset-password\\?token=[\\w-]{43}$`));
+      const token = new URL(link).searchParams.get('token')!;
+      const logged = lines.map((l) => JSON.parse(l) as { file?: string }).find((l) => l.file);
+      expect(logged?.file).toBe(join(dir, files[0]!));
+      expect(lines.join('')).not.toContain(token);
+      expect(lines.join('')).not.toContain('reset-password?');
     } finally {
       await app.stop();
       await store.close();

@@ -3,6 +3,7 @@ import {
   BUILTIN_IDP_PATH,
   ServiceHost,
   cookieSettingsFrom,
+  originPolicyFrom,
   userDirectoryFor,
   splitAddr,
   type AuthServiceHandlers,
@@ -176,7 +177,9 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     }),
   );
   http.use(wellKnownRoutes({ keys, issuer: config.PUBLIC_URL }));
-  http.use(authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }));
+  http.use(
+    authRoutes({ authority, sessions, cookies, clock, trustedPeers: config.AUTH_BEARER_TRUST_PROXY, origins: originPolicyFrom(config) }),
+  );
   http.use(accountSessionsRoutes({ sessions, verifyIdentity }));
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
   host.grpc.add<TokenServiceHandlers>(

@@ -196,8 +196,16 @@ describe('auth-bearer impersonation and RFC 7009/7662 endpoints (real Redis + NA
       // REST refresh in every mode: 503 with Retry-After, never cached, no token in the answer.
       const asked = [
         postJson(`${r.http}/auth/refresh`, { refresh_token: set.refresh_token }),
-        postJson(`${r.http}/auth/refresh`, { mode: 'cookie' }, { cookie: `gatehouse_refresh_token=${set.refresh_token}` }),
-        postJson(`${r.http}/auth/refresh`, { mode: 'session' }, { cookie: `gatehouse_session_token=${set.refresh_token}` }),
+        postJson(
+          `${r.http}/auth/refresh`,
+          { mode: 'cookie' },
+          { 'sec-fetch-site': 'same-origin', cookie: `gatehouse_refresh_token=${set.refresh_token}` },
+        ),
+        postJson(
+          `${r.http}/auth/refresh`,
+          { mode: 'session' },
+          { 'sec-fetch-site': 'same-origin', cookie: `gatehouse_session_token=${set.refresh_token}` },
+        ),
       ];
       for (const res of await Promise.all(asked)) {
         expect({

@@ -220,12 +220,20 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
 
     it('refreshes in cookie mode from the refresh cookie, and in session mode from the session cookie', async () => {
       const { set } = await open();
-      const r1 = await postJson(`${app.http}/auth/refresh`, { mode: 'cookie' }, { cookie: `gatehouse_refresh_token=${set.refresh_token}` });
+      const r1 = await postJson(
+        `${app.http}/auth/refresh`,
+        { mode: 'cookie' },
+        { 'sec-fetch-site': 'same-origin', cookie: `gatehouse_refresh_token=${set.refresh_token}` },
+      );
       expect(r1.status).toBe(200);
       expect(r1.body!.data.refresh_token).toBeUndefined();
       const c1 = cookieOf(r1.headers, 'gatehouse_refresh_token');
       expect(c1).toMatch(/HttpOnly/);
-      const r2 = await postJson(`${app.http}/auth/refresh`, { mode: 'session' }, { cookie: `gatehouse_session_token=${valueOf(c1)}` });
+      const r2 = await postJson(
+        `${app.http}/auth/refresh`,
+        { mode: 'session' },
+        { 'sec-fetch-site': 'same-origin', cookie: `gatehouse_session_token=${valueOf(c1)}` },
+      );
       expect(r2.status).toBe(200);
       expect(r2.body!.data.access_token).toBeUndefined();
       expect(cookieOf(r2.headers, 'gatehouse_session_token')).toMatch(/HttpOnly/);
@@ -241,7 +249,7 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
       const r2 = await postJson(
         `${app.http}/auth/logout`,
         { mode: 'cookie' },
-        { cookie: `gatehouse_refresh_token=${c.set.refresh_token}` },
+        { 'sec-fetch-site': 'same-origin', cookie: `gatehouse_refresh_token=${c.set.refresh_token}` },
       );
       expect(r2.status).toBe(204);
       expect(cookieOf(r2.headers, 'gatehouse_refresh_token')).toMatch(/Expires=Thu, 01 Jan 1970/);
@@ -251,7 +259,7 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
       const r3 = await postJson(
         `${app.http}/auth/logout`,
         { mode: 'session' },
-        { cookie: `gatehouse_session_token=${s.set.refresh_token}` },
+        { 'sec-fetch-site': 'same-origin', cookie: `gatehouse_session_token=${s.set.refresh_token}` },
       );
       expect(r3.status).toBe(204);
       expect(cookieOf(r3.headers, 'gatehouse_session_token')).toMatch(/Expires=Thu, 01 Jan 1970/);
@@ -265,6 +273,41 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
       expect(none.body!.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
       expect((await postJson(`${app.http}/auth/logout`, { refresh_token: 'b'.repeat(43) })).status).toBe(204);
       expect((await postJson(`${app.http}/auth/logout`, { refresh_token: 'not-even-a-token' })).status).toBe(204);
+    });
+
+    it('attack: a json-mode refresh with only the cookie is 400 INVALID_PAYLOAD, never the cookie’s token in a JSON body', async () => {
+      const { set } = await open();
+      for (const cookie of [`gatehouse_session_token=${set.refresh_token}`, `gatehouse_refresh_token=${set.refresh_token}`]) {
+        const r = await postJson(`${app.http}/auth/refresh`, {}, { 'sec-fetch-site': 'same-origin', cookie });
+        expect([r.status, r.body!.errors[0].extensions.code]).toEqual([400, 'INVALID_PAYLOAD']);
+        expect(JSON.stringify(r.body)).not.toContain(set.refresh_token);
+      }
+      // The session is untouched: a bodiless logout may still end it (it answers nothing).
+      const out = await postJson(
+        `${app.http}/auth/logout`,
+        {},
+        { origin: 'https://auth.example.test', cookie: `gatehouse_session_token=${set.refresh_token}` },
+      );
+      expect(out.status).toBe(204);
+      expect(await codeOf(app.grpc.GetSession({ session_id: set.session_id }))).toBe('INVALID_TOKEN');
+    });
+
+    it.each([
+      ['another origin', { origin: 'https://evil.example' }],
+      ['Origin: null (a sandboxed page)', { origin: 'null' }],
+      ['Sec-Fetch-Site: cross-site without Origin', { 'sec-fetch-site': 'cross-site' }],
+      ['neither Origin nor Sec-Fetch-Site', {}],
+    ])('attack: a cookie refresh or logout from %s is 403 CSRF_REJECTED, the session untouched', async (_name, headers) => {
+      const { set } = await open();
+      const cookie = `gatehouse_session_token=${set.refresh_token}`;
+      const refresh = await postJson(`${app.http}/auth/refresh`, { mode: 'session' }, { ...headers, cookie });
+      expect([refresh.status, refresh.body!.errors[0].extensions.code]).toEqual([403, 'CSRF_REJECTED']);
+      const logout = await postJson(`${app.http}/auth/logout`, {}, { ...headers, cookie });
+      expect([logout.status, logout.body!.errors[0].extensions.code]).toEqual([403, 'CSRF_REJECTED']);
+      expect((await app.grpc.GetSession({ session_id: set.session_id })).id).toBe(set.session_id);
+      // From PUBLIC_URL's own page the same refresh passes.
+      const ok = await postJson(`${app.http}/auth/refresh`, { mode: 'session' }, { origin: 'https://auth.example.test', cookie });
+      expect(ok.status).toBe(200);
     });
   });
 });

@@ -20,6 +20,7 @@ import {
   RemoteKeySource,
   startDebugServer,
   listenHttp,
+  originPolicyFrom,
   type AppTokenClient,
   type HttpListener,
   type IdentityDirectory,
@@ -288,6 +289,10 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         accessLog: config.PROXY_ACCESS_LOG,
         ownsCookie: ownsCookieFrom(config),
         sockets,
+        csrf: {
+          policy: originPolicyFrom(config),
+          authCookies: [config.SESSION_COOKIE_NAME, config.REFRESH_TOKEN_COOKIE_NAME],
+        },
       };
       http = await listenHttp(createRequestHandler(ctx), config.PROXY_HTTP_ADDR, {
         maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,

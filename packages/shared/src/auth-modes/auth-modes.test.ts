@@ -37,7 +37,13 @@ describe('presentedRefreshToken', () => {
     expect(presentedRefreshToken('given', jar, 'json', settings)).toBe('given');
     expect(presentedRefreshToken(undefined, jar, 'cookie', settings)).toBe('from-refresh-cookie');
     expect(presentedRefreshToken(null, jar, 'session', settings)).toBe('from-session-cookie');
-    expect(presentedRefreshToken(undefined, { st: 'only-session' }, 'json', settings)).toBe('only-session');
+    expect(presentedRefreshToken(undefined, { st: 'only-session' }, 'cookie', settings)).toBe('only-session');
+  });
+
+  it('never reads a cookie to refresh in json mode (its token would land in the JSON body), but a logout may', () => {
+    expect(codeOf(() => presentedRefreshToken(undefined, jar, 'json', settings))).toBe('INVALID_PAYLOAD');
+    expect(codeOf(() => presentedRefreshToken(undefined, jar, 'json', settings, 'refresh'))).toBe('INVALID_PAYLOAD');
+    expect(presentedRefreshToken(undefined, { st: 'only-session' }, 'json', settings, 'logout')).toBe('only-session');
   });
   it('refuses a payload token that is not a non-empty string, or is longer than the limit', () => {
     for (const bad of ['', 42, ['t'], 'a'.repeat(MAX_REFRESH_TOKEN_LENGTH + 1)])
@@ -45,7 +51,7 @@ describe('presentedRefreshToken', () => {
   });
   it('is INVALID_PAYLOAD when neither the payload nor a cookie carries one (empty or oversized cookies ignored)', () => {
     expect(codeOf(() => presentedRefreshToken(undefined, undefined, 'json', settings))).toBe('INVALID_PAYLOAD');
-    expect(codeOf(() => presentedRefreshToken(undefined, { rt: '', st: 'x'.repeat(600) }, 'json', settings))).toBe('INVALID_PAYLOAD');
+    expect(codeOf(() => presentedRefreshToken(undefined, { rt: '', st: 'x'.repeat(600) }, 'session', settings))).toBe('INVALID_PAYLOAD');
   });
 });
 

@@ -4,6 +4,7 @@ import { sendError } from '../http/errors-middleware.js';
 import type { Clock } from '../clock.js';
 import { RemoteKeySource, type KeySource } from '../jwt/key-source.js';
 import { createIdentityVerifier, IDENTITY_HEADER, type IdentityClaims } from './identity-token.js';
+import { selfCaller } from './self-caller.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's documented augmentation point
@@ -18,13 +19,25 @@ declare global {
 /**
  * Express middleware for services behind the proxy: verifies `X-Gatehouse-Identity` and puts the
  * caller on `req.identity`. No header or a bad one → 401 UNAUTHENTICATED. `roles` (any of) → 403.
+ * `inPerson` (what the route administers, e.g. "Users"): a delegated caller (app token, API key,
+ * third-party app, `act`) → 403 FORBIDDEN, whatever its roles (the shared `selfCaller` rule).
  */
-export function requireIdentity(verify: (token: string) => Promise<IdentityClaims>, opts: { roles?: string[] } = {}): RequestHandler {
+export function requireIdentity(
+  verify: (token: string) => Promise<IdentityClaims>,
+  opts: { roles?: string[]; inPerson?: string } = {},
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers[IDENTITY_HEADER];
     if (typeof header !== 'string') return sendError(res, new GatehouseError('UNAUTHENTICATED'));
     verify(header).then(
       (identity) => {
+        if (opts.inPerson !== undefined) {
+          try {
+            selfCaller(identity, opts.inPerson);
+          } catch (err) {
+            return sendError(res, err);
+          }
+        }
         if (opts.roles && !opts.roles.some((r) => identity.roles?.includes(r))) return sendError(res, new GatehouseError('FORBIDDEN'));
         req.identity = identity;
         next();

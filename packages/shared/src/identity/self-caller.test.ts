@@ -1,6 +1,6 @@
 import { type GatehouseError } from '../errors.js';
 import type { IdentityClaims } from './identity-token.js';
-import { selfCaller } from './self-caller.js';
+import { isDelegated, selfCaller } from './self-caller.js';
 
 const base: IdentityClaims = {
   sub: 'u1',
@@ -42,5 +42,16 @@ describe('selfCaller', () => {
   it('refuses a missing identity or subject with UNAUTHENTICATED', () => {
     expect(codeOf(() => selfCaller(undefined, 'Things'))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => selfCaller({ ...base, sub: '' }, 'Things'))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('isDelegated', () => {
+  it('holds for app tokens, API keys, third-party apps and act, never for the user in person', () => {
+    expect(isDelegated(base)).toBe(false);
+    expect(isDelegated({ ...base, auth_method: 'session', amr: ['pwd', 'otp'] })).toBe(false);
+    expect(isDelegated({ ...base, auth_method: 'app', amr: ['app'] })).toBe(true);
+    expect(isDelegated({ ...base, amr: ['apikey'] })).toBe(true);
+    expect(isDelegated({ ...base, amr: ['oidc_client'] })).toBe(true);
+    expect(isDelegated({ ...base, act: { sub: 'svc' } })).toBe(true);
   });
 });

@@ -16,3 +16,12 @@ export function selfCaller(identity: IdentityClaims | undefined, what: string): 
     throw new GatehouseError('FORBIDDEN', { message: `${what} cannot be managed on behalf of another user.` });
   return identity;
 }
+
+/**
+ * Whether the caller holds a delegated credential: an app token, an API key, a third-party app's
+ * token, or anything carrying `act` (a service acting for the user). The one predicate behind
+ * `selfCaller` and `requireIdentity({ inPerson })`.
+ */
+export function isDelegated(identity: Pick<IdentityClaims, 'auth_method' | 'amr' | 'act'>): boolean {
+  return isDelegatedCredential(identity) || identity.act !== undefined;
+}

@@ -3,3 +3,4 @@ export * from './ip-address.js';
 export * from './trusted-peers.js';
 export * from './client-address.js';
 export * from './loopback-host.js';
+export * from './limit-key.js';

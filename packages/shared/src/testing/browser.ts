@@ -53,8 +53,11 @@ export class TestBrowser {
     const cookie = this.cookieHeader(u);
     if (cookie) headers.cookie = cookie;
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const method = init.method ?? (init.form ? 'POST' : 'GET');
+    // As a browser does for a form of the page it shows (same origin): the proxy's CSRF rule reads it.
+    if (method !== 'GET' && method !== 'HEAD' && !Object.keys(headers).some((k) => k.toLowerCase() === 'origin')) headers.origin = u.origin;
     const res = await fetch(target, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method,
       headers,
       body: init.form ? new URLSearchParams(init.form).toString() : undefined,
       redirect: 'manual',

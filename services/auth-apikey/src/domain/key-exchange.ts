@@ -1,5 +1,6 @@
 import type { Clock } from '@gatehouse/shared/clock';
 import { GatehouseError } from '@gatehouse/shared/errors';
+import { addressLimitKey } from '@gatehouse/shared/net';
 import type { Versioned } from '@gatehouse/shared/store';
 import type { DirectoryUser, UserDirectory } from '@gatehouse/shared/users';
 import { changeKey } from './change-key.js';
@@ -62,7 +63,7 @@ export class KeyExchange {
   ) {}
 
   async exchange(apiKey: unknown, clientAddress: string): Promise<string> {
-    const addrWait = await this.deps.limiter.hit(`addr:${clientAddress}`, this.opts.perAddressLimit);
+    const addrWait = await this.deps.limiter.hit(`addr:${addressLimitKey(clientAddress)}`, this.opts.perAddressLimit);
     if (addrWait > 0) throw tooMany(addrWait, 'from this address');
     const keyId = keyIdOf(apiKey);
     if (!keyId) throw invalidKey('not an API key');

@@ -102,6 +102,24 @@ describe('LoginLimiter on its store', () => {
     await store.close();
   });
 
+  it('attack: wrong passwords from ever new addresses of one IPv6 /64 are counted against that one /64', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryStore(clock);
+    const limiter = new LoginLimiter(
+      new StoreFailureCounters(store, clock),
+      new BoundedFailureCounters(clock, 100),
+      clock,
+      { ...opts, accountFree: 1000, ipFree: 3 },
+      pino({ level: 'silent' }),
+    );
+    for (let i = 1; i <= 4; i++) await fail(limiter, `u${i}@example.com`, `2001:db8:7:7::${i.toString(16)}`);
+    expect(JSON.parse((await store.get('basic:lim:ip:2001:db8:7:7::/64'))!)).toMatchObject({ f: 4 });
+    expect(await codeOf(limiter.begin('fresh@example.com', '2001:db8:7:7:dead:beef:0:1'))).toBe('REQUESTS_EXCEEDED');
+    // Another /64 is another subject.
+    expect(await codeOf(limiter.begin('fresh@example.com', '2001:db8:7:8::1'))).toBe('OK');
+    await store.close();
+  });
+
   it('releasing an attempt (no verdict) frees its place without counting a failure', async () => {
     const clock = new FakeClock();
     const store = new MemoryStore(clock);

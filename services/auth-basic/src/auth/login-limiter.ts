@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError, randomToken, sha256, type Clock, type Logger } from '@gatehouse/shared';
+import { GatehouseError, addressLimitKey, isGatehouseError, randomToken, sha256, type Clock, type Logger } from '@gatehouse/shared';
 import type { AttemptRules } from '../domain/attempt-state.js';
 import { failureDelayMs } from '../domain/backoff.js';
 import type { FailureCounters } from '../store/failure-counters.js';
@@ -58,7 +58,8 @@ export class LoginLimiter {
   private subjects(email: string, ip: string): Array<{ kind: Kind; key: string }> {
     return [
       { kind: 'acct', key: `acct:${sha256(email)}` },
-      { kind: 'ip', key: `ip:${(ip || 'unknown').slice(0, 64)}` },
+      // IPv6 by its /64: one network's 2^64 addresses are one subject.
+      { kind: 'ip', key: `ip:${addressLimitKey(ip || 'unknown').slice(0, 64)}` },
     ];
   }
 

@@ -17,7 +17,11 @@ export interface PasswordResetOptions {
   stallMs: number;
   /** PASSWORD_RESET_MIN_INTERVAL: at most one e-mail per address within it; 0 disables. */
   minIntervalMs: number;
+  /** PASSWORD_RESET_ENABLED (default true): off, request and reset are FORBIDDEN. */
+  enabled?: boolean;
 }
+
+const disabled = () => new GatehouseError('FORBIDDEN', { message: 'Password reset is disabled (PASSWORD_RESET_ENABLED=false).' });
 
 /**
  * Password reset (Directus shapes). request: same answer and timing for every e-mail; the mail
@@ -46,6 +50,7 @@ export class PasswordReset {
   ) {}
 
   request(emailInput: unknown, resetUrlInput: unknown): Promise<void> {
+    if (this.opts.enabled === false) return Promise.reject(disabled());
     return stall(this.opts.stallMs, async () => {
       const base =
         resetUrlInput === undefined || resetUrlInput === null || resetUrlInput === ''
@@ -79,7 +84,6 @@ export class PasswordReset {
           to: user.email,
           subject: 'Reset your password',
           text: `Someone asked to reset the password of ${user.email}.\n\nTo choose a new password, open:\n${link}\n\nThe link expires in ${Math.round(this.opts.ttlMs / 60_000)} minutes. If you did not ask for this, ignore this message.\n`,
-          link,
         })
         .catch(async (err: unknown) => {
           this.deps.logger.error({ err, user_id: user.id }, 'could not send the password reset e-mail');
@@ -91,6 +95,7 @@ export class PasswordReset {
   }
 
   async reset(token: unknown, password: unknown): Promise<void> {
+    if (this.opts.enabled === false) throw disabled();
     if (typeof token !== 'string' || token.length === 0 || token.length > 256)
       throw new GatehouseError('INVALID_PAYLOAD', { message: '"token" is required.', extensions: { field: 'token' } });
     checkPasswordPolicy(password, this.deps.policy);

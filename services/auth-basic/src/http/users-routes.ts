@@ -11,7 +11,11 @@ function callerId(req: Request): string {
   return sub;
 }
 
-/** /users (admin role) and /users/me/tfa/* (any signed-in user), behind the proxy's identity header. */
+/**
+ * /users (admin role) and /users/me/tfa/* (any signed-in user), behind the proxy's identity header.
+ * Both administer users: a delegated caller (app token, API key, third-party app, `act`) is refused
+ * with 403 FORBIDDEN even when its user is an admin. GET /users/me only reads: any caller.
+ */
 export function usersRoutes(deps: {
   directory: UserAdministration;
   totp: TotpService;
@@ -21,21 +25,22 @@ export function usersRoutes(deps: {
 }): Router {
   const r = Router();
   const signedIn: RequestHandler = requireIdentity(deps.verifyIdentity);
-  const admin: RequestHandler = requireIdentity(deps.verifyIdentity, { roles: [ADMIN_ROLE] });
+  const inPerson: RequestHandler = requireIdentity(deps.verifyIdentity, { inPerson: 'Two-factor authentication' });
+  const admin: RequestHandler = requireIdentity(deps.verifyIdentity, { roles: [ADMIN_ROLE], inPerson: 'Users' });
   const { directory, totp } = deps;
 
   // Self-service TOTP (Directus: /users/me/tfa/generate, /enable, /disable).
-  r.post('/users/me/tfa/generate', signedIn, async (req, res) => {
+  r.post('/users/me/tfa/generate', inPerson, async (req, res) => {
     const u = await directory.get({ id: callerId(req) });
     res.json({ data: await totp.generate(u, bodyOf(req).password, deps.clientIp(req)) });
   });
-  r.post('/users/me/tfa/enable', signedIn, async (req, res) => {
+  r.post('/users/me/tfa/enable', inPerson, async (req, res) => {
     const body = bodyOf(req);
     const u = await directory.get({ id: callerId(req) });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ data: await totp.enable(u, body.secret, body.otp) });
   });
-  r.post('/users/me/tfa/disable', signedIn, async (req, res) => {
+  r.post('/users/me/tfa/disable', inPerson, async (req, res) => {
     const body = bodyOf(req);
     await totp.disable(await directory.get({ id: callerId(req) }), { otp: body.otp, password: body.password }, deps.clientIp(req));
     res.status(204).end();

@@ -6,9 +6,8 @@ import type { Logger } from '@gatehouse/shared';
 export interface OutgoingMail {
   to: string;
   subject: string;
+  /** Holds the reset link, token included: never logged. */
   text: string;
-  /** Logged in full in outbox mode only (dev): the reset link. */
-  link?: string;
 }
 
 export interface Mailer {
@@ -30,9 +29,9 @@ export function createSmtpMailer(url: string, from: string, timeoutMs = 10_000):
 }
 
 /**
- * Development / all-in-one without SMTP_URL: the message is written as an .eml file to the outbox
- * folder and the link logged. The link is logged under `reset_link`, a field the logger's
- * redaction (token, password, …) does not cover, so the developer can actually use it.
+ * Development / all-in-one without SMTP_URL: the message is written as an .eml file (mode 0600) to
+ * the outbox folder, and the file's name logged. Never the link: a reset token in a log is an
+ * account takeover for whoever reads the log. Refused in production (config.ts).
  */
 export function createOutboxMailer(dir: string, from: string, logger: Logger): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
@@ -45,7 +44,7 @@ export function createOutboxMailer(dir: string, from: string, logger: Logger): M
       await mkdir(dir, { recursive: true });
       const file = join(dir, `${Date.now()}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
       await writeFile(file, info.message, { mode: 0o600 });
-      logger.info({ to: m.to, subject: m.subject, reset_link: m.link, file }, 'no SMTP_URL: e-mail written to the outbox');
+      logger.info({ to: m.to, subject: m.subject, file }, 'no SMTP_URL: e-mail written to the outbox (the link is in the file)');
     },
     close: () => transport.close(),
   };

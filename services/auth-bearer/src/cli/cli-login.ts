@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '@gatehouse/shared/clock';
 import { sha256 } from '@gatehouse/shared/crypto';
 import { GatehouseError } from '@gatehouse/shared/errors';
+import { addressLimitKey } from '@gatehouse/shared/net';
 import type { KeyValueStore } from '@gatehouse/shared/store';
 import type { TokenSet } from '../domain/token-authority.js';
 import { idpError } from './idp-errors.js';
@@ -78,7 +79,7 @@ export class CliLogin {
     req: { state: string; redirect_uri: string; scope: string; code_challenge: string },
     client: CliClient,
   ): Promise<string> {
-    await this.deps.limiter.hit(client.ip);
+    await this.deps.limiter.hit(addressLimitKey(client.ip));
     const issuer = this.need();
     const redirectUri = checkCliRedirectUri(req.redirect_uri, this.deps.opts.redirectAllowList);
     const state = checkState(req.state);
@@ -99,7 +100,7 @@ export class CliLogin {
   }
 
   async login(req: { code: string; redirect_uri: string; code_verifier: string }, client: CliClient): Promise<CliTokens> {
-    await this.deps.limiter.hit(client.ip);
+    await this.deps.limiter.hit(addressLimitKey(client.ip));
     const issuer = this.need();
     const redirectUri = checkCliRedirectUri(req.redirect_uri, this.deps.opts.redirectAllowList);
     const code = checkCode(req.code);
@@ -146,7 +147,7 @@ export class CliLogin {
   }
 
   async refresh(refreshToken: string, client: CliClient): Promise<CliTokens> {
-    await this.deps.limiter.hit(client.ip);
+    await this.deps.limiter.hit(addressLimitKey(client.ip));
     if (!refreshToken) throw new GatehouseError('INVALID_PAYLOAD', { message: 'refresh_token is required.' });
     const set = await this.deps.authority.refreshSession(refreshToken, { ip: client.ip, user_agent: client.user_agent });
     return this.answer(set, { refresh: true });

@@ -1,6 +1,7 @@
 import { Router, type ErrorRequestHandler } from 'express';
 import {
   clearAuthCookies,
+  csrfRefusalOf,
   parseAuthMode,
   presentedRefreshToken,
   requestClientAddress,
@@ -8,6 +9,7 @@ import {
   type Clock,
   type CookieSettings,
   noStore,
+  type OriginPolicy,
   type TrustedPeers,
 } from '@gatehouse/shared';
 import type { SessionService } from '../domain/sessions.js';
@@ -31,9 +33,22 @@ export function authRoutes(deps: {
   clock: Clock;
   /** AUTH_BEARER_TRUST_PROXY: whose X-Forwarded-For gives the session's ip. */
   trustedPeers: TrustedPeers;
+  /** PUBLIC_URL's origin and GATEHOUSE_ALLOWED_ORIGINS: who may refresh or log out with a cookie. */
+  origins: OriginPolicy;
 }): Router {
   const r = Router();
   r.use(AUTH_PATHS, noStore);
+  // These read the auth cookies themselves: the same CSRF rule as the proxy's (403 CSRF_REJECTED).
+  r.use(AUTH_PATHS, (req, _res, next) => {
+    next(
+      csrfRefusalOf(
+        req,
+        req.originalUrl.split('?')[0] ?? '/',
+        [deps.cookies.sessionCookieName, deps.cookies.refreshCookieName],
+        deps.origins,
+      ),
+    );
+  });
 
   r.post('/auth/refresh', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -49,7 +64,13 @@ export function authRoutes(deps: {
   r.post('/auth/logout', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const mode = parseAuthMode(body.mode);
-    const token = presentedRefreshToken(body.refresh_token, req.cookies as Record<string, unknown> | undefined, mode, deps.cookies);
+    const token = presentedRefreshToken(
+      body.refresh_token,
+      req.cookies as Record<string, unknown> | undefined,
+      mode,
+      deps.cookies,
+      'logout',
+    );
     // Unknown or already-ended sessions log out quietly: logout must not reveal token validity.
     await deps.sessions.revokeByRefreshToken(token, 'logout');
     clearAuthCookies(res, deps.cookies);

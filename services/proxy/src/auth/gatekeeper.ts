@@ -97,6 +97,8 @@ export class Gatekeeper {
           auth_method: method,
           sub: principal?.identity.sub,
           sid: principal?.identity.sid,
+          // An impersonated action names its actor in the trail (act.sub: the service acting for sub).
+          ...(principal?.identity.act ? { act: principal.identity.act.sub } : {}),
           ip: input.ip,
         },
         'access decision',

@@ -1,4 +1,4 @@
-import type { Logger, TrustedPeers } from '@gatehouse/shared';
+import type { Logger, OriginPolicy, TrustedPeers } from '@gatehouse/shared';
 import type { Gatekeeper } from '../auth/gatekeeper.js';
 import type { IdentitySigner } from '../identity/identity-signer.js';
 import type { ProxyMetrics } from '../observability/proxy-metrics.js';
@@ -28,6 +28,8 @@ export interface ProxyContext {
   ownsCookie: OwnsCookie;
   /** Upgraded (WebSocket) connections, closed when their credential is revoked. */
   sockets: UpgradedSockets;
+  /** Cookie-authenticated state changes and upgrades need an allowed Origin (GATEHOUSE_ALLOWED_ORIGINS). */
+  csrf: { policy: OriginPolicy; authCookies: readonly string[] };
 }
 
 /**

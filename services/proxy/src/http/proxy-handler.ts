@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { GatehouseError, IDENTITY_HEADER, toGatehouseError, type Identity } from '@gatehouse/shared';
+import { csrfRefusalOf, GatehouseError, IDENTITY_HEADER, toGatehouseError, type Identity } from '@gatehouse/shared';
 import type { Decision } from '../auth/gatekeeper.js';
 import { matchRoute } from '../domain/match-route.js';
 import { normalizePath } from '../domain/normalize-path.js';
@@ -91,6 +91,12 @@ export async function admit(
     return null;
   }
   trace.route = route.name;
+  // A cookie-authenticated state change or upgrade from another origin's page (CSRF).
+  const forged = csrfRefusalOf(req, path, ctx.csrf.authCookies, ctx.csrf.policy);
+  if (forged) {
+    refuse(forged);
+    return null;
+  }
   const cookie = req.headers.cookie;
   const decision = await ctx.gatekeeper.decide(
     { authorization: req.headers.authorization, cookie, ip: req.socket.remoteAddress ?? '' },
