@@ -67,7 +67,8 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
 /** Opens a WebSocket through the proxy: the 101's Set-Cookie lines and the first echo. */
 function openWs(url: string, headers: Record<string, string>): Promise<{ setCookie: string[]; reply: string; ws: WebSocket }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
+    // A browser page of the same origin (the CSRF rule on cookie upgrades, issue 10 item 5).
+    const ws = new WebSocket(url, { headers: { ...headers, 'sec-fetch-site': 'same-origin' } });
     let setCookie: string[] = [];
     ws.on('upgrade', (res) => (setCookie = res.headers['set-cookie'] ?? []));
     ws.on('open', () => ws.send('hi'));

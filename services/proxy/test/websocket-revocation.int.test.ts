@@ -17,9 +17,12 @@ import {
 
 type Jwks = Awaited<ReturnType<typeof startJwks>>;
 
-/** An open WebSocket through the proxy (/api is a websocket route) and when it closed. */
+/**
+ * An open WebSocket through the proxy (/api is a websocket route) and when it closed. A cookie
+ * upgrade comes from a same-origin page, as a browser says (the CSRF rule, issue 10 item 5).
+ */
 async function openWs(p: ProxyUnderTest, token: string | { cookie: string }): Promise<{ ws: WebSocket; closed: Promise<number> }> {
-  const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : token;
+  const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : { ...token, 'sec-fetch-site': 'same-origin' };
   const ws = new WebSocket(`ws://127.0.0.1:${p.http}/api/ws`, { headers });
   const closed = new Promise<number>((resolve) => ws.on('close', () => resolve(Date.now())));
   const reply = await new Promise<string>((resolve, reject) => {
@@ -40,7 +43,7 @@ function closedAfter(closed: Promise<number>, since: number): Promise<number> {
 /** A refused upgrade's status and error code. */
 function refusedUpgrade(p: ProxyUnderTest, token: string | { cookie: string }): Promise<[number, string]> {
   return new Promise((resolve, reject) => {
-    const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : token;
+    const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : { ...token, 'sec-fetch-site': 'same-origin' };
     const ws = new WebSocket(`ws://127.0.0.1:${p.http}/api/ws`, { headers });
     ws.on('open', () => reject(new Error('upgraded')));
     ws.on('unexpected-response', (_req, res) => {
