@@ -51,8 +51,10 @@ lint: build
 	node_modules/.bin/eslint --max-warnings=0 .
 	node_modules/.bin/prettier --check . --log-level=warn
 
+# Gatehouse side by side with the references, paired ratios (docs/performance.md); under 15 minutes.
+# `make bench QUICK=1`: fewer rounds, shorter runs, no 5-minute memory scenario (under 3 minutes).
 bench: build
-	node bench/run.js
+	QUICK=$(QUICK) node bench/run.js
 
 # docs/operations.md's environment tables, from the config schemas (a test fails when they drift).
 docs: build
