@@ -14,12 +14,16 @@ import { upstreamFailure } from './upstream-failure.js';
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  /** Routes hold their upstream URL for life: its pool is found without recomputing the origin. */
+  private byUrl = new WeakMap<URL, Pool>();
   constructor(
     private readonly maxSockets: number,
     private readonly instances: ReadonlyMap<string, readonly URL[]> = new Map(),
   ) {}
 
   poolFor(url: URL): Pool {
+    const known = this.byUrl.get(url);
+    if (known) return known;
     let p = this.pools.get(url.origin);
     if (!p) {
       // No undici timeouts: forwardHttp bounds the wait for response headers itself (→ 504), and a
@@ -34,17 +38,24 @@ export class UpstreamPools {
       });
       this.pools.set(url.origin, p);
     }
+    this.byUrl.set(url, p);
     return p;
   }
 
   destroy(): void {
     for (const p of this.pools.values()) void p.destroy().catch(() => undefined);
     this.pools.clear();
+    this.byUrl = new WeakMap();
   }
 }
 
+/** A route's upstream base path without trailing slashes, computed once per upstream URL. */
+const basePaths = new WeakMap<URL, string>();
+
 export function upstreamPath(base: URL, path: string, query: string): string {
-  return `${base.pathname.replace(/\/+$/, '')}${path}${query}`;
+  let prefix = basePaths.get(base);
+  if (prefix === undefined) basePaths.set(base, (prefix = base.pathname.replace(/\/+$/, '')));
+  return `${prefix}${path}${query}`;
 }
 
 export interface ForwardOptions {
@@ -138,9 +149,11 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
       if (tooLarge || finished) return c.abort(abortReason ?? new Error('request already answered'));
       clearTimeout(timer);
       responded = true;
-      res.writeHead(statusCode, statusMessage, clientResponseHeaders(headers));
-      // Server-sent events and other streams: send headers now, chunks as they come.
-      res.flushHeaders();
+      const out = clientResponseHeaders(headers);
+      res.writeHead(statusCode, statusMessage, out);
+      // Server-sent events and other streams (no Content-Length): send headers now, chunks as they
+      // come. A sized body goes out with its headers in one write.
+      if (out['content-length'] === undefined) res.flushHeaders();
       finish(statusCode);
     },
     onResponseData(c, chunk) {

@@ -106,6 +106,8 @@ export async function admit(
     } else refuse(e);
     return null;
   }
+  trace.sub = decision.principal?.identity.sub;
+  trace.sid = decision.principal?.identity.sid;
   return { route, path, query, decision };
 }
 

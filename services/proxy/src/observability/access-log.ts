@@ -20,9 +20,12 @@ export function loggablePath(target: string | undefined): string {
 export interface RequestTrace {
   route: string;
   authMethod: string;
+  /** Who, once allowed with a credential (the access line is then also the allow decision's record). */
+  sub?: string | undefined;
+  sid?: string | undefined;
 }
 
-/** One access-log line per answered request: method, path (never the query), route, status, auth method, duration. */
+/** One access-log line per answered request: method, path (never the query), route, status, auth method, who, duration. */
 export function logAccess(logger: Logger, req: IncomingMessage, status: number, trace: RequestTrace, startedNs: bigint): void {
   logger.info(
     {
@@ -31,6 +34,8 @@ export function logAccess(logger: Logger, req: IncomingMessage, status: number, 
       route: trace.route,
       status,
       auth_method: trace.authMethod,
+      sub: trace.sub,
+      sid: trace.sid,
       ms: Math.round(Number(process.hrtime.bigint() - startedNs) / 1e5) / 10,
       ip: req.socket.remoteAddress,
     },
