@@ -42,6 +42,7 @@ autocannon(opts, (err, r) => {
       p99: r.latency.p99,
       non2xx: r.non2xx,
       errors: r.errors + r.timeouts,
+      statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])),
     })}\n`,
   );
 });

@@ -10,7 +10,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN, startGatehouse } from './lib/gatehouse.js';
-import { freePort, grpcLoad, httpLoad, LOAD_CORE, pin, pinning, PROXY_CORE, startNode } from './lib/procs.js';
+import { bcryptRate, freePort, grpcLoad, httpLoad, LOAD_CORE, pin, pinning, PROXY_CORE, startNode } from './lib/procs.js';
 import { mintTokens } from './lib/tokens.js';
 import { svgChart } from './chart.js';
 import { loggerCost } from './logger-cost.js';
@@ -20,7 +20,7 @@ const root = resolve(here, '..');
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const QUICK = SMOKE || process.env.QUICK === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : QUICK ? 3 : 5));
-const DURATION = Number(process.env.BENCH_DURATION ?? (SMOKE ? 1 : QUICK ? 2 : 5));
+const DURATION = Number(process.env.BENCH_DURATION ?? (SMOKE ? 0.5 : QUICK ? 2 : 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const COLD_TOKENS = SMOKE ? 100 : QUICK ? 4_000 : 10_000;
 const APP_TOKENS = SMOKE ? 5 : QUICK ? 300 : 1_000;
@@ -35,13 +35,30 @@ const median = (xs) => {
 };
 const round2 = (x) => (x == null ? null : Math.round(x * 100) / 100);
 pin(process.pid, LOAD_CORE);
+const failures = [];
+if (process.env.BENCH_ONLY === 'revocation') {
+  // Development aid: the revocation scenario alone.
+  console.log(JSON.stringify(await revocationPropagation(Number(process.env.BENCH_REVOCATIONS ?? 5))));
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'login') {
+  const u = await startNode(join(here, 'echo-upstream.js'), ['0'], { core: LOAD_CORE });
+  const x = await startGatehouse(root, u.port);
+  try {
+    const t = (await x.login()).access_token;
+    console.log(JSON.stringify(await loginStorm(x, { authorization: `Bearer ${t}` }, cpus().length)), failures);
+  } finally {
+    await x.stop();
+    u.stop();
+  }
+  process.exit(0);
+}
 
 const upstream = await startNode(join(here, 'echo-upstream.js'), ['0'], { core: LOAD_CORE });
 const up = `http://127.0.0.1:${upstream.port}`;
 log('starting gatehouse (defaults: LOG_LEVEL=info, access log on, output discarded)');
 const gh = await startGatehouse(root, upstream.port);
 const stops = [() => upstream.stop(), () => gh.stop()];
-const failures = [];
 const results = { rounds: [], scenarios: {} };
 
 try {
@@ -153,6 +170,11 @@ try {
     for (const v of runs) if (v.errors > 0) failures.push(`gRPC ${k}: ${v.errors} errors (${v.firstError})`);
   results.scenarios.grpc = grpc;
 
+  // Target 5: a login storm against raw bcryptjs at the same cost on the same number of threads,
+  // and /whoami's p99 during the storm against idle (same process). Both cores: the hash workers
+  // are threads of the Gatehouse process.
+  results.scenarios.login = [await loginStorm(gh, bearer, cpus().length)];
+
   // Target 8: memory after warm-up, and after MEMORY_MINUTES of warm and cold Bearer mixed.
   let afterMemory = null;
   if (MEMORY_MINUTES > 0) {
@@ -175,6 +197,102 @@ try {
   for (const s of stops.reverse()) await s();
 }
 
+// The login storm with one hash worker fewer than the cores, on a fresh instance (full run only).
+if (!QUICK && cpus().length > 1) {
+  const up2 = await startNode(join(here, 'echo-upstream.js'), ['0'], { core: LOAD_CORE });
+  const fewer = await startGatehouse(root, up2.port, { AUTH_BASIC_HASH_WORKERS: String(cpus().length - 1) });
+  try {
+    const t = (await fewer.login()).access_token;
+    results.scenarios.login.push(await loginStorm(fewer, { authorization: `Bearer ${t}` }, cpus().length - 1));
+  } finally {
+    await fewer.stop();
+    up2.stop();
+  }
+}
+
+// Target 6: revocation propagation to two proxy instances sharing Redis and NATS.
+results.scenarios.revocation = await revocationPropagation(SMOKE ? 2 : QUICK ? 30 : 200);
+
+async function loginStorm(instance, bearerHeaders, workers) {
+  log(`login storm (${workers} hash workers)`);
+  pin(instance.child.pid, `${PROXY_CORE},${LOAD_CORE}`);
+  try {
+    const whoami = { url: `${instance.proxy}/whoami`, headers: bearerHeaders, connections: 4, duration: DURATION };
+    const idle = await httpLoad(whoami);
+    const storm = httpLoad({
+      url: `${instance.proxy}/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+      // One account: at most 5 attempts in flight count as free (LOGIN_ACCOUNT_FREE_ATTEMPTS);
+      // 4 keep every hash worker busy without being throttled.
+      connections: 4,
+      duration: DURATION + 1,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const during = await httpLoad(whoami);
+    const logins = await storm;
+    const raw = await bcryptRate({ workers, cost: 11, duration: DURATION });
+    for (const [k, v] of Object.entries({ idle, during, logins }))
+      if (v.non2xx > 0 || v.errors > 0) failures.push(`login storm ${k}: ${v.non2xx} non-2xx, ${v.errors} errors`);
+    return { workers, logins, raw, idle, during };
+  } finally {
+    pin(instance.child.pid, PROXY_CORE);
+  }
+}
+
+/**
+ * From a logout's answer to the first 401 at each of two proxies (one Redis, one NATS): each
+ * proxy is polled with the revoked token, one request after another, until it refuses it.
+ */
+async function revocationPropagation(n) {
+  log(`revocation: ${n} logouts, two proxies over Redis and NATS`);
+  const { startRedis, startNats } = await import('../packages/shared/dist/testing/index.js');
+  const redis = await startRedis();
+  const nats = await startNats();
+  const up3 = await startNode(join(here, 'echo-upstream.js'), ['0'], { core: LOAD_CORE });
+  const env = { REDIS_URL: redis.url, NATS_URL: nats.url };
+  const a = await startGatehouse(root, up3.port, env);
+  const b = await startGatehouse(root, up3.port, env, a);
+  const at = { a: [], b: [] };
+  try {
+    for (let i = 0; i < n; i++) {
+      const session = await a.login();
+      const h = { authorization: `Bearer ${session.access_token}` };
+      for (const x of [a, b])
+        if ((await fetch(`${x.proxy}/bench/protected`, { headers: h })).status !== 200) throw new Error('token not accepted before logout');
+      const out = await fetch(`${a.proxy}/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: session.refresh_token }),
+      });
+      const t0 = process.hrtime.bigint();
+      if (out.status >= 300) throw new Error(`logout: ${out.status}`);
+      await Promise.all(
+        [
+          [a, at.a],
+          [b, at.b],
+        ].map(async ([x, into]) => {
+          for (;;) {
+            const r = await fetch(`${x.proxy}/bench/protected`, { headers: h });
+            await r.arrayBuffer();
+            if (r.status === 401) return into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if (Number(process.hrtime.bigint() - t0) > 5e9) return into.push(Infinity);
+          }
+        }),
+      );
+    }
+  } finally {
+    await b.stop();
+    await a.stop();
+    up3.stop();
+    await nats.stop();
+    await redis.stop();
+  }
+  const q = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  return { n, a: { p50: q(at.a, 0.5), p99: q(at.a, 0.99) }, b: { p50: q(at.b, 0.5), p99: q(at.b, 0.99) } };
+}
+
 // ---- figures ----
 const ratio = (a, b) => median(results.rounds.map((r) => r[a].rps / r[b].rps));
 const perRound = (a, b) => results.rounds.map((r) => round2(r[a].rps / r[b].rps)).join(' / ');
@@ -184,7 +302,7 @@ const rpsRange = (k) => {
 };
 const rows = [];
 const add = (label, value, target, better, detail, chart = true) =>
-  rows.push({ label, value: round2(value), target, better, detail, chart });
+  rows.push({ label, value: value == null || !Number.isFinite(value) ? null : round2(value), target, better, detail, chart });
 add('minimal pass-through proxy (reference)', 1, null, 'higher', `${rpsRange('passthrough')} req/s`);
 add('pass-through + jose ES256 verify per request', ratio('jose', 'passthrough'), null, 'higher', perRound('jose', 'passthrough'));
 add('pass-through + LRU of verified tokens', ratio('lru', 'passthrough'), null, 'higher', perRound('lru', 'passthrough'));
@@ -210,8 +328,23 @@ add(
 const af = results.scenarios.appFirstUse;
 add(`3. app token first use, ${af.n} on the account: p99 (ms)`, af.p99, 5, 'lower', `p50 ${round2(af.p50)} ms`, false);
 add('4. Gatehouse Bearer warm ÷ express + jose + hpm', ratio('gh_bearer', 'express'), 6, 'higher', perRound('gh_bearer', 'express'));
-add('5. login storm', null, null, 'higher', 'not measured yet');
-add('6. revocation propagation p99 (ms)', null, 20, 'lower', 'not measured yet', false);
+for (const l of results.scenarios.login)
+  add(
+    `5. logins ÷ raw bcryptjs compares, ${l.workers} hash worker(s)`,
+    l.logins.rps / l.raw.rps,
+    0.85,
+    'higher',
+    `${l.logins.rps.toFixed(1)}/s vs ${l.raw.rps.toFixed(1)}/s; /whoami p99 ${l.during.p99} ms in the storm, ${l.idle.p99} ms idle (${(l.during.p99 / Math.max(1, l.idle.p99)).toFixed(1)} ×, target ≤ 2 ×)`,
+  );
+const rv = results.scenarios.revocation;
+add(
+  `6. revocation propagation p99, two proxies (ms)`,
+  Math.max(rv.a.p99, rv.b.p99),
+  20,
+  'lower',
+  `${rv.n} logouts; p50/p99 ${round2(rv.a.p50)}/${round2(rv.a.p99)} ms at the proxy that took the logout, ${round2(rv.b.p50)}/${round2(rv.b.p99)} ms at the other`,
+  false,
+);
 const g = results.scenarios.grpc;
 const gr = (a, b) => median(g[a].map((x, i) => x.rps / g[b][i].rps));
 const gpr = (a, b) => g[a].map((x, i) => `${Math.round(x.rps)}/${Math.round(g[b][i].rps)}`).join(' ');
@@ -247,6 +380,8 @@ const md = [
   `${new Date().toISOString()} · ${mode} · ${machine}`,
   '',
 ].join('\n');
+// The smoke test (packages/cli/test/bench-smoke.int.test.ts) reads this line.
+if (SMOKE) console.log(`BENCH_SMOKE_RESULT ${JSON.stringify({ rows, failures })}`);
 if (!SMOKE) {
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(

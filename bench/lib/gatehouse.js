@@ -2,7 +2,7 @@
 // the defaults (LOG_LEVEL=info, access log on), its log output discarded. The bench adds two
 // routes to the echo upstream and a signing key file, so it can mint valid access tokens itself.
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,11 @@ import { freePort, pin, PROXY_CORE, waitReady } from './procs.js';
 
 export const ADMIN = { email: 'admin@example.com', password: 'benchmark admin password 1' };
 
-export async function startGatehouse(root, upstreamPort, extraEnv = {}) {
+/**
+ * `share`: another instance whose auth services this one uses (it then runs only the proxy, with
+ * the same secret and signing key): two proxies over one Redis and NATS (REDIS_URL, NATS_URL in extraEnv).
+ */
+export async function startGatehouse(root, upstreamPort, extraEnv = {}, share = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-'));
   const routesFile = join(dir, 'routes.yaml');
   const shipped = readFileSync(join(root, 'services/proxy/routes.yaml'), 'utf8');
@@ -18,7 +22,9 @@ export async function startGatehouse(root, upstreamPort, extraEnv = {}) {
     routesFile,
     `${shipped}\n  - { prefix: /bench/public, upstream: "http://127.0.0.1:${upstreamPort}", public: true }\n  - { prefix: /bench/protected, upstream: "http://127.0.0.1:${upstreamPort}" }\n`,
   );
-  const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const signingKey =
+    share?.signingKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const secret = share?.secret ?? randomBytes(32).toString('base64url');
   const ports = {};
   for (const k of [
     'PROXY_HTTP_ADDR',
@@ -38,7 +44,7 @@ export async function startGatehouse(root, upstreamPort, extraEnv = {}) {
     'AUTH_APIKEY_DEBUG_ADDR',
     'WHOAMI_HTTP_ADDR',
   ])
-    ports[k] = `127.0.0.1:${await freePort()}`;
+    ports[k] = share && k.startsWith('AUTH_') ? share.ports[k] : `127.0.0.1:${await freePort()}`;
   const child = spawn(process.execPath, [...(extraEnv.NODE_ARGS ?? []), join(root, 'packages/cli/dist/src/main.js'), 'server'], {
     cwd: dir,
     env: {
@@ -48,9 +54,12 @@ export async function startGatehouse(root, upstreamPort, extraEnv = {}) {
       GATEHOUSE_ADMIN_PASSWORD: ADMIN.password,
       GATEHOUSE_DATA_DIR: join(dir, 'data'),
       AUTH_BEARER_SIGNING_KEY: signingKey,
+      GATEHOUSE_SECRET: secret,
+      // The second proxy serves the same issuer (tokens name the first's public URL).
+      ...(share ? { GATEHOUSE_RUN_SERVICES: 'proxy', PUBLIC_URL: share.proxy } : {}),
       LOGIN_STALL_TIME: '0ms',
       // App tokens are opt-in (as in oCIS): the feature is switched on, nothing else is changed.
-      GATEHOUSE_ADD_RUN_SERVICES: 'auth-app',
+      ...(share ? {} : { GATEHOUSE_ADD_RUN_SERVICES: 'auth-app' }),
       PROXY_ENABLE_APP_AUTH: 'true',
       ...Object.fromEntries(Object.entries(extraEnv).filter(([k]) => k !== 'NODE_ARGS')),
     },
@@ -65,6 +74,7 @@ export async function startGatehouse(root, upstreamPort, extraEnv = {}) {
     ports,
     proxy,
     signingKey,
+    secret,
     async login() {
       const r = await fetch(`${proxy}/auth/login`, {
         method: 'POST',

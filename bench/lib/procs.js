@@ -48,10 +48,10 @@ export async function startNode(script, args, { core, env } = {}) {
   return { child, port, stop: () => child.kill('SIGTERM') };
 }
 
-function runJson(script, opts) {
+function runJson(script, opts, core = LOAD_CORE) {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [join(here, '..', script), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    pin(child.pid, LOAD_CORE);
+    pin(child.pid, core);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => {
@@ -69,3 +69,5 @@ function runJson(script, opts) {
 export const httpLoad = (opts) => runJson('load.js', opts);
 /** The grpc-js driver in its own process. */
 export const grpcLoad = (opts) => runJson('grpc-driver.js', opts);
+/** Raw bcryptjs compares per second on both cores (the login storm's reference). */
+export const bcryptRate = (opts) => runJson('refs/bcrypt-rate.js', opts, `${PROXY_CORE},${LOAD_CORE}`);
