@@ -407,7 +407,13 @@ if (!SMOKE) {
   );
   // The chart docs/performance.md shows: the latest run's.
   writeFileSync(join(root, 'docs', 'performance.svg'), readFileSync(join(here, 'results', 'latest.svg')));
-  log('written bench/results/latest.{json,md,svg} and docs/performance.svg');
+  // …and its table, between the markers of docs/performance.md.
+  const doc = join(root, 'docs', 'performance.md');
+  const text = readFileSync(doc, 'utf8');
+  const [open, close] = ['<!-- bench-table -->', '<!-- /bench-table -->'];
+  if (text.includes(open) && text.includes(close))
+    writeFileSync(doc, `${text.slice(0, text.indexOf(open) + open.length)}\n${md}${text.slice(text.indexOf(close))}`);
+  log('written bench/results/latest.{json,md,svg}, docs/performance.svg and its table');
 }
 if (failures.length > 0) {
   console.error(`failed requests make these figures incomparable:\n${failures.join('\n')}`);
