@@ -200,6 +200,8 @@ try {
       await httpLoad({ url: `${gh.proxy}/bench/protected`, connections: CONNECTIONS, tokensFile: sets[i % 3] });
     }
     afterMemory = await gh.memory();
+    if (!(afterMemory.bearerCacheEntries <= 10_000))
+      failures.push(`Bearer cache holds ${afterMemory.bearerCacheEntries} entries, over its bound`);
   }
   results.scenarios.memory = { warm: warmMemory, after: afterMemory, minutes: MEMORY_MINUTES };
 } finally {
@@ -366,7 +368,7 @@ add(
   growth == null ? null : growth * 100,
   10,
   'lower',
-  `after warm-up ${mem.warm.rssMB.toFixed(0)} MB RSS, ${mem.warm.heapMB.toFixed(0)} MB heap${mem.after ? `; after ${mem.after.rssMB.toFixed(0)} MB RSS, ${mem.after.heapMB.toFixed(0)} MB heap` : ' (QUICK: no soak)'}`,
+  `after warm-up ${mem.warm.rssMB.toFixed(0)} MB RSS, ${mem.warm.heapMB.toFixed(0)} MB heap${mem.after ? `; after ${mem.after.rssMB.toFixed(0)} MB RSS, ${mem.after.heapMB.toFixed(0)} MB heap, ${mem.after.bearerCacheEntries} Bearer cache entries (bound 10,000)` : ' (QUICK: no soak)'}`,
   false,
 );
 const logCost = SMOKE ? null : loggerCost(50_000);

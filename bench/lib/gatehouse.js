@@ -88,7 +88,12 @@ export async function startGatehouse(root, upstreamPort, extraEnv = {}, share = 
     async memory() {
       const text = await (await fetch(`http://${ports.PROXY_DEBUG_ADDR}/metrics`)).text();
       const m = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
-      return { rssMB: m('process_resident_memory_bytes') / 2 ** 20, heapMB: m('nodejs_heap_size_used_bytes') / 2 ** 20 };
+      const entries = Number(/^gatehouse_proxy_cache_entries\{cache="bearer"[^}]*\} ([0-9.e+]+)/m.exec(text)?.[1] ?? NaN);
+      return {
+        rssMB: m('process_resident_memory_bytes') / 2 ** 20,
+        heapMB: m('nodejs_heap_size_used_bytes') / 2 ** 20,
+        bearerCacheEntries: entries,
+      };
     },
     stop: () =>
       new Promise((res) => {

@@ -74,6 +74,7 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect(a.headers['x-gatehouse-identity']).toBe(b.headers['x-gatehouse-identity']);
     const metrics = await (await fetch(`http://127.0.0.1:${proxy.debug}/metrics`)).text();
     expect(metrics).toMatch(/gatehouse_proxy_cache_lookups\{cache="bearer",result="hit"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gatehouse_proxy_cache_entries\{cache="bearer"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gatehouse_proxy_requests_total\{route="[^"]+",status="200",auth_method="bearer"/);
     expect(metrics).toContain('gatehouse_proxy_auth_decision_seconds_bucket');
   });
