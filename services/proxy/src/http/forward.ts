@@ -175,11 +175,24 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
   });
   // Request headers were built by upstreamRequestHeaders (hop-by-hop and Host removed). Expect was
   // answered by this server already (node sends 100 Continue); undici refuses to send it on.
-  const { expect: _expect, ...headers } = o.headers;
+  const headers = o.headers.expect === undefined ? o.headers : withoutExpect(o.headers);
   o.pools
     .poolFor(o.base)
     .dispatch(
-      { origin: o.base.origin, method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body },
+      { origin: originOf(o.base), method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body },
       handler,
     );
+}
+
+function withoutExpect(h: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const { expect: _expect, ...rest } = h;
+  return rest;
+}
+
+/** A route's upstream origin, computed once per upstream URL (URL#origin builds a new string per call). */
+const origins = new WeakMap<URL, string>();
+function originOf(url: URL): string {
+  let o = origins.get(url);
+  if (o === undefined) origins.set(url, (o = url.origin));
+  return o;
 }
