@@ -4,7 +4,7 @@ PNPM := $(shell command -v pnpm 2>/dev/null || echo "npx --yes pnpm@10")
 PROTO_FILES := gatehouse/v1/principal.proto gatehouse/v1/tokens.proto gatehouse/v1/users.proto gatehouse/v1/apptokens.proto login/v1/login.proto mgmt/v1alpha1/auth.proto apikeys/apikeys.proto
 GEN_DIR := packages/shared/src/gen
 
-.PHONY: install proto build run test test-timing soak lint bench docs clean check-servers
+.PHONY: install proto build run test test-timing soak lint bench docs certs clean check-servers
 
 node_modules/.modules.yaml: package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile
@@ -55,6 +55,11 @@ lint: build
 # `make bench QUICK=1`: fewer rounds, shorter runs, no 5-minute memory scenario (under 3 minutes).
 bench: build
 	QUICK=$(QUICK) node bench/run.js
+
+# DEVELOPMENT certificates for mutual TLS between the services in docker-compose.yml (a CA, one per
+# service, one for the admin CLI) in secrets/grpc-tls/ (git-ignored); FORCE=1 replaces existing ones.
+certs:
+	bash deploy/certs/dev-certs.sh
 
 # docs/operations.md's environment tables, from the config schemas (a test fails when they drift).
 docs: build

@@ -8,8 +8,9 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { PROVIDER_SETTINGS_READ, providerVariable, readProviders, type ProviderUse } from '@gatehouse/shared';
+import { internalGrpcProblem, PROVIDER_SETTINGS_READ, providerVariable, readProviders, type ProviderUse } from '@gatehouse/shared';
 import { CONFIG_SCHEMAS, RUNTIME_ENV, SERVICE_NAMES, type ServiceName } from '../src/services.js';
+import { DEFAULT_ADDRS } from '../src/runtime/endpoints.js';
 
 // deploy/k8s: a Kustomize base and the overlays all-in-one and distributed. Every object is checked
 // against the Kubernetes schemas (kubernetes-models), without a cluster. Where kubectl is installed
@@ -390,8 +391,58 @@ describe('deploy/k8s distributed overlay: the scaled-out form', () => {
     expect(admits('proxy', 9200, { namespace: 'anything' }) && admits('proxy', 9201, { namespace: 'anything' })).toBe(true);
   });
 
+  // Issue 10 item 4: internal gRPC answers only holders of a certificate the deployment's CA signed.
+  const tlsOf = (vars: Map<string, string | undefined>) => ({
+    enabled: vars.get('GATEHOUSE_GRPC_TLS_ENABLED') === 'true',
+    certFile: vars.get('GATEHOUSE_GRPC_TLS_CERT'),
+    keyFile: vars.get('GATEHOUSE_GRPC_TLS_KEY'),
+    caFile: vars.get('GATEHOUSE_GRPC_TLS_CA'),
+    requireClientCert: vars.get('GATEHOUSE_GRPC_TLS_CLIENT_AUTH') === 'true',
+  });
+
+  it('runs internal gRPC under mutual TLS: every service requires client certificates and presents the one in gatehouse-grpc-tls', () => {
+    const seen: string[] = [];
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0];
+      const { vars } = containerEnv(objs, c);
+      const tls = tlsOf(vars);
+      expect([d.metadata.name, tls.enabled, tls.requireClientCert, vars.get('GATEHOUSE_GRPC_ALLOW_INSECURE')]).toEqual([
+        d.metadata.name,
+        true,
+        true,
+        undefined,
+      ]);
+      // Every file is in the volume of the gatehouse-grpc-tls Secret.
+      const vol = pod.volumes.find((v: any) => v.secret?.secretName === 'gatehouse-grpc-tls');
+      const mount = c.volumeMounts.find((m: any) => m.name === vol?.name);
+      for (const f of [tls.certFile, tls.keyFile, tls.caFile]) expect([f, f?.startsWith(`${mount?.mountPath}/`)]).toEqual([f, true]);
+      const name = c.args[0] as ServiceName;
+      if (name === 'proxy') continue;
+      // The service's own fail-closed check passes because of mTLS, and would refuse without client auth.
+      const variable = `${PREFIX[name]}_GRPC_ADDR`;
+      const addr = vars.get(variable)!;
+      expect(internalGrpcProblem(variable, addr, tls, false)).toBeUndefined();
+      expect(internalGrpcProblem(variable, addr, { ...tls, requireClientCert: false }, false)).toMatch(/not authenticated/);
+      seen.push(name);
+    }
+    expect(seen.sort()).toEqual(SERVICE_NAMES.filter((n) => n !== 'proxy').sort());
+  });
+
   it('keeps Redis and NATS out: they come from their official charts', () => {
     expect(deployments.map((d) => d.spec.template.spec.containers[0].image).every((i: string) => i.startsWith('gatehouse'))).toBe(true);
+  });
+});
+
+describe('deploy/k8s all-in-one overlay: internal gRPC stays on loopback', () => {
+  it('listens for internal gRPC only on loopback, so it needs no certificates (the fail-closed check passes)', () => {
+    const objs = render('all-in-one');
+    const d = find(objs, 'Deployment', 'gatehouse')!;
+    const { vars } = containerEnv(objs, d.spec.template.spec.containers[0]);
+    for (const prefix of ['AUTH_BEARER', 'AUTH_BASIC', 'AUTH_APP', 'AUTH_APIKEY']) {
+      const addr = vars.get(`${prefix}_GRPC_ADDR`) ?? DEFAULT_ADDRS[`${prefix}_GRPC_ADDR`]!;
+      expect([prefix, internalGrpcProblem(`${prefix}_GRPC_ADDR`, addr, { enabled: false }, false)]).toEqual([prefix, undefined]);
+    }
   });
 });
 

@@ -146,6 +146,8 @@ export async function startProcessStack(o: {
   /** WHOAMI_HTTP_ENDPOINT: the upstream behind the proxy's /whoami route. */
   upstreamUrl?: string;
   env?: Record<string, string>;
+  /** More variables for every process once the ports are known (e.g. endpoints by another host name). */
+  envFromPorts?: (ports: Record<ServiceName, { http: number; grpc: number; debug: number }>) => Record<string, string>;
   envFor?: Partial<Record<ServiceName, Record<string, string>>>;
   nodeArgs?: Partial<Record<ServiceName, string[]>>;
 }): Promise<ProcessStack> {
@@ -168,6 +170,7 @@ export async function startProcessStack(o: {
     LOG_LEVEL: 'warn',
     ...(Object.fromEntries(Object.entries(derived).filter(([, v]) => v !== undefined)) as Record<string, string>),
     ...o.env,
+    ...o.envFromPorts?.(ports),
   };
   const services: ProcessStack['services'] = {};
   for (const name of o.services)

@@ -30,7 +30,10 @@ export interface RecordingUpstream {
  * `…/hang` never answers, `…/slow?ms=N` answers after N ms, anything else echoes the request
  * (verified identity and raw headers) as JSON.
  */
-export async function startRecordingUpstream(): Promise<RecordingUpstream> {
+export async function startRecordingUpstream(
+  /** Its name in the proxy's routes (the `aud` it accepts): `whoami` when it stands behind /whoami. */
+  audience = 'whoami',
+): Promise<RecordingUpstream> {
   let verify: ((token: string) => Promise<Identity>) | undefined;
   const sockets = new Set<Socket>();
   const up: RecordingUpstream = {
@@ -39,7 +42,7 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     unauthenticated: 0,
     open: 0,
     trust(url) {
-      verify = createIdentityVerifier({ keys: new RemoteKeySource({ url, cooldownMs: 500 }) });
+      verify = createIdentityVerifier({ keys: new RemoteKeySource({ url, cooldownMs: 500 }), audience });
     },
     close: async () => undefined,
   };

@@ -48,6 +48,12 @@ export const commonEnv = {
   GATEHOUSE_GRPC_TLS_KEY: z.string().optional(),
   GATEHOUSE_GRPC_TLS_CA: z.string().optional(),
   GATEHOUSE_GRPC_TLS_CLIENT_AUTH: env.bool(false),
+  /**
+   * Lets a service listen for internal gRPC beyond loopback without mutual TLS (the network alone is
+   * trusted). Off: such a service refuses to start, and the admin CLI refuses a remote target without
+   * its client certificate.
+   */
+  GATEHOUSE_GRPC_ALLOW_INSECURE: env.bool(false),
   /** Where the services reach each other over gRPC. */
   AUTH_BEARER_GRPC_ENDPOINT: z.string().default('127.0.0.1:9211'),
   AUTH_BASIC_GRPC_ENDPOINT: z.string().default('127.0.0.1:9221'),

@@ -1,7 +1,16 @@
 import { MemoryBus } from './bus/memory-bus.js';
 import { MemoryStore } from './store/memory-store.js';
 import { FakeClock } from './testing/fake-clock.js';
-import { REVOCATION_KEYS, SUBJECTS, announceRevocation, parseEvent, publishEvent, rememberRevocation, subscribeEvent } from './events.js';
+import {
+  REVOCATION_KEYS,
+  REVOCATION_SEQUENCE_KEY,
+  SUBJECTS,
+  announceRevocation,
+  parseEvent,
+  publishEvent,
+  rememberRevocation,
+  subscribeEvent,
+} from './events.js';
 
 describe('event contracts', () => {
   const env = { id: 'e-1', at: 1 };
@@ -107,11 +116,13 @@ describe('event contracts', () => {
     await announceRevocation({ store, bus, clock, logger }, r);
     await bus.flush();
     expect(await store.zRangeByScore(REVOCATION_KEYS.sessions, 0, Infinity)).toEqual([{ member: 's-1', score: 51_000 }]);
-    expect(got).toEqual([expect.objectContaining({ sid: 's-1', user_id: 'u', exp: 51_000, at: 50_000 })]);
+    expect(got).toEqual([expect.objectContaining({ sid: 's-1', user_id: 'u', exp: 51_000, at: 50_000, seq: 1 })]);
     bus.publish = () => Promise.reject(new Error('nats down'));
     await announceRevocation({ store, bus, clock, logger }, { ...r, member: 's-2', fields: { sid: 's-2', user_id: 'u' } });
     expect(warned).toHaveLength(1);
     expect((await store.zRangeByScore(REVOCATION_KEYS.sessions, 0, Infinity)).map((m) => m.member)).toEqual(['s-1', 's-2']);
+    // The unpublished revocation still moved the sequence: a proxy polling it sees that it missed one.
+    expect(await store.get(REVOCATION_SEQUENCE_KEY)).toBe('2');
     await store.close();
   });
 });

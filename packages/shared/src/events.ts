@@ -17,6 +17,8 @@ export const SUBJECTS = {
   revokedAppToken: 'gatehouse.revoked.apptoken',
   /** { token_id, user_id, exp, generation? } an API key was deleted, refreshed or disabled: tokens minted from it are void. */
   revokedApiKey: 'gatehouse.revoked.apikey',
+  /** { token_id, user_id, exp } one session-less access token (token_id: its `jti`) was revoked (RFC 7009). */
+  revokedAccessToken: 'gatehouse.revoked.token',
   /** All revocations (proxy subscription). */
   revokedAll: 'gatehouse.revoked.*',
   /** { kid } a signing key was added or retired: verifiers refetch the JWKS. */
@@ -32,21 +34,30 @@ export interface BaseEvent {
   at: number;
 }
 
-export interface RevokedSessionEvent extends BaseEvent {
+/**
+ * Every revocation event carries `seq`, its place in the store's revocation sequence
+ * (REVOCATION_SEQUENCE_KEY): a proxy that sees the sequence move past what events told it knows it
+ * missed one (a publisher cut off from NATS) and reloads the lists. Absent from older publishers.
+ */
+export interface SequencedEvent extends BaseEvent {
+  seq?: number;
+}
+
+export interface RevokedSessionEvent extends SequencedEvent {
   sid: string;
   user_id: string;
   /** Until when the revocation matters (the longest access-token lifetime from now). */
   exp: number;
 }
 
-export interface RevokedUserEvent extends BaseEvent {
+export interface RevokedUserEvent extends SequencedEvent {
   user_id: string;
   /** Credentials issued (iat) before this epoch ms are void. */
   not_before: number;
   exp: number;
 }
 
-export interface RevokedCredentialEvent extends BaseEvent {
+export interface RevokedCredentialEvent extends SequencedEvent {
   token_id: string;
   user_id: string;
   exp: number;
@@ -89,6 +100,7 @@ export interface EventPayloads {
   'gatehouse.revoked.user': RevokedUserEvent;
   'gatehouse.revoked.apptoken': RevokedCredentialEvent;
   'gatehouse.revoked.apikey': RevokedApiKeyEvent;
+  'gatehouse.revoked.token': RevokedCredentialEvent;
   'gatehouse.keys.rotated': KeysRotatedEvent;
   'gatehouse.user.changed': UserChangedEvent;
   'gatehouse.audit': AuditEvent;
@@ -106,7 +118,8 @@ const id = z.string().min(1).max(200);
 const text = z.string().min(1).max(1024);
 const ms = z.number().finite();
 const base = { id, at: ms };
-const credential = z.looseObject({ ...base, token_id: text, user_id: text, exp: ms });
+const revocation = { ...base, seq: z.number().int().positive().optional() };
+const credential = z.looseObject({ ...revocation, token_id: text, user_id: text, exp: ms });
 const USER_CHANGE_REASONS = [
   'disabled',
   'deleted',
@@ -117,10 +130,11 @@ const USER_CHANGE_REASONS = [
 
 /** Runtime form of EventPayloads: what a subscriber accepts (extra fields are kept, never required). */
 const PAYLOAD_SCHEMAS: { [S in EventSubject]: z.ZodType<EventPayloads[S]> } = {
-  'gatehouse.revoked.session': z.looseObject({ ...base, sid: text, user_id: text, exp: ms }),
-  'gatehouse.revoked.user': z.looseObject({ ...base, user_id: text, not_before: ms, exp: ms }),
+  'gatehouse.revoked.session': z.looseObject({ ...revocation, sid: text, user_id: text, exp: ms }),
+  'gatehouse.revoked.user': z.looseObject({ ...revocation, user_id: text, not_before: ms, exp: ms }),
   'gatehouse.revoked.apptoken': credential,
   'gatehouse.revoked.apikey': credential.extend({ generation: z.number().int().nonnegative().optional() }),
+  'gatehouse.revoked.token': credential,
   'gatehouse.keys.rotated': z.looseObject({ ...base, kid: text }),
   'gatehouse.user.changed': z.looseObject({ ...base, user_id: text, reason: z.enum(USER_CHANGE_REASONS) }),
   'gatehouse.audit': z.looseObject({ ...base, action: z.string(), actor: z.string(), subject: z.string() }),
@@ -187,22 +201,31 @@ export async function rememberRevocation(store: KeyValueStore, key: string, memb
  * scored by expiry (epoch ms), pruned on write, so a starting proxy loads them in one call each.
  * Members: `sessions` → sid; `users` → `<user_id>:<not_before_ms>`; `apptokens` → the credential id;
  * `apikeys` → `<key id>:<generation>` (tokens minted from that generation or an earlier one) or the
- * bare key id (every generation).
+ * bare key id (every generation); `jti` → the `jti` of a revoked session-less access token.
  */
 export const REVOCATION_KEYS = {
   sessions: 'revoked:sessions',
   users: 'revoked:users',
   appTokens: 'revoked:apptokens',
   apiKeys: 'revoked:apikeys',
+  accessTokens: 'revoked:jti',
 } as const;
+
+/**
+ * A counter every revocation increments after writing its list entry (so an entry exists for every
+ * sequence number a reader sees); its events carry the number (`seq`). Proxies poll it to notice
+ * events they missed.
+ */
+export const REVOCATION_SEQUENCE_KEY = 'revoked:seq';
 
 export type RevocationSubject = RevocationEvent['subject'];
 
 /**
  * A revocation, told the two ways proxies learn it: on its list in the store (the durable path,
- * loaded at start and after every reconnect), then as an event (proxies drop cached successes at
- * once). The entry lives `retentionMs` (the longest token lifetime it must outlast). A failed
- * publish is only logged: the list already holds the revocation.
+ * loaded at start, after every reconnect and whenever the revocation sequence shows a missed
+ * event), then as an event carrying its sequence number (proxies drop cached successes at once).
+ * The entry lives `retentionMs` (the longest token lifetime it must outlast). A failed publish is
+ * only logged: the list and the sequence already hold the revocation.
  */
 export async function announceRevocation<S extends RevocationSubject>(
   to: { store: KeyValueStore; bus: EventBus; clock: Clock; logger: { warn(fields: object, msg: string): void } },
@@ -211,8 +234,9 @@ export async function announceRevocation<S extends RevocationSubject>(
   const now = to.clock.now();
   const exp = now + r.retentionMs;
   await rememberRevocation(to.store, r.list, r.member, exp, now);
+  const seq = await to.store.incr(REVOCATION_SEQUENCE_KEY);
   try {
-    await publishEvent(to.bus, to.clock, r.subject, { ...r.fields, exp } as unknown as EventFields<S>);
+    await publishEvent(to.bus, to.clock, r.subject, { ...r.fields, exp, seq } as unknown as EventFields<S>);
   } catch (err) {
     to.logger.warn({ err, subject: r.subject }, 'revocation not published (proxies reload the list after reconnecting)');
   }

@@ -14,6 +14,7 @@ export * from './bus/memory-bus.js';
 export * from './bus/nats-bus.js';
 export * from './grpc/proto.js';
 export * from './grpc/tls.js';
+export * from './grpc/internal-trust.js';
 export * from './grpc/server.js';
 export * from './grpc/client.js';
 export * from './grpc/clients.js';

@@ -176,6 +176,7 @@ describe('seed 004 flows (curl through the proxy, Basic auth via AppTokenService
       rogue,
       60,
       clock,
+      'auth-app',
     );
     const r = await call(plain.base, 'POST', '/auth-app/tokens?expiry=1h', forged);
     expect(r.status).toBe(401);

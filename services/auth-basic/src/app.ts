@@ -24,6 +24,7 @@ import { PasswordReset } from './auth/password-reset.js';
 import { TotpService } from './auth/totp-service.js';
 import { UserAdministration } from './auth/user-administration.js';
 import { defaultPolicy } from './domain/password-policy.js';
+import { RevocationOutbox } from './events/revocation-outbox.js';
 import { createUserEventPublisher } from './events/user-events.js';
 import { loginServiceHandlers } from './grpc/login-service.js';
 import { userServiceHandlers } from './grpc/user-service.js';
@@ -95,7 +96,12 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
   );
   const publish = createUserEventPublisher(bus, clock, logger);
 
-  const directory = new UserAdministration({ users, hasher, policy, issuer, publish, clock, logger });
+  const outbox = new RevocationOutbox(
+    { store, bus, clock, logger, revokeUser: (userId, reason, changeId) => issuer.revokeUser(userId, reason, changeId) },
+    { minDelayMs: config.AUTH_BASIC_REVOCATION_RETRY_MIN, maxDelayMs: config.AUTH_BASIC_REVOCATION_RETRY_MAX },
+  );
+  outbox.start();
+  const directory = new UserAdministration({ users, hasher, policy, outbox, publish, clock, logger });
   const totp = new TotpService(
     {
       users,
@@ -182,6 +188,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBasicOverrides
       // Ready when Redis, NATS (user events) and the service it calls (auth-bearer, for sessions) answer.
       checks: peer ? [peer] : [],
       afterClose: async () => {
+        outbox.stop();
         await reset.drain();
         await pool.close();
         if (!deps.sessionIssuer) issuer.close();

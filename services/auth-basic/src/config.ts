@@ -24,6 +24,14 @@ export const configSchema = z.object({
   AUTH_BASIC_TRUST_PROXY: env.trustedPeers('loopback'),
   /** client_id of the sessions opened by password logins. */
   LOGIN_CLIENT_ID: z.string().min(1).default('gatehouse'),
+  /**
+   * Retry of a user revocation (disable, suspend, delete, password change) that did not reach
+   * auth-bearer or NATS: first after MIN (also how often the outbox is drained), then about doubling
+   * up to MAX, until delivered.
+   */
+  AUTH_BASIC_REVOCATION_RETRY_MIN: env.duration('1s').refine((ms) => ms >= 100, 'AUTH_BASIC_REVOCATION_RETRY_MIN: at least 100ms'),
+  /** The longest delay between two retries of an undelivered user revocation (see AUTH_BASIC_REVOCATION_RETRY_MIN). */
+  AUTH_BASIC_REVOCATION_RETRY_MAX: env.duration('30s'),
 
   // Passwords
   BCRYPT_COST: env.int(11, 4, 15),

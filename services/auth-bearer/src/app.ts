@@ -28,6 +28,7 @@ import { AUTH_PATHS, authRoutes, noStoreOnError } from './http/auth-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { ssoRoutes } from './http/sso-routes.js';
 import { wellKnownRoutes } from './http/well-known-routes.js';
+import { HandledChanges } from './store/handled-changes.js';
 import { BuiltinIdp } from './idp/builtin-idp.js';
 import { KeyRing } from './keys/key-ring.js';
 import { BackchannelLogout } from './sso/backchannel-logout.js';
@@ -64,6 +65,8 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     cacheTtlMs: config.AUTH_BEARER_KEY_CACHE_TTL,
   });
   const events = new EventPublisher({ store, bus, clock, logger, retentionMs, onAudit: auditMetrics(host.metrics) });
+  /** User changes acted on (event ids, RevokeUser change ids), for a day: far longer than any retry. */
+  const handled = new HandledChanges(store, 24 * 3_600_000);
   const sessions = new SessionService({
     sessions: new SessionStore(store),
     users,
@@ -178,7 +181,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
   http.use(oauthRoutes({ authority, clients: config.AUTH_BEARER_RESOURCE_CLIENTS, issuer: config.PUBLIC_URL, logger }));
   host.grpc.add<TokenServiceHandlers>(
     host.protos.gatehouse.v1.TokenService.service,
-    tokenServiceHandlers({ authority, sessions, trustedPeers: config.AUTH_BEARER_TRUST_PROXY }),
+    tokenServiceHandlers({ authority, sessions, trustedPeers: config.AUTH_BEARER_TRUST_PROXY, handled }),
   );
 
   // The CLI login (seed 000's mgmt.v1alpha1.AuthService): the built-in IdP, reached on our own HTTP
@@ -209,7 +212,7 @@ export function createApp(config: Config, deps: ServiceDeps & AuthBearerOverride
     beforeListen: async () => {
       await keys.init();
       await idp?.init();
-      return subscribeEvents({ bus, store, sessions, keys, logger, dedupeTtlMs: 24 * 3_600_000 });
+      return subscribeEvents({ bus, sessions, keys, logger, handled });
     },
     afterClose: () => userDirectory.close(),
   });

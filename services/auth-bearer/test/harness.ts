@@ -100,7 +100,7 @@ export async function startAuthBearer(
     http: `http://127.0.0.1:${ports.http}`,
     ports,
     proxyKey,
-    identityHeader: (identity, key = proxyKey) => signIdentity(identity, key, 60, clock),
+    identityHeader: (identity, key = proxyKey) => signIdentity(identity, key, 60, clock, 'auth-bearer'),
     stop: async () => {
       grpc.close();
       await app.stop();

@@ -163,6 +163,23 @@ describe('auth-bearer sessions and refresh tokens (real Redis + NATS)', () => {
     expect(app.events.filter((e) => e.subject === SUBJECTS.revokedUser && e.payload.user_id === user)).toHaveLength(1);
   });
 
+  it('acts on one user change once: a retried RevokeUser (same change_id) or its late event never ends a later login', async () => {
+    const user = `u-${randomUUID()}`;
+    const a = await open(user);
+    const change = randomUUID();
+    expect((await app.grpc.RevokeUser({ user_id: user, reason: 'password_changed', change_id: change })).revoked).toBe(1);
+    app.clock.advance(2000);
+    const b = await open(user); // the login after the password change
+    expect((await app.grpc.RevokeUser({ user_id: user, reason: 'password_changed', change_id: change })).revoked).toBe(0);
+    await app.observer.publish(SUBJECTS.userChanged, { id: change, at: Date.now(), user_id: user, reason: 'password_changed' });
+    await app.observer.flush();
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await app.grpc.GetSession({ session_id: b.set.session_id })).id).toBe(b.set.session_id);
+    expect(await codeOf(app.grpc.GetSession({ session_id: a.set.session_id }))).toBe('INVALID_TOKEN');
+    // Without a change id, every call revokes (the CLI, tools).
+    expect((await app.grpc.RevokeUser({ user_id: user, reason: 'revoked' })).revoked).toBe(1);
+  });
+
   it('revokes by session id and by refresh token over gRPC, and sessions list newest first', async () => {
     const user = `u-${randomUUID()}`;
     const a = await open(user);

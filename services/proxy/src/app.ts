@@ -44,6 +44,8 @@ import { GrpcEntry } from './grpc/grpc-entry.js';
 import { grpcOwners, type GrpcOwner } from './grpc/grpc-owners.js';
 import { endpointInstances, primaryEndpoint } from './http/endpoints.js';
 import { UpstreamPools } from './http/forward.js';
+import { ownsCookieFrom } from './http/gatehouse-cookies.js';
+import { UpgradedSockets } from './http/upgraded-sockets.js';
 import { createRequestHandler } from './http/proxy-handler.js';
 import { createUpgradeHandler } from './http/upgrade-handler.js';
 import { IdentitySigner, loadIdentityKey, type IdentityKey } from './identity/identity-signer.js';
@@ -201,6 +203,12 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     ...caches,
     { name: 'identity', hits: signer?.hits ?? 0, misses: signer?.misses ?? 0 },
   ]);
+  // Upgraded connections are rechecked as often as the store fallback's snapshot is renewed (≤ 1 s).
+  const sockets: UpgradedSockets = new UpgradedSockets(
+    (p) => revocation.check(p),
+    Math.max(100, Math.min(1000, config.PROXY_REVOCATION_STORE_CACHE_TTL)),
+    logger,
+  );
   const revocation = new Revocation({
     store: deps.store,
     bus: deps.bus,
@@ -211,6 +219,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     ttlMs: config.PROXY_REVOCATION_TTL,
     onRevoked: (match) => {
       for (const c of caches) c.evict(match);
+      sockets.closeMatching(match);
     },
     onKeysRotated: () => {
       void keys.refresh?.().catch((err: unknown) => logger.warn({ err }, 'JWKS refresh after key rotation failed'));
@@ -278,6 +287,8 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
         defaultTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT,
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
         accessLog: config.PROXY_ACCESS_LOG,
+        ownsCookie: ownsCookieFrom(config),
+        sockets,
       };
       http = await listenHttp(createRequestHandler(ctx), config.PROXY_HTTP_ADDR, {
         maxHeaderSize: config.PROXY_MAX_HEADER_BYTES,
@@ -310,6 +321,7 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     },
     async stop() {
       revocation.stop();
+      sockets.stop();
       const listener = http;
       http = undefined;
       await Promise.all([listener?.close(5000), grpcEntry?.close(), debug?.close()]);

@@ -6,6 +6,7 @@ import {
   commonEnv,
   cookieEnv,
   env,
+  IDENTITY_MAX_TTL_SEC,
   loadConfigWithProviders,
   providersEnv,
   type Env,
@@ -31,6 +32,10 @@ export const configSchema = z.object({
   PROXY_ENABLE_APP_AUTH: env.bool(false),
   PROXY_ENABLE_BASIC_AUTH: env.bool(false),
   PROXY_ENABLE_SESSION_AUTH: env.bool(true),
+  /**
+   * The routes file (services/proxy/README.md): its `passCookies` marks Gatehouse's own endpoints,
+   * the only routes Gatehouse's cookies reach (and may be set from).
+   */
   PROXY_ROUTES_FILE: z.string().default(DEFAULT_ROUTES_FILE),
   /**
    * Peers whose X-Forwarded-* headers are believed: a trusted-peer list (IPs, CIDRs, loopback,
@@ -39,13 +44,19 @@ export const configSchema = z.object({
   PROXY_TRUSTED_PROXIES: env.trustedPeers(''),
   /** The oldest revocation state ever served: past it, the proxy asks the store per request. */
   PROXY_REVOCATION_MAX_STALENESS: env.duration('5s'),
-  /** How long a store snapshot is reused while the bus is down. */
+  /** How long a store snapshot is reused while the bus is down; also how often open WebSockets are rechecked (within 100 ms to 1 s). */
   PROXY_REVOCATION_STORE_CACHE_TTL: env.duration('1s'),
   /** How long a revocation matters: the longest access-token lifetime. */
   PROXY_REVOCATION_TTL: env.duration('15m'),
   PROXY_IDENTITY_KEY_FILE: z.string().optional(),
   PROXY_IDENTITY_ALG: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
-  PROXY_IDENTITY_TTL: env.duration('60s'),
+  /**
+   * Lifetime of a signed identity header (whole seconds, 1s to 30s): what a header an upstream
+   * leaks or replays is worth. The proxy reuses one per principal and upstream until 90% of it.
+   */
+  PROXY_IDENTITY_TTL: env
+    .duration('30s')
+    .refine((ms) => ms >= 1000 && ms <= IDENTITY_MAX_TTL_SEC * 1000, `must be between 1s and ${IDENTITY_MAX_TTL_SEC}s`),
   PROXY_MAX_HEADER_BYTES: env.int(16 * 1024, 1024, 1024 * 1024),
   /** Largest request body forwarded (streamed, counted). */
   PROXY_MAX_BODY_BYTES: env.int(1024 * 1024 * 1024, 0),

@@ -85,7 +85,11 @@ describe('proxy gRPC entry (PROXY_GRPC_ADDR)', () => {
     expect(err).toBeNull();
     const seen = backends.seenMetadata.at(-1)!;
     expect(seen['x-user-id']).toBe('grpc-user');
-    const verify = createIdentityVerifier({ keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }) });
+    // LoginService's owner is auth-basic: the identity is signed for it alone.
+    const verify = createIdentityVerifier({
+      keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }),
+      audience: 'auth-basic',
+    });
     expect(await verify(String(seen['x-gatehouse-identity']))).toMatchObject({ sub: 'grpc-user', sid: 'sid-g', auth_method: 'bearer' });
     // LoginService.Logout needs the caller's token: its owner gets the authorization metadata.
     expect(String(seen.authorization)).toMatch(/^Bearer /);

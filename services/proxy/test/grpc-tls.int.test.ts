@@ -109,7 +109,10 @@ describe('proxy gRPC entry over TLS (GATEHOUSE_GRPC_TLS_*)', () => {
     const { err } = await callLogin(`127.0.0.1:${proxy.grpc}`, grpc.credentials.createSsl(ca), 'Logout', {}, md);
     expect(err).toBeNull();
     const seen = backends.seenMetadata.at(-1)!;
-    const verify = createIdentityVerifier({ keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }) });
+    const verify = createIdentityVerifier({
+      keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }),
+      audience: 'auth-basic',
+    });
     expect(await verify(String(seen['x-gatehouse-identity']))).toMatchObject({ sub: 'tls-user' });
   });
 

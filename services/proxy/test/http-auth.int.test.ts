@@ -55,7 +55,11 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect(seen.headers['x-user-id']).toBe('user-42');
     expect(seen.headers['x-user-email']).toBe('ada@example.com');
     expect(seen.headers['x-user-roles']).toBe('user,editor');
-    const verify = createIdentityVerifier({ keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }) });
+    // The routes name the upstream by URL: that URL is the header's audience.
+    const verify = createIdentityVerifier({
+      keys: new RemoteKeySource({ url: `${proxy.url}/.well-known/gatehouse/jwks.json` }),
+      audience: upstream.url,
+    });
     const id = await verify(seen.headers['x-gatehouse-identity']!);
     expect(id).toMatchObject({
       sub: 'user-42',

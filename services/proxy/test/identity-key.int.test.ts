@@ -49,7 +49,10 @@ describe('proxy identity signing key from PROXY_IDENTITY_KEY_FILE', () => {
       expect(res.status).toBe(200);
       const header = String(((await res.json()) as { headers: Record<string, string> }).headers['x-gatehouse-identity']);
       // An upstream that knows only the configured public key (not the proxy's JWKS) accepts it.
-      const verify = createIdentityVerifier({ keys: new StaticKeySource({ keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] }) });
+      const verify = createIdentityVerifier({
+        keys: new StaticKeySource({ keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] }),
+        audience: upstream.url,
+      });
       expect(await verify(header)).toMatchObject({ sub: 'keyed-user', auth_method: 'bearer' });
       expect(JSON.parse(Buffer.from(header.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>).toMatchObject({
         kid,
@@ -62,7 +65,10 @@ describe('proxy identity signing key from PROXY_IDENTITY_KEY_FILE', () => {
 
   it('keeps its identity across restarts with the same file, and a different file gives headers the first key rejects', async () => {
     const kid = await calculateJwkThumbprint(publicJwk);
-    const verify = createIdentityVerifier({ keys: new StaticKeySource({ keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] }) });
+    const verify = createIdentityVerifier({
+      keys: new StaticKeySource({ keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] }),
+      audience: upstream.url,
+    });
     const headerFrom = async (file: string) => {
       const proxy = await startProxy({ jwksUrl: jwks.url, upstream: upstream.url, env: { PROXY_IDENTITY_KEY_FILE: file } });
       try {

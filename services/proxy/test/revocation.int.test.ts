@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NatsBus, REVOCATION_KEYS, RedisStore, SUBJECTS } from '@gatehouse/shared';
+import { NatsBus, REVOCATION_KEYS, RedisStore, SUBJECTS, announceRevocation, systemClock, type EventBus } from '@gatehouse/shared';
 import { eventually, startNats, startRedis, type SpawnedServer } from '@gatehouse/shared/testing';
 import { mintToken, quietLogger, startJwks, startProxy, startUpstream, type ProxyUnderTest, type Upstream } from './harness.js';
 
@@ -184,5 +184,35 @@ describe('proxy revocation with real Redis and NATS', () => {
     nats = await startNats({ port: nats.port });
     await eventually(async () => (await status(lax, t2)) === 401, 5000);
     expect(await status(strict, t1)).toBe(401);
+  });
+  it('attack: a revocation whose event never came (only the publisher cut off from NATS) is refused within PROXY_REVOCATION_MAX_STALENESS', async () => {
+    const maxStalenessMs = 900;
+    const p = await proxy({ PROXY_REVOCATION_MAX_STALENESS: `${maxStalenessMs}ms` });
+    const sid = `sid-${randomUUID()}`;
+    const session = await mintToken(jwks.key, { sid, sub: 'user-cut' });
+    const jti = `jti-${randomUUID()}`;
+    const minted = await mintToken(jwks.key, { sub: 'user-cut', jti });
+    expect(await status(p, session)).toBe(200);
+    expect(await status(p, minted)).toBe(200);
+    // The publisher writes to Redis but its NATS link is cut: the events are never delivered.
+    const cut = { publish: () => Promise.reject(new Error('nats link cut')) } as unknown as EventBus;
+    const to = { store: writer, bus: cut, clock: systemClock, logger: quietLogger };
+    const started = Date.now();
+    await announceRevocation(to, {
+      list: REVOCATION_KEYS.sessions,
+      member: sid,
+      retentionMs: 60_000,
+      subject: SUBJECTS.revokedSession,
+      fields: { sid, user_id: 'user-cut' },
+    });
+    await announceRevocation(to, {
+      list: REVOCATION_KEYS.accessTokens,
+      member: jti,
+      retentionMs: 60_000,
+      subject: SUBJECTS.revokedAccessToken,
+      fields: { token_id: jti, user_id: 'user-cut' },
+    });
+    await eventually(async () => (await status(p, session)) === 401 && (await status(p, minted)) === 401, maxStalenessMs + 500);
+    expect(Date.now() - started).toBeLessThan(maxStalenessMs + 500);
   });
 });

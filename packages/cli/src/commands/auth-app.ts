@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAppTokenClient } from '@gatehouse/shared';
-import { clientOptions, endpoint } from './grpc-target.js';
+import { adminEndpoint, clientOptions } from './grpc-target.js';
 
 const USAGE = `usage:
   gatehouse auth-app create --user-name=U [--expiration=72h] [--label=L]
@@ -23,7 +23,7 @@ export async function authAppCommand(argv: string[], env: Record<string, string 
   });
   const user = values['user-id'] ? { user_id: values['user-id'] } : values['user-name'] ? { user_name: values['user-name'] } : undefined;
   if (!user) throw new Error(`--user-name is required\n${USAGE}`);
-  const client = createAppTokenClient(endpoint(env, 'AUTH_APP', '127.0.0.1:9231'), clientOptions(env));
+  const client = createAppTokenClient(adminEndpoint(env, 'AUTH_APP', '127.0.0.1:9231'), clientOptions(env));
   try {
     switch (sub) {
       case 'create': {

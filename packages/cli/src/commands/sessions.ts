@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createTokenClient, createUserClient } from '@gatehouse/shared';
-import { clientOptions, endpoint } from './grpc-target.js';
+import { adminEndpoint, clientOptions } from './grpc-target.js';
 
 const USAGE = `usage:
   gatehouse sessions list --email=E | --user-id=ID
@@ -16,11 +16,11 @@ export async function sessionsCommand(argv: string[], env: Record<string, string
     strict: true,
   });
   const opts = clientOptions(env);
-  const tokens = createTokenClient(endpoint(env, 'AUTH_BEARER', '127.0.0.1:9211'), opts);
+  const tokens = createTokenClient(adminEndpoint(env, 'AUTH_BEARER', '127.0.0.1:9211'), opts);
   const userId = async (): Promise<string> => {
     if (values['user-id']) return values['user-id'];
     if (!values.email) throw new Error(`--email or --user-id is required\n${USAGE}`);
-    const users = createUserClient(endpoint(env, 'AUTH_BASIC', '127.0.0.1:9221'), opts);
+    const users = createUserClient(adminEndpoint(env, 'AUTH_BASIC', '127.0.0.1:9221'), opts);
     try {
       return (await users.GetUser({ email: values.email })).id;
     } finally {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createUserClient } from '@gatehouse/shared';
-import { clientOptions, endpoint } from './grpc-target.js';
+import { adminEndpoint, clientOptions } from './grpc-target.js';
 
 const USAGE = `usage:
   gatehouse users create --email=E [--name=N] [--password=P] [--role=R ...] [--group=G ...]
@@ -24,7 +24,7 @@ export async function usersCommand(argv: string[], env: Record<string, string | 
     },
     strict: true,
   });
-  const client = createUserClient(endpoint(env, 'AUTH_BASIC', '127.0.0.1:9221'), clientOptions(env));
+  const client = createUserClient(adminEndpoint(env, 'AUTH_BASIC', '127.0.0.1:9221'), clientOptions(env));
   const key = () => {
     if (values.id) return { id: values.id };
     if (values.email) return { email: values.email };

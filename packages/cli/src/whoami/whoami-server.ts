@@ -9,12 +9,19 @@ import {
   type HttpListener,
 } from '@gatehouse/shared';
 
+/** The built-in upstream's name in the routes file, the `aud` of the identity headers it accepts. */
+export const WHOAMI_AUDIENCE = 'whoami';
+
 /**
  * The built-in upstream behind the proxy at /whoami: it verifies the X-Gatehouse-Identity header
  * (against the proxy's JWKS, like any real upstream should) and answers with the identity it got.
  */
 export async function startWhoami(opts: { addr: string; identityJwksUrl: string }): Promise<HttpListener> {
-  const verify = createIdentityVerifier({ keys: new RemoteKeySource({ url: opts.identityJwksUrl, cooldownMs: 1000 }) });
+  // Its name in the routes file (`upstream: whoami`): headers the proxy signed for another upstream are refused.
+  const verify = createIdentityVerifier({
+    keys: new RemoteKeySource({ url: opts.identityJwksUrl, cooldownMs: 1000 }),
+    audience: WHOAMI_AUDIENCE,
+  });
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });

@@ -109,6 +109,31 @@ describe('attack battery (the public entry, end to end)', () => {
     expect(forwarded()).toBe(before);
   });
 
+  it('session takeover by a leaked upstream: it never receives the session cookie, so replaying its Cookie at POST /auth/refresh answers 400 INVALID_PAYLOAD', async () => {
+    // A browser signs in in session mode: its session cookie is the session's refresh token.
+    const signIn = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, mode: 'session' }),
+    });
+    expect(signIn.status).toBe(200);
+    const session = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('gatehouse_session_token='));
+    expect(session).toBeDefined();
+    const a = await call(`${base}/whoami`, { headers: { cookie: `theme=dark; ${session}` } });
+    expect(a.status).toBe(200);
+    const seen = upstream.seen.at(-1)!;
+    // The proxy authenticated the browser with the cookie, and kept the cookie to itself.
+    expect(seen.identity?.email).toBe(email);
+    const received = seen.rawHeaders.filter((_, i) => i % 2 === 1 && seen.rawHeaders[i - 1]!.toLowerCase() === 'cookie');
+    expect(received).toEqual(['theme=dark']);
+    // The upstream (or whoever reads its access log) replays what it got, from a server, Origin and all.
+    const replay = await call(`${base}/auth/refresh`, { json: { mode: 'session' }, headers: { cookie: received[0]!, origin: base } });
+    expect([replay.status, replay.code]).toEqual([400, 'INVALID_PAYLOAD']);
+  });
+
   it.each([
     ['an identity header folded onto Authorization (obs-fold)', [`Authorization: Bearer ${'T'}`, ' X-Gatehouse-Identity: forged']],
     ['a folded continuation of a spoofed identity header (obs-fold)', ['X-User-Id: user', '\troot']],

@@ -25,3 +25,15 @@ export function gatehouseCookieNames(s: Pick<CookieSettings, 'refreshCookieName'
   const oidc = Object.values(OIDC_PROVIDER_COOKIE_NAMES).flatMap((n) => [n, `${n}.sig`]);
   return [s.refreshCookieName, s.sessionCookieName, SSO_STATE_COOKIE, ...oidc];
 }
+
+/**
+ * Every cookie name under this prefix is Gatehouse's too, whatever the configuration (and any
+ * variant a library derives, such as oidc-provider's `.legacy` cookies): the proxy keeps all of
+ * them from upstreams that are not Gatehouse's own.
+ */
+export const GATEHOUSE_COOKIE_PREFIX = 'gatehouse_';
+
+/** Whether a cookie name is Gatehouse's: one of `names` (gatehouseCookieNames) or under the reserved prefix. */
+export function isGatehouseCookie(name: string, names: ReadonlySet<string>): boolean {
+  return names.has(name) || name.toLowerCase().startsWith(GATEHOUSE_COOKIE_PREFIX);
+}

@@ -9,11 +9,17 @@ import type { KeySource } from '../jwt/key-source.js';
  * The identity the proxy hands to upstreams in `X-Gatehouse-Identity`: a short-lived JWT signed
  * by the proxy's own key (JWKS at /.well-known/gatehouse/jwks.json). Upstreams trust this header
  * only after verifying it; the proxy strips any client-sent copy.
+ *
+ * The header is bound to its destination: its `aud` is the name of the route's upstream
+ * (`auth-basic`, `auth-app`, `whoami`, a name under `upstreams:` in the routes file), and every
+ * upstream accepts only its own name. A header one upstream receives is therefore worthless at any
+ * other (docs/security.md, internal trust).
  */
 export const IDENTITY_HEADER = 'x-gatehouse-identity';
 export const IDENTITY_TYP = 'gatehouse-identity+jwt';
 export const IDENTITY_ISSUER = 'gatehouse-proxy';
-export const IDENTITY_AUDIENCE = 'gatehouse-upstream';
+/** The longest lifetime of a signed identity (PROXY_IDENTITY_TTL is capped at it). */
+export const IDENTITY_MAX_TTL_SEC = 30;
 
 export interface Identity {
   sub: string;
@@ -45,27 +51,33 @@ export async function signIdentity(
   identity: Identity,
   key: { privateKey: CryptoKey; kid: string; alg: string },
   ttlSec: number,
-  clock: Clock = systemClock,
+  clock: Clock,
+  /** The destination: the route's upstream name, the only service that accepts the header. */
+  audience: string,
 ): Promise<string> {
+  if (!audience) throw new Error('an identity header needs an audience (the upstream it is for)');
   const now = Math.floor(clock.now() / 1000);
   return new SignJWT({ ...identity })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: IDENTITY_TYP })
     .setIssuer(IDENTITY_ISSUER)
-    .setAudience(IDENTITY_AUDIENCE)
+    .setAudience(audience)
     .setIssuedAt(now)
     .setExpirationTime(now + ttlSec)
     .setJti(randomUUID())
     .sign(key.privateKey);
 }
 
-/** Verifies an identity header against the proxy's keys (pinned algorithms, typ, iss, aud, exp). */
+/** Verifies an identity header against the proxy's keys (pinned algorithms, typ, iss, exp, and aud = this upstream). */
 export function createIdentityVerifier(opts: {
   keys: KeySource;
+  /** This upstream's own name (the `upstream` of its routes): headers for any other are refused. */
+  audience: string;
   algorithms?: string[];
   clock?: Clock;
   clockSkewSec?: number;
 }): (token: string) => Promise<IdentityClaims> {
   const clock = opts.clock ?? systemClock;
+  if (!opts.audience) throw new Error('an identity verifier needs its own audience (the upstream name in the routes)');
   return async (token) => {
     if (typeof token !== 'string' || token.length === 0 || token.length > 16_384)
       throw new GatehouseError('UNAUTHENTICATED', { detail: 'identity header missing or oversized' });
@@ -73,14 +85,15 @@ export function createIdentityVerifier(opts: {
       const { payload } = await jwtVerify(
         token,
         async (h: JWTHeaderParameters) => {
+          if (typeof h.kid !== 'string') throw new GatehouseError('UNAUTHENTICATED', { detail: 'identity header without a string kid' });
           const k = await opts.keys.getKey(h.kid, h.alg);
-          if (!k) throw new GatehouseError('UNAUTHENTICATED', { detail: `identity key ${String(h.kid)} unknown` });
+          if (!k) throw new GatehouseError('UNAUTHENTICATED', { detail: `identity key ${h.kid} unknown` });
           return k;
         },
         {
           algorithms: opts.algorithms ?? ['ES256', 'EdDSA', 'RS256'],
           issuer: IDENTITY_ISSUER,
-          audience: IDENTITY_AUDIENCE,
+          audience: opts.audience,
           typ: IDENTITY_TYP,
           currentDate: new Date(clock.now()),
           clockTolerance: opts.clockSkewSec ?? 5,

@@ -6,15 +6,7 @@ import { listenHttp, type HttpListener } from '../http/http-app.js';
 import { StaticKeySource } from '../jwt/key-source.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { testKeyPair } from '../testing/keys.js';
-import {
-  IDENTITY_AUDIENCE,
-  IDENTITY_HEADER,
-  IDENTITY_ISSUER,
-  IDENTITY_TYP,
-  createIdentityVerifier,
-  signIdentity,
-  type Identity,
-} from './identity-token.js';
+import { IDENTITY_HEADER, IDENTITY_ISSUER, IDENTITY_TYP, createIdentityVerifier, signIdentity, type Identity } from './identity-token.js';
 import { requireIdentity } from './require-identity.js';
 import { codeOf } from '../testing/code-of.js';
 
@@ -31,6 +23,9 @@ const alice: Identity = {
   sid: 's-1',
 };
 
+/** The upstream these tests play: headers signed for it pass, for any other upstream fail. */
+const AUD = 'auth-app';
+
 describe('identity header (X-Gatehouse-Identity)', () => {
   let proxyKey: KeyPair;
   let otherKey: KeyPair;
@@ -41,24 +36,24 @@ describe('identity header (X-Gatehouse-Identity)', () => {
     proxyKey = await testKeyPair('ES256');
     otherKey = await testKeyPair('ES256');
     clock = new FakeClock();
-    verify = createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock });
+    verify = createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock, audience: AUD });
   });
 
   it('round-trips: what the proxy signs, an upstream verifies', async () => {
-    const token = await signIdentity(alice, proxyKey, 60, clock);
+    const token = await signIdentity(alice, proxyKey, 60, clock, AUD);
     const claims = await verify(token);
-    expect(claims).toMatchObject({ ...alice, iss: IDENTITY_ISSUER, aud: IDENTITY_AUDIENCE });
+    expect(claims).toMatchObject({ ...alice, iss: IDENTITY_ISSUER, aud: AUD });
     expect(claims.exp - claims.iat).toBe(60);
     expect(typeof claims.jti).toBe('string');
   });
 
   it('rejects a token signed by another key that claims the proxy kid', async () => {
-    const forged = await signIdentity(alice, { ...otherKey, kid: proxyKey.kid }, 60, clock);
+    const forged = await signIdentity(alice, { ...otherKey, kid: proxyKey.kid }, 60, clock, AUD);
     expect(await codeOf(verify(forged))).toBe('UNAUTHENTICATED');
   });
 
   it('rejects an unknown kid', async () => {
-    expect(await codeOf(verify(await signIdentity(alice, otherKey, 60, clock)))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(verify(await signIdentity(alice, otherKey, 60, clock, AUD)))).toBe('UNAUTHENTICATED');
   });
 
   it('rejects an access token (wrong typ) even when signed with the proxy key', async () => {
@@ -66,7 +61,7 @@ describe('identity header (X-Gatehouse-Identity)', () => {
     const jwt = await new SignJWT({ ...alice })
       .setProtectedHeader({ alg: 'ES256', kid: proxyKey.kid, typ: 'at+jwt' })
       .setIssuer(IDENTITY_ISSUER)
-      .setAudience(IDENTITY_AUDIENCE)
+      .setAudience(AUD)
       .setIssuedAt(now)
       .setExpirationTime(now + 60)
       .sign(proxyKey.privateKey);
@@ -84,32 +79,43 @@ describe('identity header (X-Gatehouse-Identity)', () => {
         .setExpirationTime(now + 60)
         .sign(proxyKey.privateKey);
     expect(await codeOf(verify(await make(IDENTITY_ISSUER, 'gatehouse')))).toBe('UNAUTHENTICATED');
-    expect(await codeOf(verify(await make('someone-else', IDENTITY_AUDIENCE)))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(verify(await make('someone-else', AUD)))).toBe('UNAUTHENTICATED');
+  });
+
+  it('rejects a header the proxy signed for another upstream (replay between upstreams)', async () => {
+    const forWhoami = await signIdentity(alice, proxyKey, 30, clock, 'whoami');
+    await expect(verify(forWhoami)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verify(await signIdentity(alice, proxyKey, 30, clock, AUD))).resolves.toMatchObject({ aud: AUD });
+  });
+
+  it('needs an audience on both sides (no header valid everywhere)', async () => {
+    await expect(signIdentity(alice, proxyKey, 30, clock, '')).rejects.toThrow(/audience/);
+    expect(() => createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), audience: '' })).toThrow(/audience/);
   });
 
   it('rejects an expired token (beyond the clock skew) and accepts within it', async () => {
-    const token = await signIdentity(alice, proxyKey, 30, clock);
+    const token = await signIdentity(alice, proxyKey, 30, clock, AUD);
     const later = new FakeClock(clock.now() + 34_000);
     await expect(
-      createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later })(token),
+      createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later, audience: AUD })(token),
     ).resolves.toMatchObject({ sub: 'user-1' });
     later.advance(2_000);
-    expect(await codeOf(createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later })(token))).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(
+      await codeOf(
+        createIdentityVerifier({ keys: new StaticKeySource({ keys: [proxyKey.publicJwk] }), clock: later, audience: AUD })(token),
+      ),
+    ).toBe('UNAUTHENTICATED');
   });
 
   it('rejects alg "none" (unsigned token with the proxy kid)', async () => {
     const now = Math.floor(clock.now() / 1000);
     const header = base64url.encode(JSON.stringify({ alg: 'none', kid: proxyKey.kid, typ: IDENTITY_TYP }));
-    const payload = base64url.encode(
-      JSON.stringify({ ...alice, iss: IDENTITY_ISSUER, aud: IDENTITY_AUDIENCE, iat: now, exp: now + 60, jti: 'x' }),
-    );
+    const payload = base64url.encode(JSON.stringify({ ...alice, iss: IDENTITY_ISSUER, aud: AUD, iat: now, exp: now + 60, jti: 'x' }));
     expect(await codeOf(verify(`${header}.${payload}.`))).toBe('UNAUTHENTICATED');
   });
 
   it('rejects a token whose signature was stripped or whose payload was altered', async () => {
-    const token = await signIdentity(alice, proxyKey, 60, clock);
+    const token = await signIdentity(alice, proxyKey, 60, clock, AUD);
     const [h, , s] = token.split('.');
     const admin = base64url.encode(JSON.stringify({ ...alice, roles: ['admin'] }));
     expect(await codeOf(verify(`${h}.${admin}.${s}`))).toBe('UNAUTHENTICATED');
@@ -151,20 +157,20 @@ describe('identity header (X-Gatehouse-Identity)', () => {
     });
 
     it('answers 401 for a forged header', async () => {
-      const r = await call('/me', await signIdentity(alice, { ...otherKey, kid: proxyKey.kid }, 60, clock));
+      const r = await call('/me', await signIdentity(alice, { ...otherKey, kid: proxyKey.kid }, 60, clock, AUD));
       expect(r.status).toBe(401);
     });
 
     it('puts the verified caller on req.identity', async () => {
-      const r = await call('/me', await signIdentity(alice, proxyKey, 60, clock));
+      const r = await call('/me', await signIdentity(alice, proxyKey, 60, clock, AUD));
       expect(r).toEqual({ status: 200, body: { sub: 'user-1' } });
     });
 
     it('answers 403 FORBIDDEN when the required role is missing, 200 when present', async () => {
-      const denied = await call('/admin', await signIdentity(alice, proxyKey, 60, clock));
+      const denied = await call('/admin', await signIdentity(alice, proxyKey, 60, clock, AUD));
       expect(denied.status).toBe(403);
       expect(denied.body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
-      const ok = await call('/admin', await signIdentity({ ...alice, roles: ['admin'] }, proxyKey, 60, clock));
+      const ok = await call('/admin', await signIdentity({ ...alice, roles: ['admin'] }, proxyKey, 60, clock, AUD));
       expect(ok.status).toBe(200);
     });
   });

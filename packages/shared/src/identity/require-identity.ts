@@ -36,12 +36,15 @@ export function requireIdentity(verify: (token: string) => Promise<IdentityClaim
 
 /**
  * The verifier of the proxy's identity header for a service behind it: the keys at
- * GATEHOUSE_IDENTITY_JWKS_URL (fetched and cached), or the ones a test passes.
+ * GATEHOUSE_IDENTITY_JWKS_URL (fetched and cached), or the ones a test passes. `audience` is the
+ * service's own name (the upstream name in the proxy's routes): a header the proxy signed for
+ * another upstream is refused.
  */
 export function identityVerifierFor(
   config: { GATEHOUSE_IDENTITY_JWKS_URL: string },
   clock: Clock,
+  audience: string,
   keys?: KeySource,
 ): (token: string) => Promise<IdentityClaims> {
-  return createIdentityVerifier({ keys: keys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock });
+  return createIdentityVerifier({ keys: keys ?? new RemoteKeySource({ url: config.GATEHOUSE_IDENTITY_JWKS_URL }), clock, audience });
 }

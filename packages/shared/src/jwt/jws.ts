@@ -87,7 +87,9 @@ export async function verifyJws(token: string, opts: VerifyJwsOptions): Promise<
   if (twice !== undefined) throw invalid(`header member ${twice} appears twice`);
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid('header is not a JSON object');
   const hdr = header as JWSHeaderParameters & Record<string, unknown>;
-  if (typeof hdr.alg !== 'string' || !allowed.has(hdr.alg)) throw invalid(`algorithm ${String(hdr.alg)} is not allowed`);
+  // Never String() an attacker's value: an object whose toString is not a function throws a TypeError.
+  if (typeof hdr.alg !== 'string') throw invalid(`algorithm of type ${hdr.alg === null ? 'null' : typeof hdr.alg} is not allowed`);
+  if (!allowed.has(hdr.alg)) throw invalid(`algorithm ${hdr.alg} is not allowed`);
   for (const name of KEY_REFERENCE_HEADERS) if (name in hdr) throw invalid(`key-reference header ${name} is refused`);
   if ('crit' in hdr) throw invalid('crit header is not supported');
   if ('b64' in hdr) throw invalid('b64 header is not supported');

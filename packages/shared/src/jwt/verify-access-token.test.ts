@@ -98,6 +98,11 @@ describe('createAccessTokenVerifier: attack battery', () => {
     await rejects(await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(es.privateKey));
   });
 
+  it('rejects an alg that is an object whose toString is not a function with INVALID_TOKEN, not a TypeError (fuzz seed -1453124906)', async () => {
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    await rejects(`${part({ alg: { toString: '' } })}.${part({})}.AA`);
+  });
+
   it('rejects an RS256 key used with an ES256 header (a key verifies one algorithm only)', async () => {
     await rejects(await sign(claims(), { alg: 'ES256', kid: rs.kid }));
   });

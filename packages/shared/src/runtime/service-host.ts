@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EventBus, Subscription } from '../bus/bus.js';
 import { GrpcServer } from '../grpc/server.js';
 import type { GrpcTlsConfig } from '../grpc/tls.js';
+import { assertInternalGrpcProtected } from '../grpc/internal-trust.js';
 import { grpcTlsFrom, type CommonConfig } from '../config-common.js';
 import { errorMiddleware, notFoundHandler } from '../http/errors-middleware.js';
 import { createHttpApp } from '../http/http-app.js';
@@ -87,13 +88,17 @@ export class ServiceHost {
   ): ServiceHost {
     const addrs: ListenAddrs<P> = config;
     const addr = (kind: 'HTTP' | 'GRPC' | 'DEBUG'): string => addrs[`${prefix}_${kind}_ADDR`];
+    const tls = grpcTlsFrom(config);
+    // Internal gRPC beyond loopback only under mutual TLS (or the explicit opt-out): fail closed.
+    assertInternalGrpcProtected(`${prefix}_GRPC_ADDR`, addr('GRPC'), tls, config.GATEHOUSE_GRPC_ALLOW_INSECURE);
     return new ServiceHost({
       name,
       logger: deps.logger,
       metrics: deps.metrics,
-      tls: grpcTlsFrom(config),
+      tls,
       addrs: { http: addr('HTTP'), grpc: addr('GRPC'), debug: addr('DEBUG') },
-      verifyIdentity: identityVerifierFor(config, deps.clock, deps.identityKeys),
+      // The service accepts only identity headers the proxy signed for it (aud = its name).
+      verifyIdentity: identityVerifierFor(config, deps.clock, name, deps.identityKeys),
     });
   }
 

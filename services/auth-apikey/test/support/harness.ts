@@ -113,7 +113,13 @@ export async function startHarness(opts: HarnessOptions & { idpTtl?: Parameters<
       const md = new Metadata();
       md.set(
         'x-gatehouse-identity',
-        await signIdentity({ roles: [], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer', ...who }, key, 300, opts.clock),
+        await signIdentity(
+          { roles: [], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer', ...who },
+          key,
+          300,
+          opts.clock,
+          'auth-apikey',
+        ),
       );
       return md;
     },

@@ -47,7 +47,7 @@ export async function startHarness(opts: HarnessOptions & { users?: MemoryUserDi
     base: `http://127.0.0.1:${ports.http}`,
     grpcAddr: `127.0.0.1:${ports.grpc}`,
     identity: (who) =>
-      signIdentity({ roles: [], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer', ...who }, key, 300, opts.clock),
+      signIdentity({ roles: [], groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer', ...who }, key, 300, opts.clock, 'auth-app'),
     stop: () => app.stop(),
   };
 }

@@ -11,8 +11,8 @@ import {
   type UserRecord,
   type UserStatus,
 } from '../domain/user.js';
+import type { RevocationOutbox } from '../events/revocation-outbox.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
-import type { SessionIssuer } from '../sessions/session-issuer.js';
 import type { UserStore } from '../store/user-store.js';
 
 export interface CreateUserInput {
@@ -38,8 +38,10 @@ const REVOKING: Record<UserStatus, UserChangeReason | null> = { active: null, su
 
 /**
  * User administration. Every change that must end the user's access (disable, suspend, delete,
- * new password) publishes `gatehouse.user.changed` (auth-bearer, auth-app revoke) and calls
- * TokenService.RevokeUser directly so it takes effect at once, not at the event's arrival.
+ * new password) goes through the revocation outbox: stored, then published as
+ * `gatehouse.user.changed` (auth-bearer, auth-app revoke) and sent to TokenService.RevokeUser
+ * directly (effect at once, not at the event's arrival), retried until both succeeded. Any other
+ * change publishes `updated` (caches of the user are dropped; session lookups read the directory).
  */
 export class UserAdministration {
   constructor(
@@ -47,7 +49,7 @@ export class UserAdministration {
       users: UserStore;
       hasher: PasswordHasher;
       policy: PasswordPolicy;
-      issuer: SessionIssuer;
+      outbox: Pick<RevocationOutbox, 'deliver'>;
       publish: (userId: string, reason: UserChangeReason) => Promise<void>;
       clock: Clock;
       logger: Logger;
@@ -128,13 +130,8 @@ export class UserAdministration {
     return after;
   }
 
-  /** Event for everyone, plus a direct RevokeUser for immediate effect (its failure is logged: the event still carries it). */
+  /** Durable first (the outbox), then the event for everyone and a direct RevokeUser, retried until delivered. */
   private async revoke(id: string, reason: UserChangeReason): Promise<void> {
-    await this.deps.publish(id, reason);
-    try {
-      await this.deps.issuer.revokeUser(id, reason);
-    } catch (err) {
-      this.deps.logger.warn({ err, user_id: id, reason }, 'RevokeUser failed; relying on the user.changed event');
-    }
+    await this.deps.outbox.deliver(id, reason);
   }
 }

@@ -22,7 +22,8 @@ export interface SessionIssuer {
   openSession(input: OpenSessionInput): Promise<IssuedSession>;
   refresh(refreshToken: string, ip: string, userAgent: string): Promise<IssuedSession>;
   revokeSession(target: { sessionId: string } | { refreshToken: string }, reason: string): Promise<void>;
-  revokeUser(userId: string, reason: string): Promise<void>;
+  /** `changeId`: the user.changed event's id; auth-bearer acts on one change once (retries are no-ops). */
+  revokeUser(userId: string, reason: string, changeId?: string): Promise<void>;
   close(): void;
 }
 
@@ -41,8 +42,8 @@ export function createGrpcSessionIssuer(endpoint: string, opts: GrpcClientOption
         'sessionId' in target ? { session_id: target.sessionId, reason } : { refresh_token: target.refreshToken, reason },
       );
     },
-    async revokeUser(userId, reason) {
-      await client.RevokeUser({ user_id: userId, reason });
+    async revokeUser(userId, reason, changeId) {
+      await client.RevokeUser({ user_id: userId, reason, change_id: changeId ?? '' });
     },
     close: () => client.close(),
   };

@@ -128,7 +128,7 @@ export async function startHarness(
     identityKey,
     accessKey,
     identity: (sub, roles = []) =>
-      signIdentity({ sub, roles, groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer' }, identityKey, 60, clock),
+      signIdentity({ sub, roles, groups: [], scopes: [], amr: ['pwd'], auth_method: 'bearer' }, identityKey, 60, clock, 'auth-basic'),
     post: (path, body, headers = {}) =>
       fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
     async createUser(email, password, extra = {}) {

@@ -70,12 +70,17 @@ export interface SessionRepository {
   getSuccessor(digest: string): Promise<string | null>;
   setUserNotBefore(userId: string, notBefore: number, ttlMs: number): Promise<void>;
   getUserNotBefore(userId: string): Promise<number | null>;
+  /** A session-less access token revoked by its `jti` (RFC 7009), remembered for its remaining life. */
+  revokeAccessToken(jti: string, ttlMs: number): Promise<void>;
+  isAccessTokenRevoked(jti: string): Promise<boolean>;
 }
 
 /** What the rules announce. The adapter writes revocation lists, publishes, audits and logs. */
 export interface SessionEvents {
   sessionRevoked(sid: string, userId: string): Promise<void>;
   userRevoked(userId: string, notBefore: number): Promise<void>;
+  /** One session-less access token (by `jti`) is void for `retentionMs` (what is left of its life). */
+  accessTokenRevoked(jti: string, userId: string, retentionMs: number): Promise<void>;
   keysRotated(kid: string): Promise<void>;
   audit(action: string, actor: string, subject: string, extra?: Record<string, unknown>): Promise<void>;
   /** A rotated refresh token came back outside its grace window; its session is already revoked. */

@@ -25,6 +25,9 @@ class RecordedEvents implements SessionEvents {
   async userRevoked(userId: string, notBefore: number) {
     this.log.push(['userRevoked', userId, notBefore]);
   }
+  async accessTokenRevoked(jti: string, userId: string, retentionMs: number) {
+    this.log.push(['accessTokenRevoked', jti, userId, retentionMs]);
+  }
   async keysRotated(kid: string) {
     this.log.push(['keysRotated', kid]);
   }
@@ -251,6 +254,72 @@ describe('session rules (MemoryStore + FakeClock)', () => {
       expect(await codeOf(t.sessions.refresh(refreshToken, t.ctx))).toBe('INVALID_TOKEN');
       expect(await t.sessions.get(session.id)).toBeNull();
       expect(t.events.named('audit')).toContainEqual(['audit', 'session.revoked', 'u1', session.id]);
+      await t.done();
+    });
+  });
+
+  describe('the directory at every session lookup (GetSession)', () => {
+    it('attack: a demoted admin keeps the roles stored at login — refused: the lookup answers the directory roles', async () => {
+      const t = setup();
+      t.users.add({ id: 'u1', roles: ['admin'] });
+      const { session } = await t.sessions.open({
+        user_id: 'u1',
+        roles: ['admin'],
+        client_id: 'web',
+        amr: ['pwd'],
+        scopes: [],
+        ip: '',
+        user_agent: '',
+      });
+      expect(session.roles).toEqual(['admin']);
+      t.users.add({ id: 'u1', roles: ['user'], groups: ['g'] });
+      const now = await t.sessions.current((await t.sessions.get(session.id))!);
+      expect(now).toMatchObject({ roles: ['user'], groups: ['g'], email: 'u1@example.test' });
+      // The next recorded use stores them too (ListSessions shows what the lookups answer).
+      t.clock.advance(61_000);
+      await t.sessions.touch(now);
+      expect((await t.sessions.get(session.id))!.roles).toEqual(['user']);
+      await t.done();
+    });
+
+    it('ends the session of a user disabled (or deleted) since, with INVALID_TOKEN, even if no event came', async () => {
+      const t = setup();
+      const a = await t.open();
+      t.users.setStatus('u1', 'disabled');
+      expect(await codeOf(t.sessions.current(a.session))).toBe('INVALID_TOKEN');
+      expect(await t.sessions.get(a.session.id)).toBeNull();
+      t.users.add({ id: 'u2' });
+      const b = await t.open('u2');
+      t.users.remove('u2');
+      expect(await codeOf(t.sessions.current(b.session))).toBe('INVALID_TOKEN');
+      expect(await t.sessions.get(b.session.id)).toBeNull();
+      await t.done();
+    });
+
+    it('fails closed (SERVICE_UNAVAILABLE) while the directory is down, keeping the session', async () => {
+      const t = setup();
+      const { session } = await t.open();
+      t.users.getUser = () => Promise.reject(new GatehouseError('SERVICE_UNAVAILABLE'));
+      expect(await codeOf(t.sessions.current(session))).toBe('SERVICE_UNAVAILABLE');
+      expect(await t.sessions.get(session.id)).not.toBeNull();
+      await t.done();
+    });
+  });
+
+  describe('RFC 7009 revocation of a session-less access token', () => {
+    it('attack: a revoked impersonation or minted token keeps working — refused by jti for what is left of its life', async () => {
+      const t = setup();
+      await t.keys.init();
+      const minted = await t.authority.mintAccessToken({ user_id: 'u1' }, [], undefined, 600);
+      const other = await t.authority.mintAccessToken({ user_id: 'u1' }, [], undefined, 600);
+      expect((await t.authority.verify(minted.token)).sid).toBeUndefined();
+      await t.authority.revoke(minted.token);
+      expect(await codeOf(t.authority.verify(minted.token))).toBe('INVALID_TOKEN');
+      expect(await t.authority.introspect(minted.token)).toEqual({ active: false });
+      expect(await codeOf(t.authority.verify(other.token))).toBe('OK');
+      // Announced for the proxies for its remaining life plus the allowed clock skew.
+      const [ev] = t.events.named('accessTokenRevoked');
+      expect(ev).toEqual(['accessTokenRevoked', minted.jti, 'u1', minted.expiresAtMs - t.clock.now() + 30_000]);
       await t.done();
     });
   });

@@ -40,6 +40,13 @@ export interface SessionWithToken {
 }
 
 const invalidToken = (detail: string) => new GatehouseError('INVALID_TOKEN', { detail });
+/** The account fields a session carries, from the directory (or another session record). */
+const accountOf = (u: Pick<DirectoryUser, 'email' | 'name' | 'roles' | 'groups'>) => ({
+  email: u.email,
+  name: u.name,
+  roles: u.roles,
+  groups: u.groups,
+});
 const MAX_TEXT = 512;
 const clip = (s: string | undefined) => (s ?? '').slice(0, MAX_TEXT);
 
@@ -131,13 +138,33 @@ export class SessionService {
     return s && isSessionAlive(s.value, this.deps.clock.now()) ? s.value : null;
   }
 
-  /** Marks a session used (at most once a minute), extending its idle expiry. */
+  /**
+   * The session as it stands for its user now: the account fields (roles, groups, e-mail, name) read
+   * from the directory on every lookup, so a role change reaches a browser session at the caller's
+   * next lookup, not at its next refresh. A user no longer active (or gone) ends the session and
+   * is refused; a directory outage throws (never the stale claims stored at login).
+   */
+  async current(s: SessionRecord): Promise<SessionRecord> {
+    const user = await this.deps.users.getUser({ id: s.user_id });
+    if (!user || user.status !== 'active') {
+      await this.revokeSession(s.id, user ? `user_${user.status || 'inactive'}` : 'user_missing');
+      throw invalidToken(`user ${s.user_id} is not active`);
+    }
+    return { ...s, ...accountOf(user) };
+  }
+
+  /** Marks a session used (at most once a minute), extending its idle expiry and storing its current account fields. */
   async touch(s: SessionRecord): Promise<void> {
     const now = this.deps.clock.now();
     if (now - s.last_used_at < 60_000) return;
     const cur = await this.deps.sessions.getSession(s.id);
     if (!cur) return;
-    const next = { ...cur.value, last_used_at: now, idle_expires_at: idleExpiryAfterUse(cur.value, now, this.deps.policy.idleTtlMs) };
+    const next = {
+      ...cur.value,
+      ...accountOf(s),
+      last_used_at: now,
+      idle_expires_at: idleExpiryAfterUse(cur.value, now, this.deps.policy.idleTtlMs),
+    };
     await this.deps.sessions.replaceSession(cur.raw, next, this.remaining(next));
   }
 
@@ -223,10 +250,7 @@ export class SessionService {
       if (!cur) return null;
       const next: SessionRecord = {
         ...cur.value,
-        email: user.email,
-        name: user.name,
-        roles: user.roles,
-        groups: user.groups,
+        ...accountOf(user),
         last_used_at: now,
         idle_expires_at: idleExpiryAfterUse(cur.value, now, this.deps.policy.idleTtlMs),
         ...(ctx.ip ? { ip: clip(ctx.ip) } : {}),
@@ -278,6 +302,21 @@ export class SessionService {
     }
     if (stale.length > 0) await this.deps.sessions.forgetUserSessions(userId, stale);
     return out.sort((a, b) => b.last_used_at - a.last_used_at);
+  }
+
+  /**
+   * Revokes one session-less access token (RFC 7009) by its `jti`, for what is left of its life
+   * plus `slackMs` (the clock skew verifiers allow): remembered here (verify) and announced to the proxies.
+   */
+  async revokeAccessToken(jti: string, userId: string, expiresAtMs: number, slackMs: number, reason: string): Promise<void> {
+    const ttl = Math.max(1000, expiresAtMs - this.deps.clock.now() + slackMs);
+    await this.deps.sessions.revokeAccessToken(jti, ttl);
+    await this.deps.events.accessTokenRevoked(jti, userId, ttl);
+    await this.deps.events.audit('access_token.revoked', userId, jti, { reason });
+  }
+
+  isAccessTokenRevoked(jti: string): Promise<boolean> {
+    return this.deps.sessions.isAccessTokenRevoked(jti);
   }
 
   /** When every session-less token of the user issued before this instant (ms) is void. */

@@ -144,6 +144,8 @@ export class TokenAuthority {
     } else {
       if (revokedByUserNotBefore(claims.iat, await this.deps.sessions.userNotBefore(claims.sub)))
         throw new GatehouseError('INVALID_TOKEN', { detail: 'user credentials revoked' });
+      if (await this.deps.sessions.isAccessTokenRevoked(claims.jti))
+        throw new GatehouseError('INVALID_TOKEN', { detail: 'access token revoked' });
     }
     return claims;
   }
@@ -254,7 +256,11 @@ export class TokenAuthority {
     return { active: false };
   }
 
-  /** RFC 7009: refresh tokens end their session; session-bound access tokens too. Unknown tokens: nothing. */
+  /**
+   * RFC 7009: refresh tokens end their session; session-bound access tokens too; a session-less
+   * access token (impersonation, minted for an app token or API key) is revoked by its `jti`.
+   * Unknown tokens: nothing.
+   */
   async revoke(token: string): Promise<void> {
     if (isPlausibleToken(token)) {
       if (await this.deps.sessions.revokeByRefreshToken(token, 'oauth_revoke')) return;
@@ -262,6 +268,7 @@ export class TokenAuthority {
     try {
       const c = await this.verify(token);
       if (c.sid) await this.deps.sessions.revokeSession(c.sid, 'oauth_revoke');
+      else await this.deps.sessions.revokeAccessToken(c.jti, c.sub, c.exp * 1000, this.deps.opts.clockSkewSec * 1000, 'oauth_revoke');
     } catch (err) {
       if (err instanceof GatehouseError && err.code === 'SERVICE_UNAVAILABLE') throw err;
     }

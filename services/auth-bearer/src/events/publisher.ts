@@ -62,6 +62,17 @@ export class EventPublisher implements SessionEvents {
     });
   }
 
+  /** Member: the token's `jti`, kept for what is left of its life. */
+  async accessTokenRevoked(jti: string, userId: string, retentionMs: number): Promise<void> {
+    await announceRevocation(this.opts, {
+      list: REVOCATION_KEYS.accessTokens,
+      member: jti,
+      retentionMs,
+      subject: SUBJECTS.revokedAccessToken,
+      fields: { token_id: jti, user_id: userId },
+    });
+  }
+
   async keysRotated(kid: string): Promise<void> {
     await this.publish(SUBJECTS.keysRotated, { kid });
   }

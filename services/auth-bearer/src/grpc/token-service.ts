@@ -9,6 +9,7 @@ import {
 } from '@gatehouse/shared';
 import type { SessionRecord } from '../domain/ports.js';
 import type { SessionService } from '../domain/sessions.js';
+import type { HandledChanges } from '../store/handled-changes.js';
 import type { TokenAuthority, TokenSet } from '../domain/token-authority.js';
 import { principalFromClaims, principalFromSession } from './principal.js';
 
@@ -49,6 +50,8 @@ export function tokenServiceHandlers(deps: {
   authority: TokenAuthority;
   sessions: SessionService;
   trustedPeers: TrustedPeers;
+  /** The user changes already acted on (RevokeUser's change_id, the user.changed event's id). */
+  handled: HandledChanges;
 }): AsyncHandlers<TokenServiceHandlers> {
   const { authority, sessions } = deps;
 
@@ -87,7 +90,11 @@ export function tokenServiceHandlers(deps: {
       throw new GatehouseError('INVALID_PAYLOAD', { message: 'session_id or refresh_token is required.' });
     },
     async RevokeUser(req) {
-      return { revoked: await sessions.revokeUser(req.user_id, req.reason || 'revoked') };
+      // One change is acted on once: its event may have come first, or this is a retry.
+      if (req.change_id && (await deps.handled.done(req.change_id))) return { revoked: 0 };
+      const revoked = await sessions.revokeUser(req.user_id, req.reason || 'revoked');
+      if (req.change_id) await deps.handled.mark(req.change_id);
+      return { revoked };
     },
     async ListSessions(req) {
       if (!req.user_id) throw new GatehouseError('INVALID_PAYLOAD', { message: 'user_id is required.' });
@@ -134,8 +141,10 @@ export function tokenServiceHandlers(deps: {
       return { kid: r.kid, published_kids: r.published };
     },
     async GetSession(req) {
-      const s = await findSession(req);
-      if (!s) throw new GatehouseError('INVALID_TOKEN', { detail: 'no such session' });
+      const found = await findSession(req);
+      if (!found) throw new GatehouseError('INVALID_TOKEN', { detail: 'no such session' });
+      // The account as it is now (roles changed since login count at once; a disabled user is refused).
+      const s = await sessions.current(found);
       await sessions.touch(s);
       return sessionInfo(s);
     },

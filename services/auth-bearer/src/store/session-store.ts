@@ -8,6 +8,7 @@ const refreshKey = (digest: string) => `bearer:refresh:${digest}`;
 const successorKey = (digest: string) => `bearer:successor:${digest}`;
 const userSessionsKey = (userId: string) => `bearer:user-sessions:${userId}`;
 const userNotBeforeKey = (userId: string) => `bearer:user-not-before:${userId}`;
+const revokedAccessTokenKey = (jti: string) => `bearer:revoked-jti:${jti}`;
 
 const parse = <T>(raw: string | null): Versioned<T> | null => (raw === null ? null : { raw, value: JSON.parse(raw) as T });
 
@@ -80,5 +81,13 @@ export class SessionStore implements SessionRepository {
   async getUserNotBefore(userId: string): Promise<number | null> {
     const v = await this.store.get(userNotBeforeKey(userId));
     return v === null ? null : Number(v);
+  }
+
+  async revokeAccessToken(jti: string, ttlMs: number): Promise<void> {
+    await this.store.set(revokedAccessTokenKey(jti), '1', { ttlMs });
+  }
+
+  async isAccessTokenRevoked(jti: string): Promise<boolean> {
+    return (await this.store.get(revokedAccessTokenKey(jti))) !== null;
   }
 }

@@ -12,6 +12,8 @@ export interface AccessRule {
   public: boolean;
   scopes: readonly string[];
   roles: readonly string[];
+  /** Who receives the identity header: the route's upstream name, its `aud` (only that upstream accepts it). */
+  audience: string;
 }
 
 export type Decision =
@@ -87,8 +89,10 @@ export class Gatekeeper {
     if (principal) {
       const refused = authorize(principal.identity, rule);
       if (refused && !rule.public) return deny(refused, false, refused.detail ?? refused.code);
+      // A public route goes on anonymously: the upstream never gets an identity its rule refuses.
+      if (refused) principal = null;
     }
-    const identityHeader = principal ? await this.signer.sign(principal.identity) : undefined;
+    const identityHeader = principal ? await this.signer.sign(principal.identity, rule.audience) : undefined;
     this.metrics.authDecision(method, 'allow', started);
     // Skip building the log record when its level is off (the decision log is per request).
     const level = this.logAllows ? 'info' : 'debug';

@@ -9,6 +9,8 @@ export interface AuthPrincipal {
   issuedAtMs: number;
   /** Precision of issuedAtMs: 1000 for JWT `iat` (whole seconds), 1 for a lookup's clock. */
   issuedAtPrecisionMs: number;
+  /** An access token's `jti` (revoked one by one through RFC 7009 when it has no session). */
+  jti?: string;
   /** The API key (and its generation) an access token was minted from (claims api_key_id, api_key_gen). */
   apiKey?: { id: string; generation: number };
 }
@@ -36,6 +38,7 @@ export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
     expiresAtMs: c.exp * 1000,
     issuedAtMs: c.iat * 1000,
     issuedAtPrecisionMs: 1000,
+    ...(typeof c.jti === 'string' && c.jti !== '' ? { jti: c.jti } : {}),
     ...apiKeyOf(c),
   };
 }

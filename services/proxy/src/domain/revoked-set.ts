@@ -8,6 +8,8 @@ import type { AuthPrincipal } from './principal.js';
 export class RevokedSet {
   private readonly sessions = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
+  /** Revoked session-less access tokens, by `jti` (RFC 7009). */
+  private readonly accessTokens = new Map<string, number>();
   private readonly users = new Map<string, { notBefore: number; exp: number }>();
   /** Key id → the highest revoked generation (Infinity: every generation, a deleted key). */
   private readonly apiKeys = new Map<string, { generation: number; exp: number }>();
@@ -18,6 +20,10 @@ export class RevokedSet {
 
   addToken(id: string, exp: number): void {
     this.tokens.set(id, Math.max(exp, this.tokens.get(id) ?? 0));
+  }
+
+  addAccessToken(jti: string, exp: number): void {
+    this.accessTokens.set(jti, Math.max(exp, this.accessTokens.get(jti) ?? 0));
   }
 
   /** Tokens minted from generation `generation` of the key or an earlier one are void until `exp`. */
@@ -36,6 +42,7 @@ export class RevokedSet {
     const { sid, token_id: tokenId, sub } = p.identity;
     if (sid && (this.sessions.get(sid) ?? 0) > now) return 'session revoked';
     if (tokenId && (this.tokens.get(tokenId) ?? 0) > now) return 'credential revoked';
+    if (p.jti && (this.accessTokens.get(p.jti) ?? 0) > now) return 'access token revoked';
     if (p.apiKey) {
       const k = this.apiKeys.get(p.apiKey.id);
       if (k && k.exp > now && p.apiKey.generation <= k.generation) return 'api key revoked';
@@ -50,7 +57,7 @@ export class RevokedSet {
   }
 
   prune(now: number): void {
-    for (const m of [this.sessions, this.tokens]) for (const [k, exp] of m) if (exp <= now) m.delete(k);
+    for (const m of [this.sessions, this.tokens, this.accessTokens]) for (const [k, exp] of m) if (exp <= now) m.delete(k);
     for (const [k, u] of this.users) if (u.exp <= now) this.users.delete(k);
     for (const [k, a] of this.apiKeys) if (a.exp <= now) this.apiKeys.delete(k);
   }
@@ -58,11 +65,12 @@ export class RevokedSet {
   mergeFrom(other: RevokedSet): void {
     for (const [k, v] of other.sessions) this.addSession(k, v);
     for (const [k, v] of other.tokens) this.addToken(k, v);
+    for (const [k, v] of other.accessTokens) this.addAccessToken(k, v);
     for (const [k, v] of other.users) this.addUser(k, v.notBefore, v.exp);
     for (const [k, v] of other.apiKeys) this.addApiKey(k, v.generation, v.exp);
   }
 
   get size(): number {
-    return this.sessions.size + this.tokens.size + this.users.size + this.apiKeys.size;
+    return this.sessions.size + this.tokens.size + this.accessTokens.size + this.users.size + this.apiKeys.size;
   }
 }

@@ -98,6 +98,33 @@ describe('the proxy revocation state', () => {
     t.revocation.stop();
   });
 
+  it('revokes a session-less access token by jti (RFC 7009), and nothing else', async () => {
+    const t = setup();
+    await t.revocation.start();
+    const withJti = (jti: string): AuthPrincipal => ({ ...principal('', 'u-1'), jti });
+    await publishEvent(t.bus, t.clock, SUBJECTS.revokedAccessToken, { token_id: 'j-1', user_id: 'u-1', exp: t.clock.now() + 60_000 });
+    await t.bus.flush();
+    expect(await t.revocation.check(withJti('j-1'))).toBe('access token revoked');
+    expect(await t.revocation.check(withJti('j-2'))).toBeNull();
+    expect(t.evicted.some((m) => m(withJti('j-1'))) && !t.evicted.some((m) => m(withJti('j-2')))).toBe(true);
+    t.revocation.stop();
+  });
+
+  it('drops cached looked-up credentials (cookie, password, app token) of a changed user, not its bearer tokens', async () => {
+    const t = setup();
+    await t.revocation.start();
+    const as = (method: string, sub: string): AuthPrincipal => ({
+      ...principal('', sub),
+      identity: { ...principal('', sub).identity, auth_method: method },
+    });
+    await publishEvent(t.bus, t.clock, SUBJECTS.userChanged, { user_id: 'u-7', reason: 'updated' });
+    await t.bus.flush();
+    const drop = (p: AuthPrincipal) => t.evicted.some((m) => m(p));
+    expect([drop(as('session', 'u-7')), drop(as('basic', 'u-7')), drop(as('app', 'u-7'))]).toEqual([true, true, true]);
+    expect([drop(as('bearer', 'u-7')), drop(as('session', 'u-8'))]).toEqual([false, false]);
+    t.revocation.stop();
+  });
+
   it('measures the bus outage on the injected clock: memory state within the bound, the store after it', async () => {
     const t = setup();
     await t.revocation.start();

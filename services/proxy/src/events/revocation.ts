@@ -1,14 +1,17 @@
 import {
   GatehouseError,
   REVOCATION_KEYS,
+  REVOCATION_SEQUENCE_KEY,
   SUBJECTS,
   parseEvent,
+  subscribeEvent,
   type Clock,
   type EventBus,
   type KeyValueStore,
   type Logger,
 } from '@gatehouse/shared';
 import type { AuthPrincipal } from '../domain/principal.js';
+import { RevocationSequence } from '../domain/revocation-sequence.js';
 import { RevokedSet } from '../domain/revoked-set.js';
 
 export interface RevocationOptions {
@@ -36,6 +39,11 @@ const RESYNC_SETTLE_MS = 1000;
  * The proxy's revocation state: NATS events applied as they come, the store's sorted sets loaded
  * at start and after every reconnect, and per-request store checks (briefly cached) once the bus
  * has been down longer than the staleness bound. Store trouble in that mode fails closed.
+ *
+ * Its own link up does not mean every event arrives: a publisher cut off from NATS still writes
+ * its revocation to the store. So the proxy polls the store's revocation sequence every third of
+ * the staleness bound; a number no event brought within one poll interval reloads the lists, which
+ * puts a missed revocation in force within two intervals (under PROXY_REVOCATION_MAX_STALENESS).
  */
 export class Revocation {
   private set = new RevokedSet();
@@ -51,16 +59,30 @@ export class Revocation {
    */
   private gapSince: number | null = null;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly pollMs: number;
+  private readonly sequence: RevocationSequence;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
 
-  constructor(private readonly o: RevocationOptions) {}
+  constructor(private readonly o: RevocationOptions) {
+    this.pollMs = Math.max(50, Math.floor(o.maxStalenessMs / 3));
+    this.sequence = new RevocationSequence(this.pollMs);
+  }
 
   /** Subscribes, then loads the store. Resolves once loaded (readiness). */
   async start(): Promise<void> {
     const s1 = this.o.bus.subscribe(SUBJECTS.revokedAll, (payload, subject) => this.apply(subject, payload));
     const s2 = this.o.bus.subscribe(SUBJECTS.keysRotated, () => this.o.onKeysRotated());
+    // Any change of a user (roles, groups, e-mail, status): looked-up credentials (session cookie,
+    // password, app token) are asked again at their next use instead of at their cache's expiry.
+    // Bearer tokens carry their claims until they expire (ACCESS_TOKEN_TTL).
+    const s3 = subscribeEvent(this.o.bus, SUBJECTS.userChanged, this.o.logger, ({ user_id: user }) =>
+      this.o.onRevoked((p) => p.identity.sub === user && p.identity.auth_method !== 'bearer'),
+    );
     this.unsubs.push(
       () => s1.unsubscribe(),
       () => s2.unsubscribe(),
+      () => s3.unsubscribe(),
       this.o.bus.onDisconnect(() => {
         this.gapSince ??= this.o.bus.disconnectedSince() ?? this.o.clock.now();
       }),
@@ -78,6 +100,25 @@ export class Revocation {
     this.pruneTimer.unref();
     await this.subscriptionsRegistered();
     await this.load();
+    this.pollTimer = setInterval(() => void this.pollSequence(), this.pollMs);
+    this.pollTimer.unref();
+  }
+
+  /** Reads the store's revocation sequence; reloads the lists when it shows a missed event. Store trouble is only logged. */
+  private async pollSequence(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const head = Number((await this.o.store.get(REVOCATION_SEQUENCE_KEY)) ?? 0);
+      if (this.sequence.missed(head, this.o.clock.now())) {
+        this.o.logger.warn({ seq: head, known: this.sequence.known }, 'revocation events missed; reloading the lists');
+        await this.load();
+      }
+    } catch (err) {
+      this.o.logger.warn({ err }, 'revocation sequence poll failed');
+    } finally {
+      this.polling = false;
+    }
   }
 
   /**
@@ -100,6 +141,7 @@ export class Revocation {
   stop(): void {
     for (const u of this.unsubs.splice(0)) u();
     clearInterval(this.pruneTimer);
+    clearInterval(this.pollTimer);
     clearTimeout(this.resyncTimer);
   }
 
@@ -124,9 +166,13 @@ export class Revocation {
 
   /** Loads every revocation list from the store and merges it (events may have arrived meanwhile). */
   async load(): Promise<void> {
-    const fresh = await this.readStore();
+    // The sequence asked first (one connection answers in order): every number up to it has its
+    // list entry written already.
+    const [head, fresh] = await Promise.all([this.o.store.get(REVOCATION_SEQUENCE_KEY), this.readStore()]);
+    const seq = Number(head ?? 0);
     this.set.mergeFrom(fresh);
     this.o.onRevoked((p) => fresh.reason(p, this.o.clock.now()) !== null);
+    this.sequence.loaded(seq);
     this.loadedAt = this.o.clock.now();
     this.o.logger.info({ entries: fresh.size }, 'revocation lists loaded');
   }
@@ -158,13 +204,18 @@ export class Revocation {
   private async readStore(): Promise<RevokedSet> {
     const now = this.o.clock.now();
     const out = new RevokedSet();
-    const [sessions, users, apps, keys] = await Promise.all(
-      [REVOCATION_KEYS.sessions, REVOCATION_KEYS.users, REVOCATION_KEYS.appTokens, REVOCATION_KEYS.apiKeys].map((k) =>
-        this.o.store.zRangeByScore(k, now, Number.POSITIVE_INFINITY),
-      ),
+    const [sessions, users, apps, keys, jtis] = await Promise.all(
+      [
+        REVOCATION_KEYS.sessions,
+        REVOCATION_KEYS.users,
+        REVOCATION_KEYS.appTokens,
+        REVOCATION_KEYS.apiKeys,
+        REVOCATION_KEYS.accessTokens,
+      ].map((k) => this.o.store.zRangeByScore(k, now, Number.POSITIVE_INFINITY)),
     );
     for (const m of sessions!) out.addSession(m.member, m.score);
     for (const m of apps!) out.addToken(m.member, m.score);
+    for (const m of jtis!) out.addAccessToken(m.member, m.score);
     for (const m of keys!) {
       // Member `key_id:generation` (tokens minted from that generation or an earlier one); a bare id: every generation.
       const i = m.member.lastIndexOf(':');
@@ -188,6 +239,7 @@ export class Revocation {
     if (!event) return void this.o.logger.warn({ subject }, 'ignoring an event outside the contract');
     const now = this.o.clock.now();
     this.o.onLag?.(Math.max(0, now - event.payload.at));
+    if ('seq' in event.payload && typeof event.payload.seq === 'number') this.sequence.saw(event.payload.seq);
     switch (event.subject) {
       case SUBJECTS.revokedSession: {
         const { sid, exp } = event.payload;
@@ -207,6 +259,12 @@ export class Revocation {
         const { token_id: id, exp } = event.payload;
         this.set.addToken(id, exp);
         this.o.onRevoked((p) => p.identity.token_id === id);
+        break;
+      }
+      case SUBJECTS.revokedAccessToken: {
+        const { token_id: jti, exp } = event.payload;
+        this.set.addAccessToken(jti, exp);
+        this.o.onRevoked((p) => p.jti === jti);
         break;
       }
       case SUBJECTS.revokedApiKey: {

@@ -200,7 +200,7 @@ export class GrpcEntry {
     this.o.gatekeeper
       .decide(
         { authorization: typeof auth === 'string' ? auth : undefined, cookie: undefined, ip },
-        { route: `${service}/${method}`, public: owner.publicMethods.has(method), scopes: [], roles: [] },
+        { route: `${service}/${method}`, public: owner.publicMethods.has(method), scopes: [], roles: [], audience: owner.audience },
       )
       .then(
         (d) => {

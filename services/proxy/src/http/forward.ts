@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { GatehouseError } from '@gatehouse/shared';
 import { failoverConnector } from './failover-connector.js';
+import type { CookieGuard } from './gatehouse-cookies.js';
 import { clientResponseHeaders } from './upstream-headers.js';
 import { sendJsonError } from './responses.js';
 import { upstreamFailure } from './upstream-failure.js';
@@ -65,6 +66,8 @@ export interface ForwardOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   pools: UpstreamPools;
+  /** Keeps the upstream from setting Gatehouse's cookies (unset: the route passes them, `passCookies`). */
+  cookies?: CookieGuard | undefined;
   /** Called once with the upstream status (or 502/503/504/413) for metrics and logs. */
   done: (status: number) => void;
 }
@@ -149,7 +152,7 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
       if (tooLarge || finished) return c.abort(abortReason ?? new Error('request already answered'));
       clearTimeout(timer);
       responded = true;
-      const out = clientResponseHeaders(headers);
+      const out = clientResponseHeaders(headers, o.cookies);
       res.writeHead(statusCode, statusMessage, out);
       // Server-sent events and other streams (no Content-Length): send headers now, chunks as they
       // come. A sized body goes out with its headers in one write.

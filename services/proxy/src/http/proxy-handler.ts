@@ -7,7 +7,7 @@ import { normalizePath } from '../domain/normalize-path.js';
 import type { Route } from '../routes/routes-file.js';
 import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { forwardHttp, upstreamPath } from './forward.js';
-import { IDENTITY_JWKS_PATH, type ProxyContext } from './proxy-context.js';
+import { cookieGuardFor, IDENTITY_JWKS_PATH, type ProxyContext } from './proxy-context.js';
 import { checkRequest, hasQueryToken } from './request-guards.js';
 import { challenges, isBrowserNavigation, redirectToLogin, sendJsonError } from './responses.js';
 import { upstreamRequestHeaders } from './upstream-headers.js';
@@ -94,7 +94,7 @@ export async function admit(
   const cookie = req.headers.cookie;
   const decision = await ctx.gatekeeper.decide(
     { authorization: req.headers.authorization, cookie, ip: req.socket.remoteAddress ?? '' },
-    { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles },
+    { route: route.name, public: route.public, scopes: route.scopes, roles: route.roles, audience: route.upstreamName },
   );
   trace.authMethod = decision.method;
   if (!decision.allowed) {
@@ -151,6 +151,7 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
             trusted: ctx.trustedPeers.trusts(remoteAddress),
             encrypted: Boolean((req.socket as TLSSocket).encrypted),
             passAuthorization: ok.route.passAuthorization,
+            dropCookies: ok.route.passCookies ? undefined : ctx.ownsCookie,
           }),
         );
         forwardHttp(req, res, {
@@ -160,6 +161,7 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
           timeoutMs: ok.route.timeoutMs ?? ctx.defaultTimeoutMs,
           maxBodyBytes: ctx.maxBodyBytes,
           pools: ctx.pools,
+          cookies: cookieGuardFor(ctx, ok.route),
           done: (status) => {
             ctx.metrics.upstream(ok.route.upstreamName, status, started);
             answered(status);

@@ -1,12 +1,14 @@
-import { request, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { errorBody, GatehouseError } from '@gatehouse/shared';
 import { logAccess, type RequestTrace } from '../observability/access-log.js';
 import { upstreamPath } from './forward.js';
 import { upstreamFailure } from './upstream-failure.js';
 import { admit, identityFirst, identityHeaders } from './proxy-handler.js';
-import type { ProxyContext } from './proxy-context.js';
-import { upstreamRequestHeaders } from './upstream-headers.js';
+import { cookieGuardFor, type ProxyContext } from './proxy-context.js';
+import { allowedSetCookies, upstreamRequestHeaders } from './upstream-headers.js';
 
 function writeRaw(socket: Duplex, status: number, headers: Record<string, string | string[]>, body = ''): void {
   if (!socket.writable) {
@@ -21,7 +23,9 @@ function writeRaw(socket: Duplex, status: number, headers: Record<string, string
 
 /**
  * WebSocket (and other) upgrades: the same admission as plain requests (authenticated before any
- * byte reaches the upstream), then the raw sockets are piped both ways.
+ * byte reaches the upstream), then the raw sockets are piped both ways, over TLS to an https
+ * upstream. An authenticated connection is tracked (ctx.sockets) and closed when its credential
+ * is revoked.
  */
 export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
@@ -57,14 +61,16 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
           upstreamRequestHeaders(req.rawHeaders, req.headers, {
             remoteAddress: req.socket.remoteAddress ?? '',
             trusted: ctx.trustedPeers.trusts(req.socket.remoteAddress ?? ''),
-            encrypted: false,
+            encrypted: Boolean((req.socket as TLSSocket).encrypted),
             passAuthorization: ok.route.passAuthorization,
+            dropCookies: ok.route.passCookies ? undefined : ctx.ownsCookie,
             upgrade: true,
           }),
         );
-        const upReq = request({
+        const tls = base.protocol === 'https:';
+        const upReq = (tls ? httpsRequest : httpRequest)({
           hostname: base.hostname,
-          port: base.port || 80,
+          port: base.port || (tls ? 443 : 80),
           method: req.method,
           path: upstreamPath(base, ok.path, ok.query),
           headers,
@@ -82,13 +88,30 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
         });
         upReq.on('upgrade', (res, upSocket, upHead) => {
           clearTimeout(timer);
+          const guard = cookieGuardFor(ctx, ok.route);
           const lines = [`HTTP/1.1 101 Switching Protocols`];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            const [name, value] = [res.rawHeaders[i]!, res.rawHeaders[i + 1]!];
+            if (guard && name.toLowerCase() === 'set-cookie' && allowedSetCookies([value], guard).length === 0) continue;
+            lines.push(`${name}: ${value}`);
+          }
           socket.write(`${lines.join('\r\n')}\r\n\r\n`);
           if (upHead.length) socket.write(upHead);
           if (head.length) upSocket.write(head);
+          // The client may have gone during the handshake: nothing to relay (nor to track).
+          if (socket.destroyed) return void upSocket.destroy();
+          const principal = ok.decision.principal;
+          const untrack = principal
+            ? ctx.sockets.add(principal, () => {
+                upSocket.destroy();
+                socket.destroy();
+              })
+            : () => undefined;
           upSocket.on('error', () => socket.destroy());
-          socket.on('close', () => upSocket.destroy());
+          socket.on('close', () => {
+            untrack();
+            upSocket.destroy();
+          });
           upSocket.on('close', () => socket.destroy());
           upSocket.pipe(socket).pipe(upSocket);
           answered(101);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { unmapIpv4 } from '@gatehouse/shared/net';
+import { ownSetCookie, withoutOwnCookies, type CookieGuard, type OwnsCookie } from './gatehouse-cookies.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus legacy ones; never forwarded in either direction. */
 const HOP_BY_HOP = new Set([
@@ -97,6 +98,8 @@ export interface ForwardContext {
   trusted: boolean;
   encrypted: boolean;
   passAuthorization: boolean;
+  /** Gatehouse's cookies, removed from Cookie (unset: the route passes them, `passCookies`). */
+  dropCookies?: OwnsCookie | undefined;
   /** Keep Upgrade/Connection for WebSocket handshakes. */
   upgrade?: boolean;
 }
@@ -125,6 +128,11 @@ export function upstreamRequestHeaders(
     else if (name === 'cookie') out[name] = `${cur as string}; ${value}`;
     else out[name] = Array.isArray(cur) ? [...cur, value] : [cur, value];
   }
+  if (ctx.dropCookies && typeof out.cookie === 'string') {
+    const kept = withoutOwnCookies(out.cookie, ctx.dropCookies);
+    if (kept === undefined) delete out.cookie;
+    else out.cookie = kept;
+  }
   const ip = unmapIpv4(ctx.remoteAddress);
   const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
   const clientXff = ctx.trusted
@@ -145,12 +153,29 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** Response headers from upstream, minus hop-by-hop ones. */
-export function clientResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+/** Set-Cookie lines an upstream may send: those naming a Gatehouse cookie are dropped (and told to `guard`). */
+export function allowedSetCookies(lines: readonly string[], guard: CookieGuard): string[] {
+  return lines.filter((line) => {
+    const own = ownSetCookie(line, guard.owns);
+    if (own !== null) guard.refused(own);
+    return own === null;
+  });
+}
+
+/**
+ * Response headers from upstream, minus hop-by-hop ones and, with a `guard` (routes without
+ * `passCookies`), minus Set-Cookie lines naming Gatehouse's cookies.
+ */
+export function clientResponseHeaders(headers: IncomingHttpHeaders, guard?: CookieGuard): OutgoingHttpHeaders {
   const listed = connectionListed(headers);
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || HOP_BY_HOP.has(k) || listed.has(k)) continue;
+    if (k === 'set-cookie' && guard) {
+      const kept = allowedSetCookies(Array.isArray(v) ? v : [v], guard);
+      if (kept.length > 0) out[k] = kept;
+      continue;
+    }
     out[k] = v;
   }
   return out;

@@ -33,18 +33,22 @@ export async function loadIdentityKey(alg: string, pemFile?: string): Promise<Id
   return { privateKey, kid, alg, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
 }
 
+type Signed = { token: string; reuseUntil: number };
+
 /**
- * Signs X-Gatehouse-Identity headers. A principal's header is reused until 90% of its lifetime,
- * so the signing cost is paid once per principal per TTL, not per request.
+ * Signs X-Gatehouse-Identity headers, each for one destination: `aud` is the route's upstream name,
+ * so a header one upstream receives is refused by every other. A (principal, upstream) header is
+ * reused until 90% of its lifetime, so the signing cost is paid once per principal and upstream per
+ * TTL, not per request.
  */
 export class IdentitySigner {
-  private readonly cache: LRUCache<string, { token: string; reuseUntil: number }>;
+  private readonly cache: LRUCache<string, Signed>;
   /**
-   * The same entries by identity object: a cached authentication hands out the same Identity on
-   * every hit, so the common case skips serializing and hashing it. Identities are not mutated once
-   * authenticated; entries go when the identity object does.
+   * The same entries by identity object, then upstream: a cached authentication hands out the same
+   * Identity on every hit, so the common case skips serializing and hashing it. Identities are not
+   * mutated once authenticated; entries go when the identity object does.
    */
-  private readonly byObject = new WeakMap<Identity, { token: string; reuseUntil: number }>();
+  private readonly byObject = new WeakMap<Identity, Map<string, Signed>>();
   hits = 0;
   misses = 0;
 
@@ -61,25 +65,31 @@ export class IdentitySigner {
     return { keys: [this.key.publicJwk] };
   }
 
-  async sign(identity: Identity): Promise<string> {
+  /** The header for `identity` at `audience` (the upstream's name in the routes). */
+  async sign(identity: Identity, audience: string): Promise<string> {
     const now = this.clock.now();
-    const same = this.byObject.get(identity);
+    let mine = this.byObject.get(identity);
+    const same = mine?.get(audience);
     if (same && same.reuseUntil > now) {
       this.hits++;
       return same.token;
     }
-    const id = sha256(JSON.stringify(identity));
+    if (!mine) {
+      mine = new Map();
+      this.byObject.set(identity, mine);
+    }
+    const id = sha256(`${audience}\n${JSON.stringify(identity)}`);
     const hit = this.cache.get(id);
     if (hit && hit.reuseUntil > now) {
       this.hits++;
-      this.byObject.set(identity, hit);
+      mine.set(audience, hit);
       return hit.token;
     }
     this.misses++;
-    const token = await signIdentity(identity, this.key, this.ttlSec, this.clock);
+    const token = await signIdentity(identity, this.key, this.ttlSec, this.clock, audience);
     const entry = { token, reuseUntil: now + this.ttlSec * 900 };
     this.cache.set(id, entry);
-    this.byObject.set(identity, entry);
+    mine.set(audience, entry);
     return token;
   }
 }

@@ -2,7 +2,8 @@ import type { Route } from './routes-file.js';
 
 /**
  * The SSO routes of every configured provider, generated from AUTH_PROVIDERS: `/auth/login/<name>`
- * (and below it: callback, back-channel logout) to auth-bearer, public. `/auth/login` itself and
+ * (and below it: callback, back-channel logout) to auth-bearer, public, with Gatehouse's cookies
+ * (the SSO state cookie; the callback sets the session cookie). `/auth/login` itself and
  * `/auth/login/local` stay with auth-basic through the routes file.
  */
 export function providerRoutes(names: readonly string[], authBearer: string): Route[] {
@@ -18,6 +19,7 @@ export function providerRoutes(names: readonly string[], authBearer: string): Ro
     roles: [],
     timeoutMs: undefined,
     passAuthorization: false,
+    passCookies: true,
     websocket: false,
   }));
 }

@@ -18,6 +18,7 @@ const route = fc.dictionary(
     'roles',
     'timeout',
     'passAuthorization',
+    'passCookies',
     'websocket',
     'name',
     'x',

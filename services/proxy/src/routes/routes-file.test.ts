@@ -48,6 +48,31 @@ describe('the shipped routes file', () => {
     expect(matchRoute(all, 'GET', '/auth/login/google').upstreamName).toBe('auth-basic');
   });
 
+  it("passes Gatehouse's cookies only to Gatehouse's endpoints that read or set them (passCookies)", () => {
+    const all = [...routes, ...providerRoutes(['keycloak'], endpoints['auth-bearer'])];
+    const passing = (method: string, path: string) => matchRoute(all, method, path).passCookies;
+    for (const [m, p] of [
+      ['POST', '/auth/refresh'],
+      ['POST', '/auth/logout'],
+      ['POST', '/auth/login'],
+      ['GET', '/auth/login/keycloak/callback'],
+      ['POST', '/graphql/system'],
+      ['GET', '/oidc/auth'],
+    ])
+      expect([m, p, passing(m!, p!)]).toEqual([m, p, true]);
+    for (const [m, p] of [
+      ['GET', '/whoami'],
+      ['GET', '/users/me'],
+      ['POST', '/auth-app/tokens'],
+      ['GET', '/auth/sessions'],
+      ['POST', '/oauth/token'],
+      ['POST', '/auth/password/request'],
+      ['GET', '/admin/login'],
+      ['GET', '/apikey/oauthcallback'],
+    ])
+      expect([m, p, passing(m!, p!)]).toEqual([m, p, false]);
+  });
+
   it('does not let /auth-app or /authx fall under /auth', () => {
     expect(matchRoute(routes, 'GET', '/auth-app/x').upstreamName).toBe('auth-app');
     expect(codeOf(() => matchRoute(routes, 'GET', '/authx'))).toBe('ROUTE_NOT_FOUND');
@@ -99,6 +124,13 @@ describe('config', () => {
   it('lists every bad variable at once', () => {
     expect(() => loadConfig({ GATEHOUSE_SECRET: 'short', PROXY_TRUSTED_PROXIES: 'not an ip', PROXY_IDENTITY_TTL: 'soon' })).toThrow(
       /GATEHOUSE_SECRET[\s\S]*PROXY_TRUSTED_PROXIES[\s\S]*PROXY_IDENTITY_TTL/,
+    );
+  });
+
+  it('keeps the identity header short-lived: PROXY_IDENTITY_TTL defaults to 30s and refuses more', () => {
+    expect(loadConfig({ GATEHOUSE_SECRET: 'x'.repeat(40) }).PROXY_IDENTITY_TTL).toBe(30_000);
+    expect(() => loadConfig({ GATEHOUSE_SECRET: 'x'.repeat(40), PROXY_IDENTITY_TTL: '60s' })).toThrow(
+      /PROXY_IDENTITY_TTL: must be between 1s and 30s/,
     );
   });
 });

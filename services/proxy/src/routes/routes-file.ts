@@ -29,6 +29,11 @@ const routeSchema = z
     timeout: z.string().optional(),
     /** Forward the client's Authorization header (owners of tokens, e.g. /auth/logout). */
     passAuthorization: z.boolean().default(false),
+    /**
+     * Gatehouse's own cookies (session, refresh, SSO state, the built-in IdP's; packages/shared/src/http/cookie-names.ts)
+     * pass both ways: the upstream receives them and may set them. Only for Gatehouse's own services.
+     */
+    passCookies: z.boolean().default(false),
     websocket: z.boolean().default(false),
     name: z.string().optional(),
   })
@@ -51,6 +56,8 @@ export interface Route {
   roles: string[];
   timeoutMs: number | undefined;
   passAuthorization: boolean;
+  /** Gatehouse's cookies reach the upstream and it may set them (else both are stripped). */
+  passCookies: boolean;
   websocket: boolean;
 }
 
@@ -109,6 +116,7 @@ export function parseRoutes(text: string, endpoints: Record<string, string>): Ro
         roles: r.roles,
         timeoutMs: timeoutOf(r, i, problems),
         passAuthorization: r.passAuthorization,
+        passCookies: r.passCookies,
         websocket: r.websocket,
       },
     ];
