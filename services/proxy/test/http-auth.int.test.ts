@@ -296,6 +296,8 @@ describe('proxy HTTP entry: decision log', () => {
     try {
       const token = await mintToken(jwks.key, { sub: 'logged-user' });
       await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } });
+      const acted = await mintToken(jwks.key, { sub: 'acted-for', claims: { act: { sub: 'svc-reports' } } });
+      await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${acted}` } });
       await fetch(`${proxy.url}/api/echo`, {
         headers: { authorization: `Basic ${Buffer.from('ada@example.com:hunter2-secret').toString('base64')}` },
       });
@@ -304,7 +306,8 @@ describe('proxy HTTP entry: decision log', () => {
       // Denials have their decision line; an allowed request's access line records who (one line a request).
       expect(records).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ msg: 'request', status: 200, sub: 'logged-user', auth_method: 'bearer' }),
+          expect.objectContaining({ msg: 'request', decision: 'allow', status: 200, sub: 'logged-user', auth_method: 'bearer' }),
+          expect.objectContaining({ msg: 'request', decision: 'allow', status: 200, sub: 'acted-for', act: 'svc-reports' }),
           expect.objectContaining({ msg: 'access decision', decision: 'deny', code: 'INVALID_CREDENTIALS', auth_method: 'none' }),
         ]),
       );
