@@ -231,6 +231,15 @@ results.scenarios.revocation = await revocationPropagation(SMOKE ? 2 : QUICK ? 2
 
 async function loginStorm(instance, bearerHeaders, workers) {
   log(`login storm (${workers} hash workers)`);
+  // The storm signs in as its own user: each user keeps at most AUTH_BEARER_MAX_SESSIONS_PER_USER
+  // (100) sessions, and the storm must not end the session of the /whoami token.
+  const stormUser = { email: 'storm@example.com', password: 'benchmark storm password 1' };
+  const created = await fetch(`${instance.proxy}/users`, {
+    method: 'POST',
+    headers: { ...bearerHeaders, 'content-type': 'application/json' },
+    body: JSON.stringify(stormUser),
+  });
+  if (created.status !== 200) throw new Error(`storm user: ${created.status} ${await created.text()}`);
   pin(instance.child.pid, `${PROXY_CORE},${LOAD_CORE}`);
   try {
     const whoami = { url: `${instance.proxy}/whoami`, headers: bearerHeaders, connections: 4, duration: DURATION };
@@ -239,7 +248,7 @@ async function loginStorm(instance, bearerHeaders, workers) {
       url: `${instance.proxy}/auth/login`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ADMIN),
+      body: JSON.stringify(stormUser),
       // One account: at most 5 attempts in flight count as free (LOGIN_ACCOUNT_FREE_ATTEMPTS);
       // 4 keep every hash worker busy without being throttled.
       connections: 4,
