@@ -4,6 +4,18 @@ import { scrubBindings, scrubRecord, LOG_SERIALIZERS } from './logging/scrub.js'
 export type { Logger } from 'pino';
 export { REDACTED, SECRET_FIELDS, SECRET_HEADERS } from './logging/scrub.js';
 
+let lastMs = -1;
+let lastTime = '';
+/** pino's ISO time field, formatted once per millisecond (a busy proxy writes several lines per ms). */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 export interface LoggerOptions {
   service: string;
   level?: string;
@@ -26,7 +38,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       serializers: LOG_SERIALIZERS,
       formatters: { log: scrubRecord, bindings: scrubBindings },
       base: { service: opts.service },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
     },
     opts.destination,
   );
