@@ -51,8 +51,10 @@ lint: build
 	node_modules/.bin/eslint --max-warnings=0 .
 	node_modules/.bin/prettier --check . --log-level=warn
 
+# Gatehouse side by side with the references, paired ratios (docs/performance.md); under 15 minutes.
+# `make bench QUICK=1`: fewer rounds, shorter runs, no 5-minute memory scenario (under 3 minutes).
 bench: build
-	node bench/run.js
+	QUICK=$(QUICK) node bench/run.js
 
 # DEVELOPMENT certificates for mutual TLS between the services in docker-compose.yml (a CA, one per
 # service, one for the admin CLI) in secrets/grpc-tls/ (git-ignored); FORCE=1 replaces existing ones.

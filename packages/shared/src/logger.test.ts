@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Metadata } from '@grpc/grpc-js';
 import { createLogger } from './logger.js';
 
 /** A pino destination that keeps every line it is given. */
@@ -54,6 +55,36 @@ describe('logger redaction', () => {
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(first).toMatchObject({ service: 'test', msg: 'login', user: 'alice@example.com', password: '[REDACTED]' });
     expect(typeof first.time).toBe('string');
+  });
+
+  it('keeps secrets out of unknown containers, arrays, mixed-case names, header maps, gRPC metadata, query strings and errors', () => {
+    const out = capture();
+    const log = createLogger({ service: 'test', destination: out.stream });
+    log.info({ anything: { deeper: { Password: PLANTED, note: 'kept-1' } } }, 'unknown container');
+    log.info({ items: [{ refreshToken: PLANTED, id: 'kept-2' }, [{ api_key: PLANTED }]] }, 'arrays');
+    log.info(
+      {
+        headers: new Map([
+          ['Authorization', `Bearer ${PLANTED}`],
+          ['accept', 'kept-3'],
+        ]),
+      },
+      'map',
+    );
+    const md = new Metadata();
+    md.set('authorization', `Bearer ${PLANTED}`);
+    md.set('x-request-id', 'kept-4');
+    log.info({ metadata: md }, 'metadata');
+    log.info({ req: { method: 'DELETE', url: `/auth-app/tokens?token=${PLANTED}`, headers: { Cookie: PLANTED } } }, 'query');
+    log.info({ err: Object.assign(new Error('kept-5'), { token: PLANTED }) }, 'error');
+    log.info({ bindings: 'x' }, 'flat');
+    const child = createLogger({ service: 'test', destination: out.stream }).child({ session_token: PLANTED, reqId: 'kept-6' });
+    child.info('child bindings');
+    const text = out.lines().join('\n');
+    expect(out.lines()).toHaveLength(8);
+    expect(text).not.toContain(PLANTED);
+    for (let i = 1; i <= 6; i++) expect(text).toContain(`kept-${i}`);
+    expect(text).toContain('/auth-app/tokens');
   });
 
   it('redacts in child loggers too (request and call loggers)', () => {

@@ -246,7 +246,8 @@ export function createApp(config: Config, deps: ServiceDeps & ProxyOverrides): S
     async start() {
       const key = deps.identityKey ?? (await loadIdentityKey(config.PROXY_IDENTITY_ALG, config.PROXY_IDENTITY_KEY_FILE));
       signer = new IdentitySigner(key, Math.max(1, Math.round(config.PROXY_IDENTITY_TTL / 1000)), clock, config.PROXY_IDENTITY_CACHE_SIZE);
-      const gatekeeper = new Gatekeeper(chain, revocation, signer, proxyMetrics, logger);
+      // With the access log on, its line records who was allowed: one log line per request.
+      const gatekeeper = new Gatekeeper(chain, revocation, signer, proxyMetrics, logger, !config.PROXY_ACCESS_LOG);
       debug = await startDebugServer({
         addr: config.PROXY_DEBUG_ADDR,
         metrics,

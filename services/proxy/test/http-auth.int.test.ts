@@ -78,6 +78,7 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect(a.headers['x-gatehouse-identity']).toBe(b.headers['x-gatehouse-identity']);
     const metrics = await (await fetch(`http://127.0.0.1:${proxy.debug}/metrics`)).text();
     expect(metrics).toMatch(/gatehouse_proxy_cache_lookups\{cache="bearer",result="hit"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gatehouse_proxy_cache_entries\{cache="bearer"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gatehouse_proxy_requests_total\{route="[^"]+",status="200",auth_method="bearer"/);
     expect(metrics).toContain('gatehouse_proxy_auth_decision_seconds_bucket');
   });
@@ -295,23 +296,63 @@ describe('proxy HTTP entry: decision log', () => {
     try {
       const token = await mintToken(jwks.key, { sub: 'logged-user' });
       await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } });
+      const acted = await mintToken(jwks.key, { sub: 'acted-for', claims: { act: { sub: 'svc-reports' } } });
+      await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${acted}` } });
       await fetch(`${proxy.url}/api/echo`, {
         headers: { authorization: `Basic ${Buffer.from('ada@example.com:hunter2-secret').toString('base64')}` },
       });
       await fetch(`${proxy.url}/api/echo`, { headers: { cookie: 'gatehouse_session_token=good-session-token' } });
-      const decisions = lines.filter((l) => l.includes('access decision')).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(decisions).toEqual(
+      const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      // Denials have their decision line; an allowed request's access line records who (one line a request).
+      expect(records).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ decision: 'allow', sub: 'logged-user', auth_method: 'bearer' }),
-          expect.objectContaining({ decision: 'deny', code: 'INVALID_CREDENTIALS', auth_method: 'none' }),
+          expect.objectContaining({ msg: 'request', decision: 'allow', status: 200, sub: 'logged-user', auth_method: 'bearer' }),
+          expect.objectContaining({ msg: 'request', decision: 'allow', status: 200, sub: 'acted-for', act: 'svc-reports' }),
+          expect.objectContaining({ msg: 'access decision', decision: 'deny', code: 'INVALID_CREDENTIALS', auth_method: 'none' }),
         ]),
       );
+      expect(records.filter((r) => r.msg === 'access decision' && r.decision === 'allow')).toEqual([]);
       const all = lines.join('\n');
       expect(all).not.toContain(token);
       expect(all).not.toContain(token.split('.')[2]!);
       expect(all).not.toContain('hunter2-secret');
       expect(all).not.toContain(Buffer.from('ada@example.com:hunter2-secret').toString('base64'));
       expect(all).not.toContain('good-session-token');
+    } finally {
+      await proxy.stop();
+      await backends.stop();
+      await upstream.close();
+      await jwks.close();
+    }
+  });
+});
+
+describe('proxy HTTP entry: decision log without the access log', () => {
+  it('logs allowed requests as decisions at info when PROXY_ACCESS_LOG=false', async () => {
+    const { Writable } = await import('node:stream');
+    const { createLogger } = await import('@gatehouse/shared');
+    const lines: string[] = [];
+    const destination = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
+    const jwks = await startJwks();
+    const upstream = await startUpstream();
+    const backends = await startAuthBackends();
+    const proxy = await startProxy({
+      jwksUrl: jwks.url,
+      upstream: upstream.url,
+      backends,
+      env: { PROXY_ACCESS_LOG: 'false' },
+      logger: createLogger({ service: 'proxy', level: 'info', destination: destination }),
+    });
+    try {
+      const token = await mintToken(jwks.key, { sub: 'decided-user' });
+      expect((await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ msg: 'access decision', decision: 'allow', sub: 'decided-user', auth_method: 'bearer' }),
+        ]),
+      );
+      expect(records.filter((r) => r.msg === 'request')).toEqual([]);
     } finally {
       await proxy.stop();
       await backends.stop();

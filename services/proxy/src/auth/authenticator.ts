@@ -31,23 +31,40 @@ export interface ParsedAuthorization {
   value: string;
 }
 
+/**
+ * The last header parsed and its result. The gatekeeper and each authenticator of the chain ask for
+ * the same request's header in turn: it is parsed once per request, not once per asker. Results
+ * are frozen (shared between askers) and depend only on the header string.
+ */
+let lastAuthorization: { header: string; parsed: Readonly<ParsedAuthorization> | null } | undefined;
+let lastBasic: { header: string; basic: Readonly<{ username: string; password: string }> | null } | undefined;
+
 /** `Scheme value` with a case-insensitive scheme; null when absent or malformed. */
-export function parseAuthorization(header: string | undefined): ParsedAuthorization | null {
+export function parseAuthorization(header: string | undefined): Readonly<ParsedAuthorization> | null {
   if (!header) return null;
+  if (lastAuthorization?.header === header) return lastAuthorization.parsed;
   const m = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*) +(\S+)\s*$/.exec(header);
-  if (!m) return null;
-  return { scheme: m[1]!.toLowerCase(), value: m[2]! };
+  const parsed = m ? Object.freeze({ scheme: m[1]!.toLowerCase(), value: m[2]! }) : null;
+  lastAuthorization = { header, parsed };
+  return parsed;
 }
 
 /** Decodes HTTP Basic credentials; null when the header is not Basic or not decodable. */
-export function parseBasic(header: string | undefined): { username: string; password: string } | null {
-  const a = parseAuthorization(header);
+export function parseBasic(header: string | undefined): Readonly<{ username: string; password: string }> | null {
+  if (!header) return null;
+  if (lastBasic?.header === header) return lastBasic.basic;
+  const basic = decodeBasic(parseAuthorization(header));
+  lastBasic = { header, basic };
+  return basic;
+}
+
+function decodeBasic(a: Readonly<ParsedAuthorization> | null): Readonly<{ username: string; password: string }> | null {
   if (!a || a.scheme !== 'basic') return null;
   if (!/^[A-Za-z0-9+/]+=*$/.test(a.value)) return null;
   const text = Buffer.from(a.value, 'base64').toString('utf8');
   const i = text.indexOf(':');
   if (i <= 0) return null;
-  return { username: text.slice(0, i), password: text.slice(i + 1) };
+  return Object.freeze({ username: text.slice(0, i), password: text.slice(i + 1) });
 }
 
 /**

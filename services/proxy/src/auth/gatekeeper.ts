@@ -24,7 +24,8 @@ export type Decision =
  * One decision per request or call: authenticate with the chain, check revocation, apply the
  * route's rule, sign the identity. Public routes authenticate opportunistically: a valid credential
  * adds the identity, anything else goes on anonymously (never with a client-sent identity).
- * Every decision is logged (who, route, outcome, why) without the credential.
+ * Every decision is logged (who, route, outcome, why) without the credential: denials here, allows
+ * here or, with the access log on, in the request's access line.
  */
 export class Gatekeeper {
   constructor(
@@ -33,6 +34,11 @@ export class Gatekeeper {
     private readonly signer: IdentitySigner,
     private readonly metrics: ProxyMetrics,
     private readonly logger: Logger,
+    /**
+     * False when the access log carries allowed requests (who, route, method, status): an allow is
+     * then logged at debug, so a request costs one log line. Denials are always logged at info.
+     */
+    private readonly logAllows = true,
   ) {}
 
   async decide(input: AuthInput, rule: AccessRule): Promise<Decision> {
@@ -88,9 +94,10 @@ export class Gatekeeper {
     }
     const identityHeader = principal ? await this.signer.sign(principal.identity, rule.audience) : undefined;
     this.metrics.authDecision(method, 'allow', started);
-    // Skip building the log record when info is off (the decision log is per request).
-    if (this.logger.isLevelEnabled('info'))
-      this.logger.info(
+    // Skip building the log record when its level is off (the decision log is per request).
+    const level = this.logAllows ? 'info' : 'debug';
+    if (this.logger.isLevelEnabled(level))
+      this.logger[level](
         {
           decision: 'allow',
           route: rule.route,

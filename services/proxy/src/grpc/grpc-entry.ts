@@ -222,7 +222,14 @@ export class GrpcEntry {
             out['x-user-id'] = d.principal.identity.sub;
           }
           out['x-forwarded-for'] = unmapIpv4(ip);
-          this.forward(stream, owner, path, out, { service, method, authMethod: d.method }, parseGrpcTimeout(headers['grpc-timeout']));
+          this.forward(
+            stream,
+            owner,
+            path,
+            out,
+            { service, method, authMethod: d.method, sub: d.principal?.identity.sub },
+            parseGrpcTimeout(headers['grpc-timeout']),
+          );
         },
         (err: unknown) => {
           this.o.logger.error({ err }, 'grpc entry decision failed');
@@ -231,10 +238,10 @@ export class GrpcEntry {
       );
   }
 
-  private answered(service: string, method: string, code: number, authMethod: string): void {
+  private answered(service: string, method: string, code: number, authMethod: string, sub?: string): void {
     this.o.metrics.grpc(service, method, code);
     if (this.o.accessLog)
-      this.o.logger.info({ grpc_service: service, grpc_method: method, grpc_status: code, auth_method: authMethod }, 'grpc call');
+      this.o.logger.info({ grpc_service: service, grpc_method: method, grpc_status: code, auth_method: authMethod, sub }, 'grpc call');
   }
 
   private forward(
@@ -242,10 +249,10 @@ export class GrpcEntry {
     owner: GrpcOwner,
     path: string,
     headers: OutgoingHttpHeaders,
-    call: { service: string; method: string; authMethod: string },
+    call: { service: string; method: string; authMethod: string; sub: string | undefined },
     timeoutMs: number | undefined,
   ): void {
-    const { service, method, authMethod } = call;
+    const { service, method, authMethod, sub } = call;
     let up;
     try {
       up = this.session(owner.endpoint).request(
@@ -269,7 +276,7 @@ export class GrpcEntry {
       clearTimeout(timer);
       if (status === undefined) {
         status = code;
-        this.answered(service, method, code, authMethod);
+        this.answered(service, method, code, authMethod, sub);
       }
     };
     up.on('response', (h, flags) => {

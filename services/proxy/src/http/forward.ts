@@ -15,12 +15,16 @@ import { upstreamFailure } from './upstream-failure.js';
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  /** Routes hold their upstream URL for life: its pool is found without recomputing the origin. */
+  private byUrl = new WeakMap<URL, Pool>();
   constructor(
     private readonly maxSockets: number,
     private readonly instances: ReadonlyMap<string, readonly URL[]> = new Map(),
   ) {}
 
   poolFor(url: URL): Pool {
+    const known = this.byUrl.get(url);
+    if (known) return known;
     let p = this.pools.get(url.origin);
     if (!p) {
       // No undici timeouts: forwardHttp bounds the wait for response headers itself (→ 504), and a
@@ -35,17 +39,24 @@ export class UpstreamPools {
       });
       this.pools.set(url.origin, p);
     }
+    this.byUrl.set(url, p);
     return p;
   }
 
   destroy(): void {
     for (const p of this.pools.values()) void p.destroy().catch(() => undefined);
     this.pools.clear();
+    this.byUrl = new WeakMap();
   }
 }
 
+/** A route's upstream base path without trailing slashes, computed once per upstream URL. */
+const basePaths = new WeakMap<URL, string>();
+
 export function upstreamPath(base: URL, path: string, query: string): string {
-  return `${base.pathname.replace(/\/+$/, '')}${path}${query}`;
+  let prefix = basePaths.get(base);
+  if (prefix === undefined) basePaths.set(base, (prefix = base.pathname.replace(/\/+$/, '')));
+  return `${prefix}${path}${query}`;
 }
 
 export interface ForwardOptions {
@@ -141,9 +152,11 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
       if (tooLarge || finished) return c.abort(abortReason ?? new Error('request already answered'));
       clearTimeout(timer);
       responded = true;
-      res.writeHead(statusCode, statusMessage, clientResponseHeaders(headers, o.cookies));
-      // Server-sent events and other streams: send headers now, chunks as they come.
-      res.flushHeaders();
+      const out = clientResponseHeaders(headers, o.cookies);
+      res.writeHead(statusCode, statusMessage, out);
+      // Server-sent events and other streams (no Content-Length): send headers now, chunks as they
+      // come. A sized body goes out with its headers in one write.
+      if (out['content-length'] === undefined) res.flushHeaders();
       finish(statusCode);
     },
     onResponseData(c, chunk) {
@@ -165,11 +178,24 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, o: Forwar
   });
   // Request headers were built by upstreamRequestHeaders (hop-by-hop and Host removed). Expect was
   // answered by this server already (node sends 100 Continue); undici refuses to send it on.
-  const { expect: _expect, ...headers } = o.headers;
+  const headers = o.headers.expect === undefined ? o.headers : withoutExpect(o.headers);
   o.pools
     .poolFor(o.base)
     .dispatch(
-      { origin: o.base.origin, method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body },
+      { origin: originOf(o.base), method: req.method ?? 'GET', path: o.path, headers: headers as Record<string, string | string[]>, body },
       handler,
     );
+}
+
+function withoutExpect(h: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const { expect: _expect, ...rest } = h;
+  return rest;
+}
+
+/** A route's upstream origin, computed once per upstream URL (URL#origin builds a new string per call). */
+const origins = new WeakMap<URL, string>();
+function originOf(url: URL): string {
+  let o = origins.get(url);
+  if (o === undefined) origins.set(url, (o = url.origin));
+  return o;
 }

@@ -112,6 +112,10 @@ export async function admit(
     } else refuse(e);
     return null;
   }
+  trace.decision = 'allow';
+  trace.sub = decision.principal?.identity.sub;
+  trace.sid = decision.principal?.identity.sid;
+  trace.act = decision.principal?.identity.act?.sub;
   return { route, path, query, decision };
 }
 

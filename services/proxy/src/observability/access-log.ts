@@ -20,9 +20,18 @@ export function loggablePath(target: string | undefined): string {
 export interface RequestTrace {
   route: string;
   authMethod: string;
+  /**
+   * Set once the request is allowed: with the access log on, its line is the allow decision's
+   * record (decision, who, and the actor of an impersonated request), one line per request.
+   */
+  decision?: 'allow' | undefined;
+  sub?: string | undefined;
+  sid?: string | undefined;
+  /** act.sub: the service acting for `sub`. */
+  act?: string | undefined;
 }
 
-/** One access-log line per answered request: method, path (never the query), route, status, auth method, duration. */
+/** One access-log line per answered request: method, path (never the query), route, status, auth method, who, duration. */
 export function logAccess(logger: Logger, req: IncomingMessage, status: number, trace: RequestTrace, startedNs: bigint): void {
   logger.info(
     {
@@ -31,6 +40,10 @@ export function logAccess(logger: Logger, req: IncomingMessage, status: number, 
       route: trace.route,
       status,
       auth_method: trace.authMethod,
+      decision: trace.decision,
+      sub: trace.sub,
+      sid: trace.sid,
+      act: trace.act,
       ms: Math.round(Number(process.hrtime.bigint() - startedNs) / 1e5) / 10,
       ip: req.socket.remoteAddress,
     },

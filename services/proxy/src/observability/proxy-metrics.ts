@@ -7,6 +7,8 @@ export interface CacheStats {
   name: string;
   hits: number;
   misses: number;
+  /** Entries held now (caches that know it). */
+  size?: number;
 }
 
 /** The proxy's own series, on the service's shared registry. */
@@ -58,6 +60,15 @@ export class ProxyMetrics {
       registers,
       collect() {
         for (const c of caches()) this.set({ cache: c.name }, c.hits + c.misses === 0 ? 0 : c.hits / (c.hits + c.misses));
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_proxy_cache_entries',
+      help: 'Entries held by the proxy caches (bounded by PROXY_*_CACHE_SIZE)',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        for (const c of caches()) if (c.size !== undefined) this.set({ cache: c.name }, c.size);
       },
     });
     new Gauge({
