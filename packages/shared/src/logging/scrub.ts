@@ -3,6 +3,16 @@ import { pino } from 'pino';
 /** What a secret is replaced with, so a redaction is visible rather than silently dropped. */
 export const REDACTED = '[REDACTED]';
 
+/** Header names (lower case) that carry credentials; blanked by the header serializer. */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-gatehouse-identity',
+  'x-api-key',
+]);
+
 /** Field names (compared lower-cased) that carry secrets wherever they appear in a logged plain object. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'password',
@@ -26,22 +36,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'key',
   'privatekey',
   'private_key',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-gatehouse-identity',
-  'x-api-key',
-]);
-
-/** Header names (lower case) that carry credentials; blanked by the header serializer. */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-gatehouse-identity',
-  'x-api-key',
+  ...SECRET_HEADERS,
 ]);
 
 /** How deep the scrub walks nested plain objects (records are flat or nearly so; the limit bounds the cost). */
