@@ -98,6 +98,18 @@ export class RedisStore implements KeyValueStore {
     }
     // Errors surface per command; the connection's own error events are reconnect noise.
     this.client.on('error', () => undefined);
+    if (!(this.client instanceof Cluster)) {
+      // ioredis ends a client for good when its connector gives up mid-connect: with Sentinel, a
+      // failover announced (+switch-master) while the client is asking a sentinel for the master
+      // closes that attempt, and the client goes to `end` instead of retrying. Start it again.
+      const client = this.client;
+      client.on('end', () => {
+        if (this.closed) return;
+        setTimeout(() => {
+          if (!this.closed && client.status === 'end') client.connect().catch(() => undefined);
+        }, reconnectDelay(1)).unref();
+      });
+    }
   }
 
   /**
