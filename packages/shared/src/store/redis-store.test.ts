@@ -37,6 +37,26 @@ describe('RedisStore outage', () => {
 });
 
 describe('RedisStore failure modes', () => {
+  it('starts its client again when ioredis ended it without close() (a connect abandoned mid-failover)', async () => {
+    const server = await startRedis();
+    const store = new RedisStore({ url: server.url });
+    await store.ready();
+    // What ioredis does when its connector gives up mid-connect: the client goes to `end`, for good.
+    (store.client as { disconnect(): void }).disconnect();
+    const started = Date.now();
+    let ok = false;
+    while (!ok && Date.now() - started < 5000) {
+      ok = await store.set('restarted', '1').catch(() => false);
+      if (!ok) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ok).toBe(true);
+    await store.close();
+    // close() is final: past the restart delay the client stays ended.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(store.client.status).toBe('end');
+    await server.stop();
+  });
+
   it('rejects ready() with SERVICE_UNAVAILABLE within its timeout when Redis is down at startup', async () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, connectTimeoutMs: 200 });
     const started = Date.now();
