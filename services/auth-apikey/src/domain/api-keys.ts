@@ -199,8 +199,9 @@ export class ApiKeys {
     const keys = await this.list(userId);
     for (const k of keys) {
       if (deleteKeys) {
-        await this.deps.keys.remove(k);
+        // Revoked before it disappears: a key no longer listed is always one the proxies refuse.
         await this.deps.revocations.revoke(k.id, userId);
+        await this.deps.keys.remove(k);
       } else {
         const revoked = await changeKey(this.deps.keys, k.id, (cur) =>
           cur.status === 'REVOKED' ? null : { ...cur, status: 'REVOKED', error: '', grant: null },
