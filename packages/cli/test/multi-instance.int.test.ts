@@ -176,8 +176,12 @@ describe('several instances of each service (separate processes, Redis Cluster, 
     const record = (what: string, status: number) => {
       if (status !== 200) failures.push(`${what}: ${status}`);
     };
+    // Every worker's own login is done before the load starts (and before any instance is killed):
+    // a login in flight on a killed instance is not idempotent and may fail (docs/operations.md).
+    const workers = opts.workers ?? 4;
+    const firstRefresh = await Promise.all(Array.from({ length: workers }, async (_, n) => (await login(bases[n % 2]!)).refresh_token));
     const worker = async (n: number) => {
-      let refresh = (await login(bases[n % 2]!)).refresh_token;
+      let refresh = firstRefresh[n]!;
       for (let i = 0; Date.now() < stopAt; i++) {
         const base = bases[(n + i) % 2]!;
         try {
@@ -202,7 +206,7 @@ describe('several instances of each service (separate processes, Redis Cluster, 
         }
       }
     };
-    const done = Promise.all(Array.from({ length: opts.workers ?? 4 }, (_, n) => worker(n)));
+    const done = Promise.all(Array.from({ length: workers }, (_, n) => worker(n)));
     return {
       failures,
       counts,
