@@ -277,23 +277,42 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
   });
 });
 
+/** A proxy whose info-level log lines are captured in `lines`, torn down after `run`. */
+async function withLoggedProxy(
+  env: Record<string, string>,
+  run: (s: {
+    proxy: Awaited<ReturnType<typeof startProxy>>;
+    jwks: Awaited<ReturnType<typeof startJwks>>;
+    lines: string[];
+  }) => Promise<void>,
+): Promise<void> {
+  const { Writable } = await import('node:stream');
+  const { createLogger } = await import('@gatehouse/shared');
+  const lines: string[] = [];
+  const destination = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
+  const jwks = await startJwks();
+  const upstream = await startUpstream();
+  const backends = await startAuthBackends();
+  const proxy = await startProxy({
+    jwksUrl: jwks.url,
+    upstream: upstream.url,
+    backends,
+    env,
+    logger: createLogger({ service: 'proxy', level: 'info', destination }),
+  });
+  try {
+    await run({ proxy, jwks, lines });
+  } finally {
+    await proxy.stop();
+    await backends.stop();
+    await upstream.close();
+    await jwks.close();
+  }
+}
+
 describe('proxy HTTP entry: decision log', () => {
   it('logs who, route, outcome and why, never the credential', async () => {
-    const { Writable } = await import('node:stream');
-    const { createLogger } = await import('@gatehouse/shared');
-    const lines: string[] = [];
-    const destination = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
-    const jwks = await startJwks();
-    const upstream = await startUpstream();
-    const backends = await startAuthBackends();
-    const proxy = await startProxy({
-      jwksUrl: jwks.url,
-      upstream: upstream.url,
-      backends,
-      env: { PROXY_ENABLE_BASIC_AUTH: 'true' },
-      logger: createLogger({ service: 'proxy', level: 'info', destination: destination }),
-    });
-    try {
+    await withLoggedProxy({ PROXY_ENABLE_BASIC_AUTH: 'true' }, async ({ proxy, jwks, lines }) => {
       const token = await mintToken(jwks.key, { sub: 'logged-user' });
       await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } });
       const acted = await mintToken(jwks.key, { sub: 'acted-for', claims: { act: { sub: 'svc-reports' } } });
@@ -318,32 +337,13 @@ describe('proxy HTTP entry: decision log', () => {
       expect(all).not.toContain('hunter2-secret');
       expect(all).not.toContain(Buffer.from('ada@example.com:hunter2-secret').toString('base64'));
       expect(all).not.toContain('good-session-token');
-    } finally {
-      await proxy.stop();
-      await backends.stop();
-      await upstream.close();
-      await jwks.close();
-    }
+    });
   });
 });
 
 describe('proxy HTTP entry: decision log without the access log', () => {
   it('logs allowed requests as decisions at info when PROXY_ACCESS_LOG=false', async () => {
-    const { Writable } = await import('node:stream');
-    const { createLogger } = await import('@gatehouse/shared');
-    const lines: string[] = [];
-    const destination = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
-    const jwks = await startJwks();
-    const upstream = await startUpstream();
-    const backends = await startAuthBackends();
-    const proxy = await startProxy({
-      jwksUrl: jwks.url,
-      upstream: upstream.url,
-      backends,
-      env: { PROXY_ACCESS_LOG: 'false' },
-      logger: createLogger({ service: 'proxy', level: 'info', destination: destination }),
-    });
-    try {
+    await withLoggedProxy({ PROXY_ACCESS_LOG: 'false' }, async ({ proxy, jwks, lines }) => {
       const token = await mintToken(jwks.key, { sub: 'decided-user' });
       expect((await fetch(`${proxy.url}/api/echo`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -353,12 +353,7 @@ describe('proxy HTTP entry: decision log without the access log', () => {
         ]),
       );
       expect(records.filter((r) => r.msg === 'request')).toEqual([]);
-    } finally {
-      await proxy.stop();
-      await backends.stop();
-      await upstream.close();
-      await jwks.close();
-    }
+    });
   });
 });
 
