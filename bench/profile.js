@@ -1,11 +1,13 @@
-// `node bench/profile.js [bearer|app|public]`: Gatehouse (defaults) under one warm load for
-// PROFILE_SECONDS (default 10) with `node --cpu-prof`, then the top frames by self time.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+// `node bench/profile.js [bearer|app|public|cold]`: Gatehouse (defaults) under one load for
+// PROFILE_SECONDS (default 10; cold: 40,000 distinct tokens, each used once) with `node --cpu-prof`,
+// then the share of busy time by part (sockets, node:http, undici, logging, …) and the top frames by self time.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN, startGatehouse } from './lib/gatehouse.js';
 import { httpLoad, startNode, LOAD_CORE } from './lib/procs.js';
+import { mintTokens } from './lib/tokens.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -24,7 +26,12 @@ try {
   if (which === 'public') headers = {};
   const url = `${gh.proxy}/bench/${which === 'public' ? 'public' : 'protected'}`;
   await httpLoad({ url, headers, duration: 2 });
-  const r = await httpLoad({ url, headers, duration: seconds });
+  let r;
+  if (which === 'cold') {
+    const tokensFile = join(dir, 'tokens');
+    writeFileSync(tokensFile, (await mintTokens(gh.signingKey, token, 40_000)).join('\n'));
+    r = await httpLoad({ url, tokensFile });
+  } else r = await httpLoad({ url, headers, duration: seconds });
   console.log(`${which}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
 } finally {
   await gh.stop();
@@ -44,5 +51,39 @@ for (const n of prof.nodes) {
   if (cf.functionName !== '(idle)') total += n.hitCount * dt;
 }
 console.log(`profile ${join(dir, file)}; busy ${total.toFixed(0)} ms`);
+
+// Busy time by part, first match wins (module loading at start-up left out).
+const PARTS = [
+  ['start-up (module loading)', (f) => /^(wrapSafe|compileSourceTextModule|compileFunction)$/.test(f)],
+  ['GC and V8 internals', (f) => f === '(garbage collector)' || f === '(program)'],
+  [
+    'socket writes (syscalls)',
+    (f) => /^(writev|writeBuffer|writeLatin1String|writeUtf8String|writevGeneric|handleWriteReq|createWriteWrap)$/.test(f),
+  ],
+  ['log line write (stdout)', (f) => f === 'writeString'],
+  ['undici (upstream HTTP/1.1 client)', (f, u) => u.includes('/undici/') || u.startsWith('wasm')],
+  ['logging (pino, scrub, access line)', (f, u) => /\/(pino|sonic-boom)\/|logging\/scrub|shared\/dist\/logger|access-log/.test(u)],
+  ['metrics (prom-client)', (f, u) => u.includes('/prom-client/') || u.includes('proxy-metrics')],
+  ['crypto (hashes, signatures)', (f, u) => u.includes('internal/crypto') || u.includes('jwt/signature') || u.includes('/jose/')],
+  ['Gatehouse proxy code', (f, u) => u.includes('services/proxy/')],
+  ['Gatehouse shared code', (f, u) => u.includes('packages/shared/')],
+  [
+    'node:http server, streams, events',
+    (f, u) => /_http_|node:http|internal\/http|node:net|stream|node:events|timers|task_queues/.test(u) || f === 'runMicrotasks',
+  ],
+];
+const parts = new Map();
+let counted = 0;
+for (const n of prof.nodes) {
+  const { functionName: f, url: u } = n.callFrame;
+  if (f === '(idle)') continue;
+  const part = (PARTS.find(([, t]) => t(f, u)) ?? ['other (native frames, regexps)'])[0];
+  parts.set(part, (parts.get(part) ?? 0) + n.hitCount);
+  if (!part.startsWith('start-up')) counted += n.hitCount;
+}
+console.log('busy time by part:');
+for (const [part, hits] of [...parts].sort((a, b) => b[1] - a[1]))
+  if (!part.startsWith('start-up')) console.log(`${((100 * hits) / counted).toFixed(1).padStart(5)} %  ${part}`);
+console.log('top frames by self time:');
 for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 30)))
   console.log(`${((100 * ms) / total).toFixed(1).padStart(5)} %  ${k}`);

@@ -77,6 +77,7 @@ try {
     ['jose', 'refs/pass-through.js', 'jose'],
     ['lru', 'refs/pass-through.js', 'lru'],
     ['express', 'refs/express-gateway.js', undefined],
+    ['undici', 'refs/undici-pass-through.js', undefined],
   ]) {
     refs[name] = await startNode(join(here, script), [String(await freePort()), ...refArgs], { core: PROXY_CORE, env: { MODE: mode } });
     stops.push(() => refs[name].stop());
@@ -98,12 +99,21 @@ try {
     { key: 'jose', url: at('jose'), headers: bearer },
     { key: 'lru', url: at('lru'), headers: bearer },
     { key: 'express', url: at('express'), headers: bearer },
+    { key: 'undici', url: at('undici') },
     { key: 'gh_public', url: `${gh.proxy}/bench/public` },
     { key: 'gh_bearer', url: `${gh.proxy}/bench/protected`, headers: bearer },
     { key: 'gh_app', url: `${gh.proxy}/bench/protected`, headers: { authorization: basic } },
   ];
   // Warm-up: JIT, keep-alive pools, caches.
-  if (!SMOKE) for (const s of warm) await httpLoad({ url: s.url, headers: s.headers, connections: CONNECTIONS, duration: 1 });
+  if (!SMOKE) {
+    for (const s of warm) await httpLoad({ url: s.url, headers: s.headers, connections: CONNECTIONS, duration: 1 });
+    // The cold path too (verification, cache inserts), so round 1 does not pay its compilation.
+    for (const url of [at('jose'), `${gh.proxy}/bench/protected`]) {
+      const file = join(tmpdir(), `gh-bench-tokens-${process.pid}-warm`);
+      writeFileSync(file, (await mintTokens(gh.signingKey, token, 1000)).join('\n'));
+      await httpLoad({ url, connections: CONNECTIONS, tokensFile: file });
+    }
+  }
   const warmMemory = await gh.memory();
 
   for (let r = 0; r < ROUNDS; r++) {
@@ -332,6 +342,13 @@ add('minimal pass-through proxy (reference)', 1, null, 'higher', `${rpsRange('pa
 add('pass-through + jose ES256 verify per request', ratio('jose', 'passthrough'), null, 'higher', perRound('jose', 'passthrough'));
 add('pass-through + LRU of verified tokens', ratio('lru', 'passthrough'), null, 'higher', perRound('lru', 'passthrough'));
 add('express + jose + http-proxy-middleware 3.0', ratio('express', 'passthrough'), null, 'higher', perRound('express', 'passthrough'));
+add(
+  "the pass-through on undici (Gatehouse's client), not a reference",
+  ratio('undici', 'passthrough'),
+  null,
+  'higher',
+  perRound('undici', 'passthrough'),
+);
 add('1. Gatehouse, public route', ratio('gh_public', 'passthrough'), 0.97, 'higher', perRound('gh_public', 'passthrough'));
 add('1. Gatehouse, Bearer, warm', ratio('gh_bearer', 'passthrough'), 0.95, 'higher', perRound('gh_bearer', 'passthrough'));
 add('1. Gatehouse, app token over Basic, warm', ratio('gh_app', 'passthrough'), 0.9, 'higher', perRound('gh_app', 'passthrough'));

@@ -44,6 +44,7 @@ export * from './store/slotted-records.js';
 export * from './bus/audit-publisher.js';
 export * from './bus/credential-revocation-publisher.js';
 export * from './jwt/jws.js';
+export * from './jwt/signature.js';
 export * from './users/user-directory.js';
 export type * from './grpc/proto-types.js';
 export * from './runtime/run-service.js';

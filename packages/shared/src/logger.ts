@@ -1,8 +1,10 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { scrubBindings, scrubRecord, LOG_SERIALIZERS } from './logging/scrub.js';
+import { stdoutDestination } from './logging/stdout-destination.js';
 
 export type { Logger } from 'pino';
 export { REDACTED, SECRET_FIELDS, SECRET_HEADERS } from './logging/scrub.js';
+export { flushLogs, LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS } from './logging/stdout-destination.js';
 
 let lastMs = -1;
 let lastTime = '';
@@ -19,6 +21,7 @@ function isoTime(): string {
 export interface LoggerOptions {
   service: string;
   level?: string;
+  /** Default: stdoutDestination(), stdout in batches of whole lines. */
   destination?: DestinationStream;
 }
 
@@ -40,7 +43,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       base: { service: opts.service },
       timestamp: isoTime,
     },
-    opts.destination,
+    opts.destination ?? stdoutDestination(),
   );
   // pino resets the bindings formatter for children; their bindings are scrubbed here instead, once
   // per child. Children inherit from this logger, so grandchildren come through here too.

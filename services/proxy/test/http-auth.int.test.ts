@@ -83,6 +83,20 @@ describe('proxy HTTP entry: authentication chain, RFC 6750, identity to upstream
     expect(metrics).toContain('gatehouse_proxy_auth_decision_seconds_bucket');
   });
 
+  it('signs one identity for every access token of a session: a new token of the same principal costs a verification, no signature', async () => {
+    const echo = async (token: string) =>
+      ((await (await get(proxy, '/api/echo', { authorization: `Bearer ${token}` })).json()) as { headers: Record<string, string> }).headers;
+    const first = await mintToken(jwks.key, { sub: 'user-rot', sid: 'sid-rot', jti: 'jti-rot-1' });
+    const refreshed = await mintToken(jwks.key, { sub: 'user-rot', sid: 'sid-rot', jti: 'jti-rot-2' });
+    const a = (await echo(first))['x-gatehouse-identity']!;
+    expect((await echo(refreshed))['x-gatehouse-identity']).toBe(a);
+    // The header names no access token (the jti stays in the proxy, for RFC 7009 revocation).
+    expect(JSON.parse(Buffer.from(a.split('.')[1]!, 'base64url').toString())).not.toHaveProperty('token_id');
+    // Another session is another identity.
+    const other = await mintToken(jwks.key, { sub: 'user-rot', sid: 'sid-rot-2' });
+    expect((await echo(other))['x-gatehouse-identity']).not.toBe(a);
+  });
+
   it('answers 401 without an error attribute when no credential is sent, one challenge per enabled scheme', async () => {
     const res = await get(proxy, '/api/echo');
     expect(res.status).toBe(401);

@@ -102,7 +102,7 @@ describe('proxy revocation with real Redis and NATS', () => {
 
   it('refuses app tokens revoked by id (access tokens carrying the token id)', async () => {
     const p = await proxy();
-    const token = await mintToken(jwks.key, { sub: 'user-app', jti: 'apptok-1' });
+    const token = await mintToken(jwks.key, { sub: 'user-app', claims: { token_id: 'apptok-1' } });
     expect(await status(p, token)).toBe(200);
     await publisher.publish(SUBJECTS.revokedAppToken, {
       id: randomUUID(),

@@ -121,7 +121,7 @@ describe('issue 10 item 10: upgraded WebSockets end with their credential (real 
     ],
     [
       'app token',
-      (id: string) => ({ jti: id }),
+      (id: string) => ({ claims: { token_id: id } }),
       (id: string) =>
         [SUBJECTS.revokedAppToken, { id: randomUUID(), at: now(), token_id: id, user_id: 'ws-user', exp: now() + 60_000 }] as const,
     ],

@@ -1,4 +1,4 @@
-import { connectBackends, createLogger, type Logger, type ServiceApp } from '@gatehouse/shared';
+import { connectBackends, createLogger, flushLogs, type Logger, type ServiceApp } from '@gatehouse/shared';
 import { SERVICES, type ServiceName } from '../services.js';
 import { startWhoami } from '../whoami/whoami-server.js';
 import { clientOptions } from '../commands/grpc-target.js';
@@ -37,7 +37,13 @@ export async function startAllInOne(rawEnv: Record<string, string | undefined>, 
   // Each service logs under its own `service` name (a child logger would repeat the key).
   const serviceLogger = (name: string) =>
     opts.logger ? opts.logger.child({ component: name }) : createLogger({ service: name, level, destination });
-  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  // The lines logged so far go first: the log destination batches its writes.
+  const print =
+    opts.print ??
+    ((l: string) => {
+      flushLogs();
+      process.stdout.write(`${l}\n`);
+    });
   const names = resolveRunSet(rawEnv);
   const env = withDerivedEndpoints(rawEnv, names);
   env.GATEHOUSE_SECRET = ensureSecret(env, opts.dataDir ?? env.GATEHOUSE_DATA_DIR ?? '.gatehouse', logger);

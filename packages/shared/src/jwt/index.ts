@@ -3,3 +3,4 @@ export * from './claims.js';
 export * from './key-source.js';
 export * from './jws.js';
 export * from './verify-access-token.js';
+export * from './signature.js';

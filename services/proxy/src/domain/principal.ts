@@ -32,7 +32,9 @@ export function principalFromClaims(c: AccessTokenClaims): AuthPrincipal {
       ...opt('sid', c.sid),
       ...(c.act && typeof c.act.sub === 'string' ? { act: { sub: c.act.sub } } : {}),
       auth_method: 'bearer',
-      ...opt('token_id', typeof c.token_id === 'string' ? c.token_id : c.jti),
+      // Not the jti (kept in `jti` below for revocation): one signed identity header then serves
+      // every access token of a session, and a new token costs one verification, not a signature too.
+      ...opt('token_id', c.token_id),
       ...opt('client_id', c.client_id),
     },
     expiresAtMs: c.exp * 1000,
