@@ -84,11 +84,25 @@ export function isSpoofable(name: string): boolean {
   return SPOOFABLE_EXACT.has(n) || SPOOFABLE_PREFIXES.some((p) => n.startsWith(p));
 }
 
+const NONE: ReadonlySet<string> = new Set();
+/** The last single Connection value seen and its names: nearly every client sends the same one. */
+let lastConnection: { value: string; names: ReadonlySet<string> } = { value: '', names: NONE };
+
 /** Names listed in Connection, which are hop-by-hop too. */
-function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const c: string | string[] | undefined = headers.connection;
+  if (c === undefined) return NONE;
+  if (typeof c === 'string') {
+    if (c === lastConnection.value) return lastConnection.names;
+    const names = listedIn([c]);
+    lastConnection = { value: c, names };
+    return names;
+  }
+  return listedIn(c);
+}
+
+function listedIn(values: readonly string[]): ReadonlySet<string> {
   const out = new Set<string>();
-  const values: string[] = Array.isArray(c) ? c : c ? [c] : [];
   for (const v of values) for (const t of v.split(',')) if (t.trim()) out.add(canonicalHeaderName(t.trim()));
   return out;
 }
