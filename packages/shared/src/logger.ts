@@ -1,22 +1,12 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { scrubBindings, scrubRecord, LOG_SERIALIZERS } from './logging/scrub.js';
 import { stdoutDestination } from './logging/stdout-destination.js';
+import { isoTime } from './logging/iso-time.js';
 
 export type { Logger } from 'pino';
 export { REDACTED, SECRET_FIELDS, SECRET_HEADERS } from './logging/scrub.js';
 export { flushLogs, LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS } from './logging/stdout-destination.js';
-
-let lastMs = -1;
-let lastTime = '';
-/** pino's ISO time field, formatted once per millisecond (a busy proxy writes several lines per ms). */
-function isoTime(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastTime = `,"time":"${new Date(now).toISOString()}"`;
-  }
-  return lastTime;
-}
+export { logFlat, type FlatRecord } from './logging/flat-line.js';
 
 export interface LoggerOptions {
   service: string;
