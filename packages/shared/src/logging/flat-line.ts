@@ -5,17 +5,20 @@ import { REDACTED, SECRET_FIELDS } from './scrub.js';
 /** A record of known fields with primitive values (undefined: left out), such as the access line. */
 export type FlatRecord = Record<string, string | number | boolean | undefined>;
 
-/** `,"key":` for each field name the code logs (names come from code, never from a request). */
-const keyPrefixes = new Map<string, string>();
+/**
+ * `,"key":` for each field name the code logs (names come from code, never from a request), or
+ * that and the redaction for a name that is a secret's: decided once per name.
+ */
+const keyPrefixes = new Map<string, { prefix: string; secret: boolean }>();
 const REDACTED_JSON = JSON.stringify(REDACTED);
 
-function prefixOf(key: string): string {
-  let p = keyPrefixes.get(key);
-  if (p === undefined) {
-    p = `,${JSON.stringify(key)}:`;
-    if (keyPrefixes.size < 1024) keyPrefixes.set(key, p);
+function keyOf(key: string): { prefix: string; secret: boolean } {
+  let k = keyPrefixes.get(key);
+  if (k === undefined) {
+    k = { prefix: `,${JSON.stringify(key)}:`, secret: SECRET_FIELDS.has(key.toLowerCase()) };
+    if (keyPrefixes.size < 1024) keyPrefixes.set(key, k);
   }
-  return p;
+  return k;
 }
 
 /**
@@ -33,8 +36,9 @@ export function logFlat(logger: Logger, level: Level, record: FlatRecord, msg: s
   for (const key in record) {
     const v = record[key];
     if (v === undefined) continue;
-    line += prefixOf(key);
-    if (SECRET_FIELDS.has(key.toLowerCase())) line += REDACTED_JSON;
+    const k = keyOf(key);
+    line += k.prefix;
+    if (k.secret) line += REDACTED_JSON;
     else if (typeof v === 'string') line += JSON.stringify(v);
     else if (typeof v === 'number') line += Number.isFinite(v) ? String(v) : 'null';
     else line += v ? 'true' : 'false';
