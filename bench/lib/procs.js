@@ -38,14 +38,25 @@ export function pin(pid, core) {
 }
 
 /** A long-lived node process that reports its port over IPC (`process.send({ port })`). */
-export async function startNode(script, args, { core, env } = {}) {
-  const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+export async function startNode(script, args, { core, env, execArgv } = {}) {
+  const child = fork(script, args, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+    ...(execArgv ? { execArgv } : {}),
+  });
   pin(child.pid, core);
   const port = await new Promise((res, rej) => {
     child.once('message', (m) => res(m.port));
     child.once('exit', (code) => rej(new Error(`${script} exited with ${code}`)));
   });
-  return { child, port, stop: () => child.kill('SIGTERM') };
+  return {
+    child,
+    port,
+    stop: () => {
+      child.kill('SIGTERM');
+      return new Promise((res) => (child.exitCode !== null ? res() : child.once('exit', res)));
+    },
+  };
 }
 
 function runJson(script, opts, core = LOAD_CORE) {

@@ -1,4 +1,4 @@
-/** Access-token claims, key sources, JWS verification (`@gatehouse/shared/jwt`): jose only. */
+/** Access-token claims, key sources, JWS verification and signatures (`@gatehouse/shared/jwt`): jose for keys, node:crypto for the signature itself. */
 export * from './claims.js';
 export * from './key-source.js';
 export * from './jws.js';

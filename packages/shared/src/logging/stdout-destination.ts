@@ -51,7 +51,7 @@ let shared: LineBatch | undefined;
 export function stdoutDestination(): DestinationStream {
   if (!shared) {
     // Synchronous writes of whole batches: no thread-pool hop per write, nothing in flight at exit.
-    shared = new LineBatch(pino.destination({ dest: 1, sync: true }) as unknown as Boom);
+    shared = new LineBatch(pino.destination({ dest: 1, sync: true }));
     setInterval(flushLogs, LOG_FLUSH_INTERVAL_MS).unref();
     // 'exit' comes after process.exit(), an uncaught exception and the end of the event loop alike.
     process.on('exit', flushLogs);
