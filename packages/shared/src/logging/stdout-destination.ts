@@ -46,7 +46,9 @@ let shared: LineBatch | undefined;
  * gathered, and are written whole, so lines never interleave. Nothing is lost on exit: what waits
  * is written when the process exits (`process.exit`, an uncaught exception, the end of the event
  * loop); flushLogs() does the same before output that must follow the lines already logged (the
- * start-up banner).
+ * start-up banner). Only a SIGKILL (the OOM killer, a container runtime's last resort) loses what
+ * waits: at most LOG_FLUSH_INTERVAL_MS or LOG_BUFFER_BYTES of lines. The audit trail is not a log
+ * (it goes out as bus events), so what such a loss can take is diagnostics.
  */
 export function stdoutDestination(): DestinationStream {
   if (!shared) {
