@@ -1,18 +1,6 @@
-import { Writable } from 'node:stream';
 import { Metadata } from '@grpc/grpc-js';
 import { createLogger } from './logger.js';
-
-/** A pino destination that keeps every line it is given. */
-function capture(): { stream: Writable; lines: () => string[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
-}
+import { lineCapture as capture } from './testing/captured-logger.js';
 
 const PLANTED = 'PLANTED-SECRET-7f3a9c';
 

@@ -1,16 +1,5 @@
-import { Writable } from 'node:stream';
 import { createLogger, logFlat } from '../logger.js';
-
-function capture(): { stream: Writable; lines: () => string[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
-}
+import { lineCapture as capture } from '../testing/captured-logger.js';
 
 describe('logFlat: one line of known fields', () => {
   it('writes exactly what pino writes for the same record: level, time, bindings, fields in order, msg', () => {
